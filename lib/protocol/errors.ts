@@ -1,0 +1,90 @@
+/**
+ * Typed errors with stable codes, shared by HTTP answers and CLI messages.
+ *
+ * @module
+ */
+import type { ErrorBody } from "./types.ts";
+
+/** Every stable error code with its HTTP status. The SkillLite codes keep SkillLite's statuses. */
+export const ERROR_STATUS = {
+  // SkillLite's own codes (DESIGN.md §3).
+  unauthorized: 401,
+  no_match: 503,
+  forward_failed: 502,
+  local_executor_not_configured: 503,
+  execution_failed: 500,
+  internal: 500,
+  // Request validation, with the statuses SkillLite's framework uses.
+  invalid_json: 400,
+  invalid_request: 400,
+  invalid_task: 422,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  // swarm's own.
+  skill_not_found: 404,
+  ambiguous_skill: 409,
+  loop_detected: 508,
+  hop_limit_exceeded: 508,
+  not_ready: 503,
+  timeout: 504,
+  bad_peer_response: 502,
+  config_invalid: 400,
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * An error a caller can act on: a stable `code`, its HTTP `status`, a message, and
+ * optional JSON-safe details that are added to the error body.
+ *
+ * @example
+ * ```ts
+ * import { SwarmError } from "./errors.ts";
+ * const err = new SwarmError("no_match", "No node can do: gpu", { required_capabilities: ["gpu"] });
+ * console.assert(err.status === 503);
+ * ```
+ */
+export class SwarmError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** HTTP status that goes with the code. */
+  readonly status: number;
+  /** Extra fields merged into the JSON error body. */
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "SwarmError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+
+  /** The JSON error body: `{error, message, ...details}`. */
+  toBody(): ErrorBody {
+    return { ...this.details, error: this.code, message: this.message };
+  }
+}
+
+/**
+ * Turns anything thrown into a {@link SwarmError}; unknown errors become `internal`.
+ *
+ * @example
+ * ```ts
+ * import { toSwarmError } from "./errors.ts";
+ * console.assert(toSwarmError(new Error("boom")).code === "internal");
+ * ```
+ */
+export function toSwarmError(err: unknown): SwarmError {
+  if (err instanceof SwarmError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SwarmError("internal", message, {}, { cause: err });
+}

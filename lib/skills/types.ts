@@ -1,0 +1,79 @@
+/**
+ * What swarm knows about one skill directory (Agent Skills format, DESIGN.md §4).
+ *
+ * @module
+ */
+
+/** How a skill can run. */
+export type SkillKind =
+  /** Has an entry script that reads JSON on stdin and prints JSON on stdout. */
+  | "script"
+  /** No entry script but `allowed-tools`: needs an agent with a bash tool (not run by swarm). */
+  | "bash-tool"
+  /** Documentation only: never executed. */
+  | "reference";
+
+/** Where a skill's capability tags came from, in precedence order. */
+export type CapabilitySource = "declared" | "metadata" | "inferred";
+
+/** Which sandbox runs a script skill. */
+export type SandboxKind =
+  /** `.ts`/`.js` entry run by Deno with only the declared permissions. */
+  | "deno"
+  /** Any other interpreter inside bubblewrap (no network unless declared, skill mounted read-only). */
+  | "bwrap"
+  /** No sandbox: only allowed when the operator passed `--allow-unsandboxed`. */
+  | "none"
+  /** Cannot run here (no sandbox available and unsandboxed not allowed, or not a script). */
+  | "unavailable";
+
+/** Permissions a skill declares (swarm's `permissions` front-matter key, plus SkillLite's network-from-compatibility rule). */
+export interface SkillPermissions {
+  /** Network access: `false` none, `true` any, or a list of hosts (`host[:port]`). */
+  net: boolean | string[];
+  /** Extra paths the skill may read, besides its own directory and its working directory. */
+  read: string[];
+  /** Extra paths the skill may write, besides its working directory. */
+  write: string[];
+  /** Environment variable names passed through from the node's environment. */
+  env: string[];
+}
+
+/** One loaded skill. */
+export interface Skill {
+  /** `name` from the front matter. */
+  name: string;
+  description: string;
+  /** `metadata.version` when present. */
+  version?: string;
+  license?: string;
+  compatibility?: string;
+  /** Absolute path of the skill directory. */
+  dir: string;
+  kind: SkillKind;
+  /** Absolute path of the entry script, for `kind: "script"`. */
+  entryPoint?: string;
+  /** Interpreter family of the entry script, derived from its extension. */
+  language?: "python" | "node" | "deno" | "shell";
+  /** Capability tags, as declared or inferred (never normalised when declared). */
+  capabilities: string[];
+  capabilitySource: CapabilitySource;
+  permissions: SkillPermissions;
+  /** `allowed-tools` as written. */
+  allowedTools?: string;
+  requiresElevatedPermissions: boolean;
+  /** SkillLite-compatible content hash (lowercase hex SHA-256). */
+  fingerprint: string;
+}
+
+/** A SKILL.md that could not be loaded, with the reason. */
+export interface SkillLoadProblem {
+  dir: string;
+  message: string;
+}
+
+/** Result of scanning the skills directories. */
+export interface SkillCatalog {
+  skills: Skill[];
+  problems: SkillLoadProblem[];
+}
