@@ -1,0 +1,84 @@
+/**
+ * The `swarm` command line: subcommand dispatch, top-level help and version.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from "./mod.ts";
+ * const code = await runCli(["--version"]);
+ * console.assert(code === 0);
+ * ```
+ *
+ * @module
+ */
+import { VERSION } from "../version.ts";
+import { EXIT_OK, EXIT_USAGE } from "./_usage.ts";
+import { runServe } from "./serve.ts";
+import { runSkills } from "./skills.ts";
+import { runStatus } from "./status.ts";
+import { runTask } from "./task.ts";
+
+/** The top-level help text. */
+export const MAIN_HELP = `swarm ${VERSION} — edge node for a P2P mesh of AI-agent skill executors
+
+Usage:
+  swarm --listen [ADDR] [options]   run a node (default 127.0.0.1:7700, loopback only)
+  swarm serve [options]             the same, spelled as a subcommand
+  swarm status [--url URL] [--json] show a node's identity, permissions, skills and peers
+  swarm skills [--skills-dir DIR]…  list the skills found, with capabilities and fingerprints
+  swarm task DESCRIPTION [options]  submit a task to a node and print the result
+  swarm help [COMMAND]              show help (also: swarm COMMAND --help)
+  swarm --version                   print the version
+
+A node speaks SkillLite's 'skilllite swarm' protocol. It stays on loopback unless you
+opt into the LAN with --allow-net (e.g. --allow-net=0.0.0.0 --listen 0.0.0.0:7700).
+
+Environment: SKILLLITE_SWARM_TOKEN (bearer token), SKILLLITE_SWARM_URL (node URL for
+clients). Run 'swarm serve --help' for every node option.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: runServe,
+  status: runStatus,
+  skills: runSkills,
+  task: runTask,
+};
+
+/**
+ * Runs the CLI with `argv` (without the program name) and returns the exit code.
+ * Node flags without a subcommand (`swarm --listen …`) run the node.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    console.log(MAIN_HELP);
+    return EXIT_OK;
+  }
+  if (first === "--version" || first === "-V" || first === "version") {
+    console.log(`swarm ${VERSION}`);
+    return EXIT_OK;
+  }
+  if (first === "--help" || first === "-h") {
+    console.log(MAIN_HELP);
+    return EXIT_OK;
+  }
+  if (first === "help") {
+    const sub = rest[0];
+    if (sub === undefined) {
+      console.log(MAIN_HELP);
+      return EXIT_OK;
+    }
+    const command = COMMANDS[sub];
+    if (!command) return unknownCommand(sub);
+    return await command(["--help"]);
+  }
+  if (first.startsWith("-")) return await runServe(argv);
+  const command = COMMANDS[first];
+  if (!command) return unknownCommand(first);
+  return await command(rest);
+}
+
+function unknownCommand(name: string): number {
+  console.error(`swarm: Unknown command '${name}' (see 'swarm --help')`);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,168 @@
+/**
+ * `swarm task`: submit a NodeTask and print its result.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { SwarmClient } from "../client/client.ts";
+import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
+import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
+
+/** Help of `swarm task`. */
+export const TASK_HELP = `Usage: swarm task DESCRIPTION [options]
+
+Submits a task (a NodeTask with a fresh UUID) to a node and prints the result's
+response. Exits 1 when the node answers an error or the task did not complete.
+
+Options:
+  --require TAG       capability the executing node must hold (repeatable)
+  --tool-hint NAME    skill to run
+  --input JSON        JSON input handed to the skill (default: from the description)
+  --workspace LABEL   context.workspace label (default ".")
+  --session-key KEY   context.session_key (default "default")
+  --stream            follow the NDJSON progress stream
+  --timeout-ms MS     give up after MS milliseconds (default 120000)
+${CLIENT_HELP}`;
+
+/** Parsed arguments of `swarm task`. */
+export interface TaskArgs {
+  help: boolean;
+  task: NodeTask;
+  stream: boolean;
+  json: boolean;
+  timeoutMs: number;
+  url?: string;
+  tokenFile?: string;
+}
+
+/**
+ * Parses `swarm task` arguments into a ready NodeTask.
+ *
+ * @throws {UsageError} On unknown flags, a missing description or bad `--input` JSON.
+ */
+export function parseTaskArgs(
+  argv: string[],
+  newId: () => string = () => crypto.randomUUID(),
+): TaskArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...CLIENT_OPTIONS,
+        require: { type: "string", multiple: true },
+        "tool-hint": { type: "string" },
+        input: { type: "string" },
+        workspace: { type: "string" },
+        "session-key": { type: "string" },
+        stream: { type: "boolean" },
+        "timeout-ms": { type: "string" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split("\n")[0]);
+  }
+  const { values, positionals } = parsed;
+  const base = {
+    help: values.help ?? false,
+    stream: values.stream ?? false,
+    json: values.json ?? false,
+    url: values.url,
+    tokenFile: values["token-file"],
+  };
+  if (base.help) {
+    return {
+      ...base,
+      timeoutMs: 0,
+      task: {
+        id: "",
+        description: "",
+        context: { workspace: ".", session_key: "default", required_capabilities: [] },
+      },
+    };
+  }
+  if (positionals.length === 0) throw new UsageError("Missing DESCRIPTION");
+  if (positionals.length > 1) {
+    throw new UsageError(`Unexpected argument '${positionals[1]}' (quote the description)`);
+  }
+  const timeoutMs = Number(values["timeout-ms"] ?? 120_000);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new UsageError(
+      `--timeout-ms must be a positive integer: current value is ${values["timeout-ms"]}`,
+    );
+  }
+  const task: NodeTask = {
+    id: newId(),
+    description: positionals[0],
+    context: {
+      workspace: values.workspace ?? ".",
+      session_key: values["session-key"] ?? "default",
+      required_capabilities: (values.require ?? []).flatMap((t) => t.split(",")).map((t) =>
+        t.trim()
+      ).filter(Boolean),
+    },
+  };
+  if (values["tool-hint"] !== undefined) task.tool_hint = values["tool-hint"];
+  if (values.input !== undefined) {
+    try {
+      task.input = JSON.parse(values.input);
+    } catch (err) {
+      throw new UsageError(`--input is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  return { ...base, task, timeoutMs };
+}
+
+function describeEvent(event: StreamEvent): string {
+  switch (event.event) {
+    case "received":
+      return `received by ${event.node ?? "node"}`;
+    case "executing":
+      return `executing on ${event.node ?? "node"}${event.skill ? ` (skill ${event.skill})` : ""}`;
+    case "forwarding":
+      return `forwarding to ${event.peer} at ${event.address} (attempt ${event.attempt})`;
+    case "done":
+      return "done";
+    case "error":
+      return `error: ${event.error.error}: ${event.error.message}`;
+  }
+}
+
+/** Runs `swarm task` and returns the exit code. */
+export async function runTask(argv: string[]): Promise<number> {
+  try {
+    const args = parseTaskArgs(argv);
+    if (args.help) {
+      console.log(TASK_HELP);
+      return EXIT_OK;
+    }
+    const target = clientTarget(
+      { url: args.url, "token-file": args.tokenFile },
+      Deno.env.toObject(),
+    );
+    const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });
+    let result: NodeResult | undefined;
+    if (args.stream) {
+      for await (const event of client.streamTask(args.task)) {
+        console.log(args.json ? JSON.stringify(event) : `· ${describeEvent(event)}`);
+        if (event.event === "done") result = event.result;
+        if (event.event === "error") return EXIT_FAILURE;
+      }
+      if (!result) throw new Error("The stream ended without a result");
+      if (!args.json) console.log(result.response);
+    } else {
+      result = await client.submitTask(args.task);
+      console.log(args.json ? JSON.stringify(result) : result.response);
+    }
+    if (!result.task_completed) {
+      console.error("swarm task: the task did not complete");
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  } catch (err) {
+    return reportError("task", err);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The node's configuration: every knob in one object, each documented with its
+ * meaning, unit and default, and the option table that builds it from flags, the
+ * environment and an optional JSON file.
+ *
+ * @module
+ */
+import type { ListenAddress } from "./listen_address.ts";
+import type { NetAllowance } from "./net_allowance.ts";
+
+/** Settings for SkillLite-compatible LLM capability inference (DESIGN.md §3 rule 3). */
+export interface LlmSettings {
+  /** Whether inference asks the chat endpoint at all (needs a key; off with SKILLLITE_SWARM_LLM_ROUTING=0). */
+  enabled: boolean;
+  /** API key for the chat endpoint. */
+  apiKey?: string;
+  /** Base URL of the OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Model name sent in the request. */
+  model: string;
+  /** Time allowed for one inference request before falling back to offline inference. */
+  timeoutMs: number;
+}
+
+/** Every setting of a node. Built once at start-up by `loadConfig` and never mutated. */
+export interface Config {
+  /** Address the HTTP API binds. A non-loopback host needs `allowNet` (the LAN opt-in). */
+  listen: ListenAddress;
+  /** How far the node's network side may reach; Deno's permission system enforces it. */
+  allowNet: NetAllowance;
+  /** Serve a non-loopback address without any authentication. Dangerous; off by default. */
+  insecureNoAuth: boolean;
+  /** Shared bearer token (SKILLLITE_SWARM_TOKEN or `--token-file`); undefined = no auth. */
+  token?: string;
+  /** Directory holding the node id and the Deno KV store; `:memory:` keeps nothing. */
+  dataDir: string;
+  /** Static peer seeds as base URLs (`http://host:port`). */
+  peers: string[];
+  /** Directories scanned for SKILL.md skills. */
+  skillsDirs: string[];
+  /** External agent command that reads a NodeTask on stdin and prints a NodeResult. */
+  executorCmd?: string;
+  /** Run non-Deno skills without a sandbox when bubblewrap is missing. */
+  allowUnsandboxed: boolean;
+  /** Forwards a task may cross before it is refused (loop guard). 0 = never forward. */
+  maxHops: number;
+  /** Wall-clock limit of one local execution, in milliseconds. */
+  taskTimeoutMs: number;
+  /** Limit of one forward attempt to a peer, in milliseconds (SkillLite: 120 s). */
+  forwardTimeoutMs: number;
+  /** Limit of one `/can-do` question during the who-can-do broadcast (SkillLite: 3 s). */
+  canDoTimeoutMs: number;
+  /** How often static peers are probed for identity and capabilities, in milliseconds. */
+  peerProbeIntervalMs: number;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+  /** Largest stdout/stderr kept from a skill or executor command, in bytes. */
+  maxOutputBytes: number;
+  /** Minimum level of the JSON log lines written to stderr. */
+  logLevel: "debug" | "info" | "warning" | "error";
+  /** LLM capability inference, from SkillLite's environment variables. */
+  llm: LlmSettings;
+}
+
+/** Kinds of value an option takes. */
+export type OptionType = "string" | "boolean" | "integer" | "list";
+
+/** One configurable knob: its flag, environment variable, file key, default and help line. */
+export interface OptionSpec {
+  /** Key in the JSON config file and in the raw option record. */
+  key: string;
+  /** Long flag without dashes. */
+  flag: string;
+  /** Environment variable, when the knob can come from the environment. */
+  env?: string;
+  type: OptionType;
+  /** Default shown in `--help` (the value itself is applied by `loadConfig`). */
+  defaultText: string;
+  /** Placeholder in `--help`. */
+  arg?: string;
+  /** One line of help. */
+  doc: string;
+}
+
+/** The option table: the single source of the node's flags, env variables and file keys. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: "listen",
+    flag: "listen",
+    env: "SWARM_LISTEN",
+    type: "string",
+    arg: "ADDR",
+    defaultText: "127.0.0.1:7700",
+    doc: "HTTP address: HOST:PORT, :PORT, PORT (=127.0.0.1:PORT) or [IPv6]:PORT",
+  },
+  {
+    key: "allowNet",
+    flag: "allow-net",
+    env: "SWARM_ALLOW_NET",
+    type: "string",
+    arg: "HOSTS",
+    defaultText: "loopback only",
+    doc: "LAN opt-in: 0.0.0.0 (any) or hosts/host:ports/CIDRs, comma-separated",
+  },
+  {
+    key: "insecureNoAuth",
+    flag: "insecure-no-auth",
+    env: "SWARM_INSECURE_NO_AUTH",
+    type: "boolean",
+    defaultText: "false",
+    doc: "allow a non-loopback bind with no token (anyone on the network can run tasks)",
+  },
+  {
+    key: "tokenFile",
+    flag: "token-file",
+    env: "SWARM_TOKEN_FILE",
+    type: "string",
+    arg: "FILE",
+    defaultText: "$SKILLLITE_SWARM_TOKEN",
+    doc: "read the bearer token from FILE instead of SKILLLITE_SWARM_TOKEN",
+  },
+  {
+    key: "dataDir",
+    flag: "data-dir",
+    env: "SWARM_DATA_DIR",
+    type: "string",
+    arg: "DIR",
+    defaultText: "$XDG_DATA_HOME/swarm/PORT",
+    doc: "node id and Deno KV routing table; ':memory:' keeps nothing",
+  },
+  {
+    key: "peers",
+    flag: "peer",
+    env: "SWARM_PEERS",
+    type: "list",
+    arg: "HOST:PORT",
+    defaultText: "none",
+    doc: "static peer seed (repeatable; env: comma-separated); http:// or https:// prefix allowed",
+  },
+  {
+    key: "skillsDirs",
+    flag: "skills-dir",
+    env: "SWARM_SKILLS_DIRS",
+    type: "list",
+    arg: "DIR",
+    defaultText: ".skills and skills, when present",
+    doc: "directory of SKILL.md skills (repeatable)",
+  },
+  {
+    key: "executorCmd",
+    flag: "executor-cmd",
+    env: "SWARM_EXECUTOR_CMD",
+    type: "string",
+    arg: "CMD",
+    defaultText: "none",
+    doc: "external agent: reads a NodeTask JSON on stdin, prints a NodeResult JSON",
+  },
+  {
+    key: "allowUnsandboxed",
+    flag: "allow-unsandboxed",
+    env: "SWARM_ALLOW_UNSANDBOXED",
+    type: "boolean",
+    defaultText: "false",
+    doc: "run non-Deno skills without bubblewrap when it is not installed",
+  },
+  {
+    key: "maxHops",
+    flag: "max-hops",
+    env: "SWARM_MAX_HOPS",
+    type: "integer",
+    arg: "N",
+    defaultText: "4",
+    doc: "forwards a task may cross before it is refused",
+  },
+  {
+    key: "taskTimeoutMs",
+    flag: "task-timeout-ms",
+    env: "SWARM_TASK_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "60000",
+    doc: "wall-clock limit of one local execution",
+  },
+  {
+    key: "forwardTimeoutMs",
+    flag: "forward-timeout-ms",
+    env: "SWARM_FORWARD_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "120000",
+    doc: "limit of one forward attempt to a peer",
+  },
+  {
+    key: "canDoTimeoutMs",
+    flag: "can-do-timeout-ms",
+    env: "SWARM_CAN_DO_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "3000",
+    doc: "limit of one /can-do question in the who-can-do broadcast",
+  },
+  {
+    key: "peerProbeIntervalMs",
+    flag: "peer-probe-interval-ms",
+    env: "SWARM_PEER_PROBE_INTERVAL_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "5000",
+    doc: "how often static peers are asked for their identity and capabilities",
+  },
+  {
+    key: "maxBodyBytes",
+    flag: "max-body-bytes",
+    env: "SWARM_MAX_BODY_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "1048576",
+    doc: "largest accepted request body",
+  },
+  {
+    key: "maxOutputBytes",
+    flag: "max-output-bytes",
+    env: "SWARM_MAX_OUTPUT_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "1048576",
+    doc: "largest output kept from a skill or executor command",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    env: "SWARM_LOG_LEVEL",
+    type: "string",
+    arg: "LEVEL",
+    defaultText: "info",
+    doc: "debug, info, warning or error (JSON lines on stderr)",
+  },
+  {
+    key: "config",
+    flag: "config",
+    env: "SWARM_CONFIG",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    doc: "JSON file with any of these options, keyed by their camelCase names",
+  },
+];

@@ -1,0 +1,283 @@
+/**
+ * Builds the {@link Config} from defaults, an optional JSON file, the environment and
+ * flags (later wins), and validates it once.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { llmConfigFromEnv } from "../routing/llm_config.ts";
+import { type Config, OPTIONS, type OptionSpec } from "./config.ts";
+import { isLoopbackHost, parseListenAddress } from "./listen_address.ts";
+import { parseNetAllowance } from "./net_allowance.ts";
+
+/** A configuration mistake; the CLI prints it on one line and exits with status 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Where `loadConfig` reads from. Everything is injectable so the function is testable. */
+export interface ConfigSources {
+  /** Command-line arguments of the node (without the subcommand). */
+  args: string[];
+  /** Environment variables. */
+  env: Record<string, string | undefined>;
+  /** Reads a text file (config file, token file). */
+  readTextFile?: (path: string) => string;
+  /** Directory relative paths are resolved against. */
+  cwd?: string;
+}
+
+/** Flags that may appear without a value, and the value they then mean. */
+const BARE_VALUES: Record<string, string> = { "--listen": "", "--allow-net": "0.0.0.0" };
+
+/** Rewrites `--listen` / `--allow-net` given without a value to their `=value` form. */
+function normaliseBareFlags(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const next = args[i + 1];
+    if (arg in BARE_VALUES && (next === undefined || next.startsWith("-"))) {
+      out.push(`${arg}=${BARE_VALUES[arg]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+type Raw = Record<string, unknown>;
+
+function fromFlags(args: string[]): { raw: Raw; help: boolean } {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; multiple?: boolean; short?: string }
+  > = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const o of OPTIONS) {
+    options[o.flag] = o.type === "boolean"
+      ? { type: "boolean" }
+      : { type: "string", multiple: o.type === "list" };
+  }
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: normaliseBareFlags(args), options, strict: true }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split("\n")[0]);
+  }
+  const raw: Raw = {};
+  for (const o of OPTIONS) {
+    if (values[o.flag] !== undefined) raw[o.key] = values[o.flag];
+  }
+  return { raw, help: values.help === true };
+}
+
+function fromEnv(env: ConfigSources["env"]): Raw {
+  const raw: Raw = {};
+  for (const o of OPTIONS) {
+    const value = o.env ? env[o.env] : undefined;
+    if (value === undefined || value === "") continue;
+    raw[o.key] = o.type === "list"
+      ? value.split(",").map((s) => s.trim()).filter(Boolean)
+      : o.type === "boolean"
+      ? !["0", "false", "no", "off"].includes(value.toLowerCase())
+      : value;
+  }
+  return raw;
+}
+
+function fromFile(path: string, read: (p: string) => string): Raw {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read(path));
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file '${path}': ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file '${path}' must hold a JSON object`);
+  }
+  const known = new Set(OPTIONS.map((o) => o.key));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key) || key === "config") {
+      throw new ConfigError(`Config file '${path}' has an unknown key '${key}'`);
+    }
+  }
+  return parsed as Raw;
+}
+
+function typed(spec: OptionSpec, value: unknown): unknown {
+  const where = `--${spec.flag}`;
+  switch (spec.type) {
+    case "boolean":
+      if (typeof value !== "boolean") {
+        throw new ConfigError(`Option ${where} must be true or false`);
+      }
+      return value;
+    case "list":
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+        throw new ConfigError(`Option ${where} must be a list of strings`);
+      }
+      return value;
+    case "integer": {
+      const n = typeof value === "number" ? value : Number(String(value).trim());
+      if (!Number.isSafeInteger(n) || n < 0) {
+        throw new ConfigError(
+          `Option ${where} must be a non-negative integer: current value is ${value}`,
+        );
+      }
+      return n;
+    }
+    default:
+      if (typeof value !== "string") throw new ConfigError(`Option ${where} must be a string`);
+      return value;
+  }
+}
+
+/**
+ * Normalises a `--peer` seed to a base URL.
+ *
+ * @example
+ * ```ts
+ * import { normalisePeerSeed } from "./load.ts";
+ * console.assert(normalisePeerSeed("127.0.0.1:7701") === "http://127.0.0.1:7701");
+ * ```
+ */
+export function normalisePeerSeed(seed: string): string {
+  const text = seed.trim();
+  const withScheme = /^https?:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(`Cannot parse --peer '${seed}': expected HOST:PORT`);
+  }
+  if (!url.port || url.pathname !== "/" || url.search || url.username) {
+    throw new ConfigError(
+      `Cannot parse --peer '${seed}': expected HOST:PORT with an explicit port`,
+    );
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+function defaultDataDir(env: ConfigSources["env"], port: number): string {
+  const base = env.XDG_DATA_HOME || join(env.HOME ?? ".", ".local", "share");
+  return join(base, "swarm", String(port));
+}
+
+/** Result of parsing the node's arguments: either help was asked for, or a config. */
+export type LoadResult = { help: true } | { help: false; config: Config };
+
+/**
+ * Builds and validates the node configuration.
+ *
+ * @throws {ConfigError} On any invalid flag, variable, file or combination.
+ * @example
+ * ```ts
+ * import { loadConfig } from "./load.ts";
+ * const r = loadConfig({ args: ["--listen", "7701", "--data-dir", ":memory:"], env: {} });
+ * console.assert(!r.help && r.config.listen.port === 7701);
+ * ```
+ */
+export function loadConfig(sources: ConfigSources): LoadResult {
+  const read = sources.readTextFile ?? Deno.readTextFileSync;
+  const cwd = sources.cwd ?? Deno.cwd();
+  const flags = fromFlags(sources.args);
+  if (flags.help) return { help: true };
+  const env = fromEnv(sources.env);
+  const configPath = (flags.raw.config ?? env.config) as string | undefined;
+  const file = configPath ? fromFile(resolve(cwd, configPath), read) : {};
+  const merged: Raw = { ...file, ...env, ...flags.raw };
+  const value: Raw = {};
+  for (const spec of OPTIONS) {
+    if (merged[spec.key] !== undefined) value[spec.key] = typed(spec, merged[spec.key]);
+  }
+
+  let listen;
+  let allowNet;
+  try {
+    listen = parseListenAddress((value.listen as string | undefined) ?? "");
+    allowNet = value.allowNet === undefined
+      ? { kind: "loopback" as const }
+      : parseNetAllowance(value.allowNet as string);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+
+  let token = sources.env.SKILLLITE_SWARM_TOKEN?.trim() || undefined;
+  if (value.tokenFile !== undefined) {
+    const path = resolve(cwd, value.tokenFile as string);
+    try {
+      token = read(path).trim() || undefined;
+    } catch (err) {
+      throw new ConfigError(`Cannot read token file '${path}': ${(err as Error).message}`);
+    }
+    if (!token) throw new ConfigError(`Token file '${path}' is empty`);
+  }
+
+  const logLevel = (value.logLevel as string | undefined) ?? "info";
+  if (!["debug", "info", "warning", "error"].includes(logLevel)) {
+    throw new ConfigError(
+      `Option --log-level must be debug, info, warning or error: current value is ${logLevel}`,
+    );
+  }
+  const dataDir = value.dataDir === undefined
+    ? defaultDataDir(sources.env, listen.port)
+    : value.dataDir === ":memory:"
+    ? ":memory:"
+    : resolve(cwd, value.dataDir as string);
+
+  const config: Config = {
+    listen,
+    allowNet,
+    insecureNoAuth: (value.insecureNoAuth as boolean | undefined) ?? false,
+    token,
+    dataDir,
+    peers: ((value.peers as string[] | undefined) ?? []).map(normalisePeerSeed),
+    skillsDirs: ((value.skillsDirs as string[] | undefined) ?? []).map((d) => resolve(cwd, d)),
+    executorCmd: (value.executorCmd as string | undefined)?.trim() || undefined,
+    allowUnsandboxed: (value.allowUnsandboxed as boolean | undefined) ?? false,
+    maxHops: (value.maxHops as number | undefined) ?? 4,
+    taskTimeoutMs: (value.taskTimeoutMs as number | undefined) ?? 60_000,
+    forwardTimeoutMs: (value.forwardTimeoutMs as number | undefined) ?? 120_000,
+    canDoTimeoutMs: (value.canDoTimeoutMs as number | undefined) ?? 3_000,
+    peerProbeIntervalMs: (value.peerProbeIntervalMs as number | undefined) ?? 5_000,
+    maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
+    maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
+    logLevel: logLevel as Config["logLevel"],
+    llm: llmConfigFromEnv(sources.env),
+  };
+  validate(config);
+  return { help: false, config };
+}
+
+function validate(config: Config): void {
+  for (
+    const key of [
+      "taskTimeoutMs",
+      "forwardTimeoutMs",
+      "canDoTimeoutMs",
+      "peerProbeIntervalMs",
+      "maxBodyBytes",
+      "maxOutputBytes",
+    ] as const
+  ) {
+    if (config[key] === 0) {
+      throw new ConfigError(`Option ${key} must be positive: current value is 0`);
+    }
+  }
+  const host = config.listen.host;
+  if (!isLoopbackHost(host) && config.allowNet.kind === "loopback") {
+    throw new ConfigError(
+      `Refusing to listen on ${host}: the node is loopback-only unless you opt into the LAN with --allow-net (e.g. --allow-net=0.0.0.0)`,
+    );
+  }
+  if (!isLoopbackHost(host) && !config.token && !config.insecureNoAuth) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} without authentication: set SKILLLITE_SWARM_TOKEN or --token-file (or pass --insecure-no-auth to accept the risk)`,
+    );
+  }
+}

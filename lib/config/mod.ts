@@ -1,0 +1,18 @@
+/**
+ * Node configuration: the documented `Config`, its option table, the loader and the
+ * address and network-grant rules it relies on.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./mod.ts";
+ * const result = loadConfig({ args: ["--data-dir", ":memory:"], env: {} });
+ * if (!result.help) console.assert(result.config.listen.host === "127.0.0.1");
+ * ```
+ *
+ * @module
+ */
+export * from "./config.ts";
+export * from "./listen_address.ts";
+export * from "./net_allowance.ts";
+export * from "./load.ts";
+export * from "./help.ts";

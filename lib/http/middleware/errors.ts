@@ -1,0 +1,35 @@
+/**
+ * Renders every failure as the JSON error shape `{error, message}`.
+ *
+ * @module
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
+
+/** The JSON response for a {@link SwarmError}. */
+export function errorResponse(c: Context, err: SwarmError): Response {
+  const headers = err.code === "unauthorized" ? { "www-authenticate": "Bearer" } : undefined;
+  return c.json(err.toBody(), err.status as 400, headers);
+}
+
+/** `app.onError` handler: SwarmErrors keep their code, anything else is `internal`. */
+export function onError(log: (err: unknown) => void): ErrorHandler {
+  return function onError(err, c) {
+    if (err instanceof HTTPException && !(err instanceof SwarmError)) {
+      const code = err.status === 413
+        ? "payload_too_large"
+        : err.status === 401
+        ? "unauthorized"
+        : "invalid_request";
+      return errorResponse(c, new SwarmError(code, err.message || "Bad request"));
+    }
+    const swarmErr = toSwarmError(err);
+    if (swarmErr.code === "internal") log(err);
+    return errorResponse(c, swarmErr);
+  };
+}
+
+/** `app.notFound` handler. */
+export const notFound: NotFoundHandler = (c) =>
+  errorResponse(c, new SwarmError("not_found", `No route for ${c.req.method} ${c.req.path}`));

@@ -1,0 +1,16 @@
+/**
+ * The HTTP face of a node: a Hono app speaking SkillLite's protocol.
+ *
+ * @example
+ * ```ts
+ * import { isAuthorized } from "./mod.ts";
+ * console.assert(isAuthorized("Bearer t", "t"));
+ * ```
+ *
+ * @module
+ */
+export { createApp } from "./app.ts";
+export { isAuthorized } from "./middleware/bearer_auth.ts";
+export { parseRequired } from "./routes/can_do.ts";
+export { TaskTracker } from "./task_tracker.ts";
+export type { AppDeps, RouteOptions, TaskRouter } from "./types.ts";

@@ -1,0 +1,33 @@
+/**
+ * Reads and validates a NodeTask body: content type, size, JSON syntax, fields.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { SwarmError } from "../protocol/errors.ts";
+import { parseNodeTask } from "../protocol/validate.ts";
+import type { NodeTask } from "../protocol/types.ts";
+
+/**
+ * Parses the request body of `POST /task`. Size is enforced earlier by the body-limit
+ * middleware.
+ *
+ * @throws {SwarmError} `unsupported_media_type` (415), `invalid_json` (400) or `invalid_task` (422).
+ */
+export async function readTask(c: Context): Promise<NodeTask> {
+  const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+    throw new SwarmError(
+      "unsupported_media_type",
+      `Expected Content-Type application/json: got '${type || "none"}'`,
+    );
+  }
+  const text = await c.req.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new SwarmError("invalid_json", `Malformed JSON body: ${(err as Error).message}`);
+  }
+  return parseNodeTask(body);
+}

@@ -1,0 +1,109 @@
+/**
+ * `POST /task` and `POST /task?stream=1`.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
+import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../protocol/types.ts";
+import { parseHopHeaders } from "../../routing/hops.ts";
+import { readTask } from "../read_task.ts";
+import type { AppDeps } from "../types.ts";
+
+/** The task routes. Authentication runs before these (see `createApp`). */
+export function taskRoutes(deps: AppDeps): Hono {
+  const limit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new SwarmError(
+        "payload_too_large",
+        `Request body exceeds ${deps.maxBodyBytes} bytes`,
+        { max_bytes: deps.maxBodyBytes },
+      );
+    },
+  });
+  return new Hono().post("/task", limit, async (c) => {
+    const task = await readTask(c);
+    const { ready, reason } = deps.readiness();
+    if (!ready) throw new SwarmError("not_ready", reason ?? "Node is not ready");
+    c.header(NODE_HEADER, deps.nodeId);
+    if (c.req.query("stream") === "1") return await streamTask(c, deps, task);
+    deps.tracker.begin(task.id);
+    try {
+      const result = await deps.router.route(task, {
+        ...parseHopHeaders(c.req.raw.headers),
+        signal: c.req.raw.signal,
+      });
+      return c.json(result);
+    } finally {
+      deps.tracker.end(task.id);
+    }
+  });
+}
+
+const encoder = new TextEncoder();
+
+function line(event: StreamEvent): Uint8Array {
+  return encoder.encode(JSON.stringify(event) + "\n");
+}
+
+/**
+ * Streams progress as NDJSON. Routing runs first: if it fails before any progress
+ * (no_match, loop, …) the answer is the plain JSON error with its status, as for a
+ * non-streamed task; once streaming, failures become an `error` event.
+ */
+async function streamTask(c: Context, deps: AppDeps, task: NodeTask): Promise<Response> {
+  const early: StreamEvent[] = [];
+  let forward: ((event: StreamEvent) => void) | null = null;
+  let firstEvent!: () => void;
+  const gotEvent = new Promise<void>((resolve) => firstEvent = resolve);
+  const onEvent = (event: StreamEvent) => {
+    if (forward) forward(event);
+    else {
+      early.push(event);
+      firstEvent();
+    }
+  };
+  deps.tracker.begin(task.id);
+  const routed = deps.router.route(task, {
+    ...parseHopHeaders(c.req.raw.headers),
+    signal: c.req.raw.signal,
+    onEvent,
+  });
+  const settled = routed.then(() => true, () => true);
+  await Promise.race([gotEvent, settled]);
+  if (early.length === 0) {
+    // Routing ended without progress: a failure is a plain JSON error.
+    try {
+      await routed;
+    } catch (err) {
+      deps.tracker.end(task.id);
+      throw err;
+    }
+  }
+
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const write = (event: StreamEvent) => {
+    writer.write(line(event)).catch(() => {/* the caller went away */});
+  };
+  write({ event: "received", task_id: task.id, node: deps.nodeId });
+  for (const event of early) write(event);
+  forward = write;
+  (async () => {
+    try {
+      write({ event: "done", result: await routed });
+    } catch (err) {
+      write({ event: "error", error: toSwarmError(err).toBody() });
+    } finally {
+      deps.tracker.end(task.id);
+      await writer.close().catch(() => {});
+    }
+  })();
+  return new Response(readable, {
+    status: 200,
+    headers: { "content-type": NDJSON, "cache-control": "no-store", [NODE_HEADER]: deps.nodeId },
+  });
+}

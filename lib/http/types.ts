@@ -1,0 +1,44 @@
+/**
+ * What the HTTP layer needs from the rest of the node.
+ *
+ * @module
+ */
+import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import type { TaskTracker } from "./task_tracker.ts";
+
+/** Options of one routed task. */
+export interface RouteOptions {
+  /** Swarm hops the task already crossed. */
+  hops: number;
+  /** Node ids the task already visited. */
+  via: string[];
+  /** Aborted when the caller goes away. */
+  signal?: AbortSignal;
+  /** Receives progress events in stream mode. */
+  onEvent?: (event: StreamEvent) => void;
+}
+
+/** Routes one task to wherever it runs and returns its result. */
+export interface TaskRouter {
+  route(task: NodeTask, options: RouteOptions): Promise<NodeResult>;
+}
+
+/** Dependencies of the HTTP app. */
+export interface AppDeps {
+  /** This node's stable id (`instance_name` in answers). */
+  nodeId: string;
+  /** Current bearer token; undefined disables auth. A function so rotation needs no restart. */
+  token: () => string | undefined;
+  /** Largest accepted body in bytes. */
+  maxBodyBytes: number;
+  router: TaskRouter;
+  tracker: TaskTracker;
+  /** Whether the node is ready for tasks, and why not. */
+  readiness: () => { ready: boolean; reason?: string };
+  /** Capability tags held locally. */
+  localCapabilities: () => string[];
+  /** swarm's extra `/status` fields (node id, version, grants, skills, peers, …). */
+  statusExtras: () => Promise<Record<string, unknown>>;
+  /** Records an unexpected error. */
+  logError: (message: string, props: Record<string, unknown>) => void;
+}

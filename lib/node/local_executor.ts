@@ -1,0 +1,43 @@
+/**
+ * The node's local executor: skills first, then the external agent command.
+ *
+ * @module
+ */
+import type { ExecuteOptions, Executor } from "../execution/types.ts";
+import { SwarmError } from "../protocol/errors.ts";
+import type { NodeResult, NodeTask } from "../protocol/types.ts";
+
+/**
+ * Combines the skill executor and the `--executor-cmd` agent: a task runs the skill
+ * it names or the single skill that matches; when no skill or several match, the
+ * agent (if any) takes it and chooses. With neither, SkillLite's
+ * `local_executor_not_configured`.
+ */
+export class LocalExecutor implements Executor {
+  readonly kind: string;
+  #skills: Executor | null;
+  #command: Executor | null;
+
+  constructor(skills: Executor | null, command: Executor | null) {
+    this.#skills = skills;
+    this.#command = command;
+    this.kind = [skills?.kind, command?.kind].filter(Boolean).join("+") || "none";
+  }
+
+  async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
+    if (this.#skills) {
+      try {
+        return await this.#skills.execute(task, options);
+      } catch (err) {
+        const handOver = err instanceof SwarmError &&
+          (err.code === "skill_not_found" || err.code === "ambiguous_skill");
+        if (!handOver || !this.#command) throw err;
+      }
+    }
+    if (this.#command) return await this.#command.execute(task, options);
+    throw new SwarmError(
+      "local_executor_not_configured",
+      "This node has no local executor: give it skills (--skills-dir) or an agent (--executor-cmd)",
+    );
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Messages between the privileged main process and the network worker.
+ *
+ * @module
+ */
+import type { Config } from "../config/config.ts";
+import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
+import type { WorkerPermissions } from "./permissions.ts";
+
+/** A skill as the network side sees it (no paths beyond what status shows). */
+export interface SkillSummary {
+  name: string;
+  version?: string;
+  kind: string;
+  capabilities: string[];
+  capability_source: string;
+  sandbox: string;
+  fingerprint: string;
+}
+
+/** Everything the worker needs to start. */
+export interface WorkerInit {
+  config: Config;
+  nodeId: string;
+  version: string;
+  permissions: WorkerPermissions;
+  skills: SkillSummary[];
+  capabilities: string[];
+  /** `skills`, `command`, `skills+command` or `none`. */
+  executor: string;
+  startedAtMs: number;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | { type: "start"; init: WorkerInit }
+  | { type: "exec-progress"; id: number; skill?: string }
+  | { type: "exec-result"; id: number; result: NodeResult }
+  | { type: "exec-error"; id: number; error: ErrorBody }
+  | { type: "stop" };
+
+/** Worker → main. */
+export type FromWorker =
+  | { type: "listening"; host: string; port: number; url: string }
+  | { type: "exec"; id: number; task: NodeTask; capabilities: string[] }
+  | { type: "exec-cancel"; id: number }
+  | { type: "fatal"; message: string }
+  | { type: "stopped" };

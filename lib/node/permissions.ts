@@ -1,0 +1,46 @@
+/**
+ * The Deno permissions of the node's network worker, computed from its configuration.
+ * This is where the loopback-only default is enforced: the worker that serves HTTP,
+ * forwards tasks and probes peers cannot reach beyond this grant, whatever its code does.
+ *
+ * @module
+ */
+import type { Config } from "../config/config.ts";
+import { netGrant } from "../config/net_allowance.ts";
+
+/** Permissions handed to the network worker. */
+export interface WorkerPermissions {
+  net: true | string[];
+  read: false | string[];
+  write: false | string[];
+  env: false;
+  run: false;
+  sys: false;
+  ffi: false;
+}
+
+/**
+ * The network worker's grant: loopback (plus the bind address and the opted-in hosts)
+ * for `net`; the data dir only for `read`/`write` (Deno KV); nothing else.
+ *
+ * @example
+ * ```ts
+ * import { workerPermissions } from "./permissions.ts";
+ * const p = workerPermissions({ listen: { host: "127.0.0.1", port: 7700 }, allowNet: { kind: "loopback" }, dataDir: ":memory:" });
+ * console.assert(p.run === false && p.read === false && Array.isArray(p.net));
+ * ```
+ */
+export function workerPermissions(
+  config: Pick<Config, "listen" | "allowNet" | "dataDir">,
+): WorkerPermissions {
+  const files = config.dataDir === ":memory:" ? false : [config.dataDir];
+  return {
+    net: netGrant(config.allowNet, config.listen.host, config.listen.port),
+    read: files,
+    write: files,
+    env: false,
+    run: false,
+    sys: false,
+    ffi: false,
+  };
+}

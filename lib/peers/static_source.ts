@@ -1,0 +1,139 @@
+/**
+ * The `--peer` source: probes each seed's `/status` to learn its node id and
+ * capabilities, and feeds the routing table. A seed that answers without swarm's
+ * extensions is a plain SkillLite node: kept under `addr:HOST:PORT` with unknown
+ * capabilities, so the who-can-do broadcast still reaches it.
+ *
+ * @module
+ */
+import { SwarmClient } from "../client/client.ts";
+import type { PeerTable } from "../store/peer_table.ts";
+import type { Peer } from "../routing/types.ts";
+
+/** Options of {@link StaticPeerSource}. */
+export interface StaticPeerSourceOptions {
+  /** Seed base URLs (`http://host:port`). */
+  seeds: string[];
+  /** This node's id: a seed that turns out to be this node is ignored. */
+  selfId: string;
+  table: PeerTable;
+  /** Bearer token sent to peers. */
+  token: () => string | undefined;
+  /** Time between probe rounds. */
+  intervalMs: number;
+  /** Limit of one probe. */
+  timeoutMs: number;
+  /** Receives notable changes (peer joined, self seed, failure). */
+  log: (message: string, props: Record<string, unknown>) => void;
+}
+
+/** What a status body tells about its node. */
+export interface SeedIdentity {
+  id: string;
+  capabilities: string[];
+  swarm: boolean;
+  load?: number;
+}
+
+/**
+ * Reads a peer's identity from its `/status` body; SkillLite bodies (no `node_id`)
+ * give `addr:HOST:PORT` and no capabilities.
+ *
+ * @example
+ * ```ts
+ * import { identityFromStatus } from "./static_source.ts";
+ * const id = identityFromStatus({ status: "idle", current_task_id: null }, "10.0.0.2:7700");
+ * console.assert(id.id === "addr:10.0.0.2:7700" && !id.swarm);
+ * ```
+ */
+export function identityFromStatus(body: Record<string, unknown>, address: string): SeedIdentity {
+  const nodeId = body.node_id;
+  if (typeof nodeId === "string" && nodeId !== "") {
+    const caps = Array.isArray(body.capabilities)
+      ? body.capabilities.filter((c): c is string => typeof c === "string")
+      : [];
+    const load = typeof body.running_tasks === "number" ? body.running_tasks : undefined;
+    return { id: nodeId, capabilities: caps, swarm: true, load };
+  }
+  return { id: `addr:${address}`, capabilities: [], swarm: false };
+}
+
+/** Periodically probes the static seeds. */
+export class StaticPeerSource {
+  #options: StaticPeerSourceOptions;
+  #known = new Map<string, string>();
+  #timer: number | undefined;
+  #stopped = false;
+  #round: Promise<void> | null = null;
+
+  constructor(options: StaticPeerSourceOptions) {
+    this.#options = options;
+  }
+
+  /** Probes every seed once, now. */
+  probeAll(): Promise<void> {
+    this.#round ??= Promise.all(this.#options.seeds.map((seed) => this.#probe(seed)))
+      .then(() => {})
+      .finally(() => this.#round = null);
+    return this.#round;
+  }
+
+  /** Runs a first round, then one every `intervalMs`. Resolves after the first round. */
+  async start(): Promise<void> {
+    if (this.#options.seeds.length === 0) return;
+    await this.probeAll();
+    const tick = () => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(async () => {
+        await this.probeAll();
+        tick();
+      }, this.#options.intervalMs);
+    };
+    tick();
+  }
+
+  /** Stops probing. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  async #probe(seed: string): Promise<void> {
+    const url = new URL(seed);
+    const address = url.host;
+    const scheme = url.protocol === "https:" ? "https" : "http" as Peer["scheme"];
+    const { table, selfId, log } = this.#options;
+    const client = new SwarmClient({
+      url: seed,
+      token: this.#options.token(),
+      timeoutMs: this.#options.timeoutMs,
+    });
+    try {
+      const body = await client.status() as Record<string, unknown>;
+      const identity = identityFromStatus(body, address);
+      const previous = this.#known.get(seed);
+      if (identity.id === selfId) {
+        if (previous !== selfId) log("Ignoring a --peer seed that is this node", { seed });
+        this.#known.set(seed, selfId);
+        return;
+      }
+      const replaces = [`addr:${address}`, ...(previous ? [previous] : [])];
+      await table.report({ ...identity, address, scheme, source: "static", replaces });
+      if (previous !== identity.id) {
+        log("peer_joined", {
+          peer: identity.id,
+          address,
+          capabilities: identity.capabilities,
+          source: "static",
+        });
+      }
+      this.#known.set(seed, identity.id);
+    } catch (err) {
+      const id = this.#known.get(seed) ?? `addr:${address}`;
+      if (id === selfId) return;
+      const message = err instanceof Error ? err.message : String(err);
+      await table.reportFailure({ id, address, scheme, source: "static" }, message);
+      log("Peer probe failed", { seed, peer: id, error: message });
+    }
+  }
+}
