@@ -1,0 +1,123 @@
+/**
+ * Which sandbox would run a skill, and which sandboxes this machine has.
+ *
+ * @module
+ */
+import { basename, delimiter, join } from "node:path";
+import type { SandboxKind, Skill } from "./types.ts";
+import { statOrNull } from "./_fs.ts";
+
+/** What the node can sandbox with, and what the operator allows. */
+export interface SandboxEnv {
+  /** A working bubblewrap is available. */
+  bwrap: boolean;
+  /** A Deno binary is available to run `.ts`/`.js` skills. */
+  deno: boolean;
+  /** The operator passed `--allow-unsandboxed`: non-Deno skills may run without bubblewrap. */
+  allowUnsandboxed: boolean;
+}
+
+/**
+ * Picks the sandbox for a skill. Only script skills run. Deno skills (`.ts`, `.js`,
+ * `.mjs`) run under Deno with their declared permissions, or not at all: they are
+ * never run unsandboxed. Other scripts run inside bubblewrap when it works here,
+ * else without a sandbox only when the operator allowed it.
+ *
+ * @param skill The skill's kind and language.
+ * @param env What this node has and allows.
+ * @returns The sandbox to use, or `"unavailable"` when the skill cannot run here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chooseSandbox } from "./sandbox_choice.ts";
+ * const env = { bwrap: false, deno: true, allowUnsandboxed: false };
+ * assert.ok(chooseSandbox({ kind: "script", language: "deno" }, env) === "deno");
+ * assert.ok(chooseSandbox({ kind: "script", language: "python" }, env) === "unavailable");
+ * ```
+ */
+export function chooseSandbox(
+  skill: Pick<Skill, "kind" | "language">,
+  env: SandboxEnv,
+): SandboxKind {
+  if (skill.kind !== "script") return "unavailable";
+  if (skill.language === "deno") return env.deno ? "deno" : "unavailable";
+  if (env.bwrap) return "bwrap";
+  return env.allowUnsandboxed ? "none" : "unavailable";
+}
+
+/** Sandbox programs found on this machine (absolute paths), `null` when absent. */
+export interface DetectedSandboxes {
+  /** bubblewrap, only when `bwrap --ro-bind / / true` succeeds here. */
+  bwrap: string | null;
+  /** A Deno binary: the running one when it is `deno`, else `deno` on PATH. */
+  deno: string | null;
+}
+
+/** Options of {@link detectSandboxes}. */
+export interface DetectSandboxesOptions {
+  /**
+   * Search path for `bwrap` and `deno`, entries separated as in `PATH`.
+   *
+   * @default {Deno.env.get("PATH")}
+   */
+  path?: string;
+  /**
+   * How long the `bwrap` trial run may take, in milliseconds.
+   *
+   * @default {5000}
+   */
+  probeTimeoutMs?: number;
+}
+
+/**
+ * Finds the sandboxes this machine can use: `bwrap` on the search path, kept only
+ * when a trial run (`bwrap --ro-bind / / true`) exits 0 (user namespaces may be
+ * disabled), and a Deno binary: `Deno.execPath()` when its name is `deno` (not a
+ * compiled swarm binary), else `deno` on the search path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectSandboxes } from "./sandbox_choice.ts";
+ * const found = await detectSandboxes({ path: "" });
+ * assert.ok(found.bwrap === null);
+ * ```
+ */
+export async function detectSandboxes(
+  options: DetectSandboxesOptions = {},
+): Promise<DetectedSandboxes> {
+  const { path = Deno.env.get("PATH") ?? "", probeTimeoutMs = 5000 } = options;
+  const bwrapPath = await findExecutable("bwrap", path);
+  const bwrap = bwrapPath !== null && await bwrapWorks(bwrapPath, probeTimeoutMs)
+    ? bwrapPath
+    : null;
+  const execPath = Deno.execPath();
+  const deno = basename(execPath) === "deno" ? execPath : await findExecutable("deno", path);
+  return { bwrap, deno };
+}
+
+async function findExecutable(name: string, searchPath: string): Promise<string | null> {
+  for (const dir of searchPath.split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, name);
+    const info = await statOrNull(candidate);
+    if (info?.isFile && ((info.mode ?? 0) & 0o111) !== 0) return candidate;
+  }
+  return null;
+}
+
+async function bwrapWorks(bwrap: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(bwrap, {
+      args: ["--ro-bind", "/", "/", "true"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
