@@ -1,0 +1,324 @@
+/**
+ * The router: runs one task locally, forwards it, or asks the swarm who can do it,
+ * connecting the pure decisions of this folder to injected effects.
+ *
+ * @module
+ */
+import type { RequestOptions } from "../client/client.ts";
+import { SwarmError, toSwarmError } from "../protocol/errors.ts";
+import type { CanDoBody, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import { relayStream } from "./_relay.ts";
+import { decideRoute, type RouteDecision } from "./decide.ts";
+import { canForward, checkArrival, forwardHeaders, type HopState } from "./hops.ts";
+import { type Inference, inferTaskCapabilities } from "./infer.ts";
+import type { LlmConfig } from "./llm_config.ts";
+import type { Peer } from "./types.ts";
+
+/** What the router needs from a client of one peer; `SwarmClient` is one. */
+export interface PeerClient {
+  /** `POST /task`. */
+  submitTask(task: NodeTask, options?: RequestOptions): Promise<NodeResult>;
+  /** `POST /task?stream=1`, ending with a `done` or `error` event. */
+  streamTask(task: NodeTask, options?: RequestOptions): AsyncIterable<StreamEvent>;
+  /** `GET /can-do`. */
+  canDo(required: string[], options?: RequestOptions): Promise<CanDoBody>;
+}
+
+/** Options handed to {@link RouterDeps.executeLocal}. */
+export interface LocalExecuteOptions {
+  /** Tags the task needs, given or inferred (empty when neither). */
+  capabilities: string[];
+  /** Aborts the run. */
+  signal?: AbortSignal;
+  /** Progress sink, present in stream mode. */
+  onEvent?: (event: StreamEvent) => void;
+}
+
+/** One failed forwarding try. */
+export interface ForwardAttempt {
+  /** Peer id. */
+  peer: string;
+  /** Peer address (`host:port`). */
+  address: string;
+  /** Error code of the failure. */
+  error: string;
+  /** Error message of the failure. */
+  message: string;
+}
+
+/** What happened to one task, reported to {@link RouterDeps.onRouted}. */
+export interface RoutedInfo {
+  /** Id of the task. */
+  taskId: string;
+  /** The route taken; `rejected` when the task was refused on arrival (loop or hop limit). */
+  route: RouteDecision["kind"] | "rejected";
+  /** Tags the route was decided with (given or inferred). */
+  required: string[];
+  /** The inference, when the task came without tags and there were tags to infer. */
+  inference?: Inference;
+  /** Who was asked `GET /can-do` and who answered yes, on a broadcast. */
+  broadcast?: { asked: string[]; able: string[] };
+  /** Id of the peer whose answer was returned, when forwarded. */
+  peer?: string;
+  /** Failed forwarding tries, in order. */
+  attempts: ForwardAttempt[];
+  /** Whether a result was returned. */
+  ok: boolean;
+  /** Error code, when no result was returned. */
+  error?: string;
+  /** Time spent routing, in milliseconds. */
+  durationMs: number;
+}
+
+/**
+ * Everything the router reaches outside itself. Every member may be called
+ * concurrently for different tasks.
+ */
+export interface RouterDeps {
+  /** This node's id: excluded from candidates and appended to `x-swarm-via`. */
+  selfId: string;
+  /** Most hops a task may cross; a task is forwarded only while `hops + 1 <= maxHops`. */
+  maxHops: number;
+  /** Tags this node holds now. */
+  localCapabilities(): string[];
+  /** The routing table now (duplicates and this node's own row are filtered out). */
+  peers(): Promise<Peer[]>;
+  /** Runs a task here. */
+  executeLocal(task: NodeTask, options: LocalExecuteOptions): Promise<NodeResult>;
+  /** A client for one peer, carrying the token and TLS settings. */
+  clientFor(peer: Peer): PeerClient;
+  /** LLM inference settings (see `llmConfigFromEnv`). */
+  llm: LlmConfig;
+  /** Time limit of each `GET /can-do` of a broadcast, in milliseconds. @default {3000} */
+  canDoTimeoutMs?: number;
+  /** Time limit of each forwarding try, in milliseconds. @default {120_000} */
+  forwardTimeoutMs?: number;
+  /** The `fetch` used for LLM inference. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  /** Called once per task when routing ends; errors it throws are ignored. */
+  onRouted?(info: RoutedInfo): void;
+}
+
+/** Options of {@link Router.route}: where the task has been, plus cancellation and progress. */
+export interface RouteOptions extends HopState {
+  /** Aborts the task (local run, forwarding, inference); its reason is thrown. */
+  signal?: AbortSignal;
+  /** Progress sink; when given, forwarding uses the peers' streams and relays their events. */
+  onEvent?: (event: StreamEvent) => void;
+}
+
+function positive(name: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Cannot create router: '${name}' must be a positive number: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function knownTags(local: string[], peers: Peer[], selfId: string): string[] {
+  const tags = new Set(local);
+  for (const peer of peers) if (peer.id !== selfId) peer.capabilities.forEach((t) => tags.add(t));
+  return [...tags].sort();
+}
+
+function noMatch(required: string[]): SwarmError {
+  return new SwarmError(
+    "no_match",
+    `No node can handle required capabilities: ${required.join(", ")}`,
+    { required_capabilities: required },
+  );
+}
+
+/**
+ * Routes tasks by DESIGN.md §3: checks the hop state, infers tags for an untagged task,
+ * decides with {@link decideRoute}, then runs the task here, forwards it along its
+ * candidates (the next one on any failure), or asks every peer `GET /can-do` in
+ * parallel and forwards to those that can. When inferred tags fit no node, the task is
+ * routed as the untagged task it is.
+ *
+ * @example
+ * ```ts
+ * import { Router } from "./router.ts";
+ * import { llmConfigFromEnv } from "./llm_config.ts";
+ * const router = new Router({
+ *   selfId: "me", maxHops: 4, llm: llmConfigFromEnv({}),
+ *   localCapabilities: () => ["calc"],
+ *   peers: () => Promise.resolve([]),
+ *   executeLocal: (task) =>
+ *     Promise.resolve({ task_id: task.id, response: "2", task_completed: true, tool_calls: 1 }),
+ *   clientFor: () => { throw new Error("No peers in this example"); },
+ * });
+ * const task = { id: "t1", description: "1+1", context: { workspace: ".", session_key: "default", required_capabilities: [] } };
+ * const result = await router.route(task, { hops: 0, via: [] });
+ * console.assert(result.response === "2");
+ * ```
+ */
+export class Router {
+  readonly #deps: RouterDeps;
+  readonly #canDoTimeoutMs: number;
+  readonly #forwardTimeoutMs: number;
+
+  /**
+   * Creates a router over `deps`.
+   *
+   * @throws {RangeError} When `maxHops` is not a non-negative integer or a time limit
+   * is not positive.
+   */
+  constructor(deps: RouterDeps) {
+    const { maxHops, canDoTimeoutMs = 3000, forwardTimeoutMs = 120_000 } = deps;
+    if (!Number.isSafeInteger(maxHops) || maxHops < 0) {
+      throw new RangeError(
+        `Cannot create router: 'maxHops' must be a non-negative integer: current value is ${maxHops}`,
+      );
+    }
+    this.#deps = deps;
+    this.#canDoTimeoutMs = positive("canDoTimeoutMs", canDoTimeoutMs);
+    this.#forwardTimeoutMs = positive("forwardTimeoutMs", forwardTimeoutMs);
+  }
+
+  /**
+   * Routes one task and returns its result, whoever produced it (a peer's result is
+   * returned as is, even with another `task_id`).
+   *
+   * @throws {SwarmError} `loop_detected` or `hop_limit_exceeded` (refused on arrival, or
+   * no hop left to forward); `no_match`; `forward_failed` with `attempts` when every
+   * candidate failed; any error of `executeLocal`; the signal's reason when aborted.
+   */
+  async route(task: NodeTask, options: RouteOptions): Promise<NodeResult> {
+    const started = performance.now();
+    const info: RoutedInfo = {
+      taskId: task.id,
+      route: "rejected",
+      required: task.context.required_capabilities,
+      attempts: [],
+      ok: false,
+      durationMs: 0,
+    };
+    try {
+      const result = await this.#route(task, options, info);
+      info.ok = true;
+      return result;
+    } catch (err) {
+      info.error = toSwarmError(err).code;
+      throw err;
+    } finally {
+      info.durationMs = performance.now() - started;
+      try {
+        this.#deps.onRouted?.(info);
+      } catch {
+        // A failing log or metrics hook must not fail the task.
+      }
+    }
+  }
+
+  async #route(task: NodeTask, options: RouteOptions, info: RoutedInfo): Promise<NodeResult> {
+    const { selfId, maxHops } = this.#deps;
+    const { hops, via, signal, onEvent } = options;
+    checkArrival({ selfId, via, hops, maxHops });
+    const local = this.#deps.localCapabilities();
+    const peers = await this.#deps.peers();
+    let required = task.context.required_capabilities;
+    let outgoing = task;
+    const known = required.length === 0 ? knownTags(local, peers, selfId) : [];
+    if (known.length > 0) {
+      const { llm, fetch } = this.#deps;
+      info.inference = await inferTaskCapabilities(task.description, known, { llm, fetch, signal });
+      required = info.inference.tags;
+      // Forward the inferred tags so the next node need not infer again.
+      outgoing = { ...task, context: { ...task.context, required_capabilities: required } };
+    }
+    const input = { localCapabilities: local, peers, selfId, exclude: via };
+    let decision = decideRoute({ ...input, required });
+    info.route = decision.kind;
+    if (decision.kind === "broadcast") {
+      this.#ensureHopLeft(options);
+      const able = await this.#whoCanDo(decision.peers, required, signal, info);
+      decision = able.length > 0 ? { kind: "forward", candidates: able } : { kind: "no_match" };
+    }
+    if (decision.kind === "no_match" && info.inference !== undefined && required.length > 0) {
+      // The inferred tags fit no node: route the task as the untagged one it is.
+      required = [];
+      outgoing = task;
+      decision = decideRoute({ ...input, required });
+      info.route = decision.kind;
+    }
+    info.required = required;
+    switch (decision.kind) {
+      case "local":
+        onEvent?.({ event: "executing", node: selfId });
+        return await this.#deps.executeLocal(task, { capabilities: required, signal, onEvent });
+      case "forward":
+        return await this.#forward(outgoing, decision.candidates, options, required, info);
+      default:
+        throw noMatch(required);
+    }
+  }
+
+  #ensureHopLeft({ hops, via }: RouteOptions): void {
+    const { maxHops } = this.#deps;
+    if (!canForward(hops, maxHops)) {
+      throw new SwarmError(
+        "hop_limit_exceeded",
+        `Hop limit reached: cannot forward a task that crossed ${hops} hops, limit is ${maxHops}`,
+        { hops, via, max_hops: maxHops },
+      );
+    }
+  }
+
+  async #whoCanDo(
+    peers: Peer[],
+    required: string[],
+    signal: AbortSignal | undefined,
+    info: RoutedInfo,
+  ): Promise<Peer[]> {
+    const timeoutMs = this.#canDoTimeoutMs;
+    const answers = await Promise.allSettled(
+      peers.map(async (peer) =>
+        await this.#deps.clientFor(peer).canDo(required, { timeoutMs, signal })
+      ),
+    );
+    signal?.throwIfAborted();
+    const able = peers.filter((_, i) => {
+      const answer = answers[i];
+      return answer.status === "fulfilled" && answer.value.can_do;
+    });
+    info.broadcast = { asked: peers.map((p) => p.id), able: able.map((p) => p.id) };
+    return able;
+  }
+
+  async #forward(
+    task: NodeTask,
+    candidates: Peer[],
+    options: RouteOptions,
+    required: string[],
+    info: RoutedInfo,
+  ): Promise<NodeResult> {
+    this.#ensureHopLeft(options);
+    const { hops, via, signal, onEvent } = options;
+    const headers = forwardHeaders({ hops, via, selfId: this.#deps.selfId });
+    const request = { headers, signal, timeoutMs: this.#forwardTimeoutMs };
+    for (const [index, peer] of candidates.entries()) {
+      signal?.throwIfAborted();
+      onEvent?.({ event: "forwarding", peer: peer.id, address: peer.address, attempt: index + 1 });
+      try {
+        const client = this.#deps.clientFor(peer);
+        const result = onEvent
+          ? await relayStream(client.streamTask(task, request), onEvent, peer.address)
+          : await client.submitTask(task, request);
+        info.peer = peer.id;
+        return result;
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        const { code, message } = toSwarmError(err);
+        info.attempts.push({ peer: peer.id, address: peer.address, error: code, message });
+      }
+    }
+    const reasons = info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ");
+    throw new SwarmError(
+      "forward_failed",
+      `All ${candidates.length} candidate peers failed: ${reasons}`,
+      { required_capabilities: required, attempts: info.attempts },
+    );
+  }
+}

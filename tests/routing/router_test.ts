@@ -1,0 +1,541 @@
+import assert from "node:assert/strict";
+import { SwarmClient } from "../../lib/client/client.ts";
+import { SwarmError } from "../../lib/protocol/errors.ts";
+import type { NodeTask, StreamEvent } from "../../lib/protocol/types.ts";
+import type { LlmConfig } from "../../lib/routing/llm_config.ts";
+import { type RoutedInfo, Router, type RouterDeps } from "../../lib/routing/router.ts";
+import type { Peer } from "../../lib/routing/types.ts";
+import {
+  makeTask,
+  ndjsonResponse,
+  okResult,
+  serve,
+  sleep,
+  type TestServer,
+} from "../client/_serve.ts";
+import { peer } from "./_peer.ts";
+
+const NO_LLM: LlmConfig = {
+  enabled: false,
+  baseUrl: "http://127.0.0.1:9",
+  model: "m",
+  timeoutMs: 300,
+};
+
+type TaskMode = "ok" | "fail" | "slow" | "invalid" | "stream-error" | "json-only" | "other-id";
+
+interface PeerServer extends TestServer {
+  id: string;
+  /** Bodies of the tasks it received. */
+  tasks(): NodeTask[];
+}
+
+/** A peer answering `/task` per `mode` and `/can-do` with `canDo` after `canDoDelayMs`. */
+function peerServer(
+  id: string,
+  mode: TaskMode,
+  canDo = false,
+  canDoDelayMs = 0,
+): PeerServer {
+  const server = serve(async (req, seen, closing) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/can-do") {
+      await sleep(canDoDelayMs, closing);
+      return Response.json({ can_do: canDo, instance_name: id });
+    }
+    const task = JSON.parse(seen.body) as NodeTask;
+    const stream = url.searchParams.get("stream") === "1";
+    const result = okResult(mode === "other-id" ? "remote-id" : task.id, `from ${id}`);
+    switch (mode) {
+      case "fail":
+        return new Response("boom", { status: 500 });
+      case "slow":
+        await sleep(5000, closing);
+        return Response.json(result);
+      case "invalid":
+        return new Response("not json", { headers: { "content-type": "application/json" } });
+      case "stream-error": {
+        const error = { error: "execution_failed", message: "Skill crashed" };
+        return stream
+          ? ndjsonResponse([{ event: "received", task_id: task.id, node: id }, {
+            event: "error",
+            error,
+          }])
+          : Response.json(error, { status: 500 });
+      }
+      case "json-only":
+        return Response.json(result);
+      default:
+        return stream
+          ? ndjsonResponse([
+            { event: "received", task_id: task.id, node: id },
+            { event: "executing", node: id, skill: "calc" },
+            { event: "done", result },
+          ])
+          : Response.json(result);
+    }
+  });
+  const tasks = () =>
+    server.requests.filter((r) => r.path.startsWith("/task")).map((r) => JSON.parse(r.body));
+  return { ...server, id, tasks };
+}
+
+function asPeer(server: PeerServer, fields: Partial<Peer> = {}): Peer {
+  return peer(server.id, { address: server.address, ...fields });
+}
+
+interface Harness {
+  router: Router;
+  local: Array<{ task: NodeTask; capabilities: string[] }>;
+  routed: RoutedInfo[];
+}
+
+function harness(peers: Peer[], fields: Partial<RouterDeps> = {}): Harness {
+  const local: Harness["local"] = [];
+  const routed: RoutedInfo[] = [];
+  const router = new Router({
+    selfId: "me",
+    maxHops: 4,
+    localCapabilities: () => [],
+    peers: () => Promise.resolve(peers),
+    executeLocal: async (task, { capabilities }) => {
+      await Promise.resolve();
+      local.push({ task, capabilities });
+      return okResult(task.id, "local");
+    },
+    clientFor: (p) => new SwarmClient({ url: `${p.scheme}://${p.address}`, token: "tok" }),
+    llm: NO_LLM,
+    canDoTimeoutMs: 1000,
+    forwardTimeoutMs: 2000,
+    onRouted: (info) => routed.push(info),
+    ...fields,
+  });
+  return { router, local, routed };
+}
+
+async function closeAll(servers: TestServer[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.close()));
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<SwarmError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof SwarmError, `expected a SwarmError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
+  assert.fail(`expected a rejection with ${code}`);
+}
+
+Deno.test("Router.route() runs a task locally when this node holds every tag", async () => {
+  const calc = peerServer("calc", "ok");
+  try {
+    const { router, local, routed } = harness([asPeer(calc, { capabilities: ["calc"] })], {
+      localCapabilities: () => ["calc", "web"],
+    });
+    const events: StreamEvent[] = [];
+    const result = await router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(result, okResult("t1", "local"));
+    assert.deepEqual(local.map((l) => l.capabilities), [["calc"]]);
+    assert.deepEqual(events, [{ event: "executing", node: "me" }]);
+    assert.equal(calc.requests.length, 0);
+    assert.equal(routed[0].route, "local");
+    assert.equal(routed[0].ok, true);
+  } finally {
+    await calc.close();
+  }
+});
+
+Deno.test("Router.route() forwards past failing, invalid and slow peers to a good one", async () => {
+  const servers = [
+    peerServer("fail", "fail"),
+    peerServer("invalid", "invalid"),
+    peerServer("slow", "slow"),
+    peerServer("good", "ok"),
+  ];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router, routed } = harness(peers, { forwardTimeoutMs: 300 });
+    const started = performance.now();
+    const result = await router.route(makeTask("t1", ["calc"]), { hops: 1, via: ["origin"] });
+    assert.ok(performance.now() - started < 3000);
+    assert.deepEqual(result, okResult("t1", "from good"));
+    for (const server of servers) assert.equal(server.tasks().length, 1, server.id);
+    const seen = servers[3].requests[0];
+    assert.equal(seen.headers.get("x-swarm-hops"), "2");
+    assert.equal(seen.headers.get("x-swarm-via"), "origin,me");
+    assert.equal(seen.headers.get("authorization"), "Bearer tok");
+    assert.deepEqual(JSON.parse(seen.body), makeTask("t1", ["calc"]));
+    const [info] = routed;
+    assert.equal(info.route, "forward");
+    assert.equal(info.peer, "good");
+    assert.deepEqual(info.attempts.map((a) => [a.peer, a.error]), [
+      ["fail", "forward_failed"],
+      ["invalid", "bad_peer_response"],
+      ["slow", "timeout"],
+    ]);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() throws forward_failed naming every failed candidate", async () => {
+  const servers = [peerServer("fail", "fail"), peerServer("invalid", "invalid")];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router, routed } = harness(peers);
+    const err = await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+      "forward_failed",
+    );
+    assert.match(
+      err.message,
+      /^All 2 candidate peers failed: fail \(.*500.*\); invalid \(Invalid JSON.*\)$/,
+    );
+    assert.deepEqual(err.details.required_capabilities, ["calc"]);
+    assert.equal((err.details.attempts as unknown[]).length, 2);
+    assert.equal(err.status, 502);
+    assert.equal(routed[0].ok, false);
+    assert.equal(routed[0].error, "forward_failed");
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() relays remote progress in stream mode and skips failed streams", async () => {
+  const servers = [
+    peerServer("fail", "fail"),
+    peerServer("broken", "stream-error"),
+    peerServer("good", "ok"),
+  ];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router, routed } = harness(peers);
+    const events: StreamEvent[] = [];
+    const result = await router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(result, okResult("t1", "from good"));
+    assert.deepEqual(events, [
+      { event: "forwarding", peer: "fail", address: servers[0].address, attempt: 1 },
+      { event: "forwarding", peer: "broken", address: servers[1].address, attempt: 2 },
+      { event: "received", task_id: "t1", node: "broken" },
+      { event: "forwarding", peer: "good", address: servers[2].address, attempt: 3 },
+      { event: "received", task_id: "t1", node: "good" },
+      { event: "executing", node: "good", skill: "calc" },
+    ]);
+    assert.equal(servers[2].requests[0].path, "/task?stream=1");
+    assert.deepEqual(routed[0].attempts.map((a) => [a.peer, a.error, a.message]), [
+      ["fail", "forward_failed", `${servers[0].url} answered 500 Internal Server Error: boom`],
+      ["broken", "execution_failed", "Skill crashed"],
+    ]);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() accepts a plain JSON answer to a streamed forward", async () => {
+  const skilllite = peerServer("skilllite", "json-only");
+  try {
+    const { router } = harness([asPeer(skilllite, { capabilities: ["calc"], swarm: false })]);
+    const events: StreamEvent[] = [];
+    const result = await router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(result, okResult("t1", "from skilllite"));
+    assert.deepEqual(events.map((e) => e.event), ["forwarding"]);
+  } finally {
+    await skilllite.close();
+  }
+});
+
+Deno.test("Router.route() returns a peer's result with another task_id as is", async () => {
+  const other = peerServer("other", "other-id");
+  try {
+    const { router } = harness([asPeer(other, { capabilities: ["calc"] })]);
+    const result = await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] });
+    assert.equal(result.task_id, "remote-id");
+  } finally {
+    await other.close();
+  }
+});
+
+Deno.test("Router.route() asks every peer /can-do in parallel and forwards to those that can", async () => {
+  const servers = [
+    peerServer("no", "ok", false, 400),
+    peerServer("yes-b", "ok", true, 400),
+    peerServer("yes-a", "fail", true, 400),
+    peerServer("mute", "ok", true, 5000),
+  ];
+  try {
+    const peers = [
+      asPeer(servers[0]),
+      asPeer(servers[1], { load: 1 }),
+      asPeer(servers[2], { load: 0 }),
+      asPeer(servers[3]),
+    ];
+    const { router, routed } = harness(peers, { canDoTimeoutMs: 1000 });
+    const started = performance.now();
+    const result = await router.route(makeTask("t1", ["gpu"]), { hops: 0, via: [] });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+    assert.deepEqual(result, okResult("t1", "from yes-b"));
+    for (const server of servers) {
+      const ask = server.requests.find((r) => r.path.startsWith("/can-do"));
+      assert.equal(ask?.path, "/can-do?required=gpu", server.id);
+      assert.equal(ask?.headers.get("authorization"), "Bearer tok");
+    }
+    assert.equal(servers[0].tasks().length, 0);
+    assert.equal(servers[2].tasks().length, 1);
+    assert.equal(servers[3].tasks().length, 0);
+    const [info] = routed;
+    assert.equal(info.route, "broadcast");
+    assert.deepEqual(info.broadcast?.able, ["yes-a", "yes-b"]);
+    assert.deepEqual(info.attempts.map((a) => a.peer), ["yes-a"]);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() asks /can-do of all peers at once", async () => {
+  const servers = ["a", "b", "c"].map((id) => peerServer(id, "ok", id === "c", 400));
+  try {
+    const { router } = harness(servers.map((s) => asPeer(s)));
+    const started = performance.now();
+    await router.route(makeTask("t1", ["gpu"]), { hops: 0, via: [] });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1000, `sequential asking would take 1200 ms, took ${elapsed} ms`);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() throws no_match when nobody can", async () => {
+  const servers = [peerServer("no", "ok", false)];
+  try {
+    const cases: Array<[Peer[], string]> = [[[], "no peers"], [
+      [asPeer(servers[0])],
+      "every /can-do false",
+    ]];
+    for (const [peers, name] of cases) {
+      const { router, local } = harness(peers, { localCapabilities: () => ["calc"] });
+      const err = await rejectsWith(
+        router.route(makeTask("t1", ["gpu", "cuda"]), { hops: 0, via: [] }),
+        "no_match",
+      );
+      assert.equal(err.message, "No node can handle required capabilities: gpu, cuda", name);
+      assert.deepEqual(err.details, { required_capabilities: ["gpu", "cuda"] }, name);
+      assert.equal(local.length, 0, name);
+    }
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() refuses loops and exhausted hop counts", async () => {
+  const good = peerServer("good", "ok", true);
+  try {
+    const peers = [asPeer(good, { capabilities: ["calc"] })];
+    const { router, local, routed } = harness(peers, {
+      maxHops: 2,
+      localCapabilities: () => ["calc"],
+    });
+    await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 1, via: ["a", "me"] }),
+      "loop_detected",
+    );
+    await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 3, via: ["a"] }),
+      "hop_limit_exceeded",
+    );
+    assert.equal(local.length, 0);
+    assert.deepEqual(routed.map((r) => r.route), ["rejected", "rejected"]);
+    // At the limit a task still runs locally, but is not forwarded or broadcast.
+    await router.route(makeTask("t1", ["calc"]), { hops: 2, via: ["a", "b"] });
+    assert.equal(local.length, 1);
+    const { router: bare } = harness(peers, { maxHops: 2 });
+    await rejectsWith(
+      bare.route(makeTask("t1", ["calc"]), { hops: 2, via: ["a", "b"] }),
+      "hop_limit_exceeded",
+    );
+    await rejectsWith(
+      bare.route(makeTask("t1", ["gpu"]), { hops: 2, via: ["a", "b"] }),
+      "hop_limit_exceeded",
+    );
+    assert.equal(good.requests.length, 0);
+  } finally {
+    await good.close();
+  }
+});
+
+Deno.test("Router.route() never forwards to a node the task already visited", async () => {
+  const servers = [peerServer("a", "ok"), peerServer("b", "ok")];
+  try {
+    const peers = servers.map((s) => asPeer(s, { capabilities: ["calc"] }));
+    const { router } = harness(peers);
+    const result = await router.route(makeTask("t1", ["calc"]), { hops: 1, via: ["a"] });
+    assert.deepEqual(result, okResult("t1", "from b"));
+    assert.equal(servers[0].requests.length, 0);
+    assert.equal(servers[1].requests[0].headers.get("x-swarm-via"), "a,me");
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() forwards an untagged task along the fallback chain when it has no capability", async () => {
+  const servers = [peerServer("one", "ok"), peerServer("two", "ok")];
+  try {
+    const peers = [
+      asPeer(servers[0], { capabilities: ["web"] }),
+      asPeer(servers[1], { capabilities: ["calc", "web"] }),
+    ];
+    const { router, routed } = harness(peers);
+    const result = await router.route(makeTask("t1", [], "hello there"), { hops: 0, via: [] });
+    assert.deepEqual(result, okResult("t1", "from two"));
+    assert.deepEqual(servers[1].tasks()[0].context.required_capabilities, []);
+    assert.equal(routed[0].inference?.source, "none");
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() runs an untagged task locally when nobody has capabilities", async () => {
+  const { router, local, routed } = harness([peer("bare")]);
+  await router.route(makeTask("t1", [], "1+1"), { hops: 0, via: [] });
+  assert.deepEqual(local.map((l) => l.capabilities), [[]]);
+  assert.equal(routed[0].inference, undefined);
+});
+
+Deno.test("Router.route() routes an untagged task by the LLM's inferred tags", async () => {
+  const chat = serve(() => Response.json({ choices: [{ message: { content: '["calc"]' } }] }));
+  const calc = peerServer("calc", "ok");
+  try {
+    const { router, routed } = harness([asPeer(calc, { capabilities: ["calc"] })], {
+      localCapabilities: () => ["web"],
+      llm: { enabled: true, apiKey: "sk-test", baseUrl: chat.url, model: "m", timeoutMs: 2000 },
+    });
+    const result = await router.route(makeTask("t1", [], "how much is one and one"), {
+      hops: 0,
+      via: [],
+    });
+    assert.deepEqual(result, okResult("t1", "from calc"));
+    assert.deepEqual(calc.tasks()[0].context.required_capabilities, ["calc"]);
+    assert.ok(JSON.parse(chat.requests[0].body).messages[0].content.includes("calc, web"));
+    assert.deepEqual(routed[0].inference, { tags: ["calc"], source: "llm" });
+    assert.deepEqual(routed[0].required, ["calc"]);
+  } finally {
+    await closeAll([chat, calc]);
+  }
+});
+
+Deno.test("Router.route() falls back to offline inference when the LLM is too slow", async () => {
+  const chat = serve(async (_req, _seen, closing) => {
+    await sleep(5000, closing);
+    return Response.json({ choices: [{ message: { content: '["web"]' } }] });
+  });
+  const calc = peerServer("calc", "ok");
+  try {
+    const { router, routed } = harness([asPeer(calc, { capabilities: ["calc"] })], {
+      localCapabilities: () => ["web"],
+      llm: { enabled: true, apiKey: "sk-test", baseUrl: chat.url, model: "m", timeoutMs: 300 },
+    });
+    const started = performance.now();
+    const result = await router.route(makeTask("t1", [], "1+1等于几？"), { hops: 0, via: [] });
+    assert.ok(performance.now() - started < 3000);
+    assert.deepEqual(result, okResult("t1", "from calc"));
+    assert.equal(routed[0].inference?.source, "offline");
+    assert.deepEqual(routed[0].inference?.tags, ["calc"]);
+  } finally {
+    await closeAll([chat, calc]);
+  }
+});
+
+Deno.test("Router.route() passes inferred tags to the local executor", async () => {
+  const { router, local } = harness([peer("web", { capabilities: ["web"] })], {
+    localCapabilities: () => ["calc"],
+  });
+  await router.route(makeTask("t1", [], "what is 12 * 7"), { hops: 0, via: [] });
+  assert.deepEqual(local.map((l) => l.capabilities), [["calc"]]);
+  assert.deepEqual(local[0].task.context.required_capabilities, []);
+});
+
+Deno.test("Router.route() routes as untagged when the inferred tags fit no node", async () => {
+  const chat = serve(() =>
+    Response.json({ choices: [{ message: { content: '["calc", "web"]' } }] })
+  );
+  const web = peerServer("web", "ok", false);
+  try {
+    const { router, local, routed } = harness([asPeer(web, { capabilities: ["web"] })], {
+      localCapabilities: () => ["calc"],
+      llm: { enabled: true, apiKey: "sk-test", baseUrl: chat.url, model: "m", timeoutMs: 2000 },
+    });
+    const result = await router.route(makeTask("t1", [], "add 1 and 1 and post it"), {
+      hops: 0,
+      via: [],
+    });
+    assert.deepEqual(result, okResult("t1", "local"));
+    assert.equal(web.requests.filter((r) => r.path.startsWith("/can-do")).length, 1);
+    assert.deepEqual(local.map((l) => l.capabilities), [[]]);
+    assert.equal(routed[0].route, "local");
+  } finally {
+    await closeAll([chat, web]);
+  }
+});
+
+Deno.test("Router.route() stops at the caller's abort without trying further peers", async () => {
+  const servers = [peerServer("slow", "slow"), peerServer("good", "ok")];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router } = harness(peers, { forwardTimeoutMs: 5000 });
+    const controller = new AbortController();
+    const reason = new Error("Client went away");
+    setTimeout(() => controller.abort(reason), 200);
+    await assert.rejects(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [], signal: controller.signal }),
+      (err) => err === reason,
+    );
+    assert.equal(servers[1].requests.length, 0);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() survives a throwing onRouted hook", async () => {
+  const { router } = harness([], {
+    localCapabilities: () => ["calc"],
+    onRouted: () => {
+      throw new Error("metrics down");
+    },
+  });
+  const result = await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] });
+  assert.equal(result.response, "local");
+});
+
+Deno.test("Router() rejects bad limits", () => {
+  const deps = (fields: Partial<RouterDeps>): RouterDeps => ({
+    selfId: "me",
+    maxHops: 4,
+    localCapabilities: () => [],
+    peers: () => Promise.resolve([]),
+    executeLocal: (task) => Promise.resolve(okResult(task.id)),
+    clientFor: () => {
+      throw new Error("unused");
+    },
+    llm: NO_LLM,
+    ...fields,
+  });
+  assert.throws(() => new Router(deps({ maxHops: -1 })), RangeError);
+  assert.throws(() => new Router(deps({ maxHops: 1.5 })), RangeError);
+  assert.throws(() => new Router(deps({ canDoTimeoutMs: 0 })), RangeError);
+  assert.throws(() => new Router(deps({ forwardTimeoutMs: Number.NaN })), RangeError);
+  assert.doesNotThrow(() => new Router(deps({ maxHops: 0 })));
+});
