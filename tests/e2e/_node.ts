@@ -1,0 +1,235 @@
+/**
+ * Starts real swarm nodes for end-to-end tests, through the same launcher users run
+ * (installed by `install.sh`, see `_launcher.ts`), and stops them even when a test fails.
+ *
+ * @module
+ */
+import { installedSwarm } from "./_launcher.ts";
+
+/** A node process under test. */
+export interface TestNode {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  nodeId: string;
+  /** Every JSON log line the node wrote so far. */
+  logs: Record<string, unknown>[];
+  /** Raw stderr lines that were not JSON. */
+  rawLines: string[];
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(): Promise<number>;
+  /** Sends SIGKILL and waits. */
+  kill(): Promise<void>;
+  /** Resolves with the exit status once the process ends. */
+  exited: Promise<Deno.CommandStatus>;
+}
+
+/** Options of {@link startNode}. */
+export interface StartNodeOptions {
+  /** Extra node flags (besides --listen and --data-dir). */
+  args?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Port to listen on; a free one is picked when absent. */
+  port?: number;
+  /** Host to bind (default 127.0.0.1). */
+  host?: string;
+  /** Data dir; a fresh temp dir when absent. */
+  dataDir?: string;
+  /** Wrap the command (e.g. `["ip", "netns", "exec", "ns1"]`). */
+  prefix?: string[];
+  /** How long to wait for `swarm_started`. */
+  startTimeoutMs?: number;
+}
+
+/** Returns a port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+const live = new Set<Deno.ChildProcess>();
+globalThis.addEventListener("unload", () => {
+  for (const child of live) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
+});
+
+/** Environment a node under test gets: no inherited tokens or LLM keys. */
+function baseEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    SKILLLITE_SWARM_LLM_ROUTING: "0",
+  };
+  return { ...env, ...extra };
+}
+
+/**
+ * Starts a node and waits until it logged `swarm_started`.
+ *
+ * @throws {Error} With the node's output when it exits or does not start in time.
+ */
+export async function startNode(options: StartNodeOptions = {}): Promise<TestNode> {
+  const swarm = await installedSwarm();
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? freePort();
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "swarm-e2e-" });
+  const listen = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const argv = [swarm, "--listen", listen, "--data-dir", dataDir, ...(options.args ?? [])];
+  const [program, ...args] = [...(options.prefix ?? []), ...argv];
+  const child = new Deno.Command(program, {
+    args,
+    env: baseEnv(options.env ?? {}),
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  live.add(child);
+  const logs: Record<string, unknown>[] = [];
+  const rawLines: string[] = [];
+  const started = Promise.withResolvers<Record<string, unknown>>();
+  const exited = child.status.finally(() => live.delete(child));
+  child.stdout.pipeTo(new WritableStream()).catch(() => {});
+  (async () => {
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(splitLines());
+    for await (const line of lines) {
+      try {
+        const record = JSON.parse(line);
+        logs.push(record);
+        if (record.message === "swarm_started") started.resolve(record);
+      } catch {
+        rawLines.push(line);
+      }
+    }
+  })().catch(() => {});
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    started.promise,
+    exited.then((s) => `exited with code ${s.code}`),
+    new Promise<string>((r) => timer = setTimeout(() => r(`did not start in ${timeoutMs} ms`), timeoutMs)),
+  ]);
+  clearTimeout(timer);
+  if (typeof outcome === "string") {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await exited;
+    throw new Error(`Node ${listen} ${outcome}:\n${[...rawLines, ...logs.map((l) => JSON.stringify(l))].join("\n")}`);
+  }
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    return (await exited).code;
+  };
+  return {
+    url: String(outcome.url),
+    port,
+    nodeId: String(outcome.node_id),
+    logs,
+    rawLines,
+    stop,
+    kill: async () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await exited;
+    },
+    exited,
+  };
+}
+
+/** Runs the installed `swarm` once with `args` and returns its exit code and output. */
+export async function runSwarm(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const swarm = await installedSwarm();
+  const out = await new Deno.Command(swarm, {
+    args,
+    env: baseEnv(env),
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+function splitLines(): TransformStream<string, string> {
+  let buffer = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      for (const part of parts) if (part.trim()) controller.enqueue(part);
+    },
+    flush(controller) {
+      if (buffer.trim()) controller.enqueue(buffer);
+    },
+  });
+}
+
+/** Stops every node given, ignoring ones already gone. */
+export async function stopAll(nodes: Array<TestNode | undefined>): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.kill()));
+}
+
+/** A NodeTask body as SkillLite's agent sends it (no tool_hint, no tags unless given). */
+export function nodeTask(
+  description: string,
+  extra: { required?: string[]; input?: unknown; tool_hint?: string; id?: string } = {},
+): Record<string, unknown> {
+  return {
+    id: extra.id ?? crypto.randomUUID(),
+    description,
+    context: { workspace: ".", session_key: "default", required_capabilities: extra.required ?? [] },
+    ...(extra.tool_hint ? { tool_hint: extra.tool_hint } : {}),
+    ...(extra.input !== undefined ? { input: extra.input } : {}),
+  };
+}
+
+/** POSTs a task and returns status and parsed body. */
+export async function postTask(
+  url: string,
+  body: unknown,
+  options: { token?: string; stream?: boolean; timeoutMs?: number } = {},
+): Promise<{ status: number; body: unknown; text: string; contentType: string }> {
+  const res = await fetch(`${url}/task${options.stream ? "?stream=1" : ""}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = options.stream && res.ok
+      ? text.trim().split("\n").map((l) => JSON.parse(l))
+      : JSON.parse(text);
+  } catch { /* left undefined */ }
+  return { status: res.status, body: parsed, text, contentType: res.headers.get("content-type") ?? "" };
+}
+
+/** Waits until `check` resolves true, polling every 100 ms, for at most `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Condition not met within ${timeoutMs} ms`);
+}
+
+/** Absolute path of the test skill fixtures. */
+export const FIXTURE_SKILLS = new URL("../fixtures/skills/", import.meta.url).pathname;
