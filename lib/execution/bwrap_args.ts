@@ -1,0 +1,142 @@
+/**
+ * The bubblewrap command line that runs a python or shell skill.
+ *
+ * @module
+ */
+import type { Skill, SkillPermissions } from "../skills/types.ts";
+import { declaredPath, interpreterArgv } from "./_interpreter.ts";
+import type { SandboxHost } from "./sandbox_host.ts";
+
+/**
+ * System paths mounted read-only in every bubblewrap sandbox when they exist: enough
+ * for `/bin/sh` and a distribution Python. Top-level symlinks (a merged `/usr`'s
+ * `/bin → usr/bin`) are recreated as symlinks.
+ */
+export const BWRAP_SYSTEM_PATHS: readonly string[] = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc/alternatives",
+  "/etc/ld.so.cache",
+];
+
+/** Paths mounted read-only only for skills granted network access (name resolution, CA certificates). */
+export const BWRAP_NET_PATHS: readonly string[] = [
+  "/etc/resolv.conf",
+  "/etc/hosts",
+  "/etc/nsswitch.conf",
+  "/etc/ssl",
+  "/etc/ca-certificates",
+];
+
+/** Everything {@link bwrapArgs} needs for one run. */
+export interface BwrapPlan {
+  /** Path of the `bwrap` program. */
+  bwrap: string;
+  /** The script skill to run (python, shell, or an entry with its own shebang). */
+  skill: Skill;
+  /** The task's fresh working directory: the only writable place besides declared paths. */
+  workDir: string;
+  /** The skill's whole environment (see `scrubbedEnv`). */
+  env: Record<string, string>;
+  /** This machine's system paths and Python (see `probeSandboxHost`). */
+  host: SandboxHost;
+}
+
+/**
+ * Whether bubblewrap gives a skill the network. bubblewrap cannot filter by host: a
+ * declared host list means the whole network, and is reported as such.
+ *
+ * @example
+ * ```ts
+ * import { bwrapSharesNet } from "./bwrap_args.ts";
+ * console.assert(bwrapSharesNet({ net: ["127.0.0.1"], read: [], write: [], env: [] }));
+ * console.assert(!bwrapSharesNet({ net: [], read: [], write: [], env: [] }));
+ * ```
+ */
+export function bwrapSharesNet(permissions: SkillPermissions): boolean {
+  const net = permissions.net;
+  return net === true || (Array.isArray(net) && net.length > 0);
+}
+
+/**
+ * The argv that runs a skill's entry script inside bubblewrap: every namespace
+ * unshared (the network too, unless declared), all capabilities dropped, killed with
+ * its parent, a new session (no terminal injection), the system directories and the
+ * Python installation read-only, a private `/tmp`, the skill directory read-only, the
+ * working directory writable and current, declared extra paths bound, and exactly the
+ * given environment.
+ *
+ * @param plan The skill, its working directory, environment and the host facts.
+ * @returns `[bwrap, ...options, "--", interpreter, entry]`.
+ * @throws {SwarmError} `execution_failed` when the skill needs Deno or a missing Python.
+ * @example
+ * ```ts
+ * import { bwrapArgs } from "./bwrap_args.ts";
+ * import type { Skill } from "../skills/types.ts";
+ * const skill = {
+ *   name: "hello", kind: "script", dir: "/skills/hello", entryPoint: "/skills/hello/scripts/main.sh",
+ *   language: "shell", permissions: { net: false, read: [], write: [], env: [] },
+ * } as unknown as Skill;
+ * const argv = bwrapArgs({
+ *   bwrap: "/usr/bin/bwrap", skill, workDir: "/tmp/task-1", env: { LANG: "C.UTF-8" },
+ *   host: { systemPaths: [{ path: "/usr" }, { path: "/bin", link: "usr/bin" }], python: null },
+ * });
+ * console.assert(!argv.includes("--share-net"));
+ * console.assert(argv.slice(-3).join(" ") === "-- /bin/sh /skills/hello/scripts/main.sh");
+ * ```
+ */
+export function bwrapArgs(plan: BwrapPlan): string[] {
+  const { bwrap, skill, workDir, env, host } = plan;
+  const command = interpreterArgv(skill, host.python);
+  const net = bwrapSharesNet(skill.permissions);
+  const args = [bwrap, "--unshare-all"];
+  if (net) args.push("--share-net");
+  args.push("--die-with-parent", "--new-session", "--cap-drop", "ALL");
+
+  const wanted = new Set([...BWRAP_SYSTEM_PATHS, ...(net ? BWRAP_NET_PATHS : [])]);
+  const mounted: string[] = [];
+  for (const { path, link } of host.systemPaths) {
+    if (!wanted.has(path)) continue;
+    if (link !== undefined && isTopLevel(path)) {
+      args.push("--symlink", link, path);
+    } else {
+      args.push("--ro-bind", path, path);
+      mounted.push(path);
+    }
+  }
+  if (skill.language === "python" && host.python) {
+    for (const prefix of host.python.prefixes) {
+      if (mounted.some((m) => isWithin(prefix, m))) continue;
+      args.push("--ro-bind", prefix, prefix);
+      mounted.push(prefix);
+    }
+  }
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  for (const path of skill.permissions.read) {
+    const abs = declaredPath(skill, path);
+    args.push("--ro-bind", abs, abs);
+  }
+  args.push("--ro-bind", skill.dir, skill.dir);
+  args.push("--bind", workDir, workDir);
+  for (const path of skill.permissions.write) {
+    const abs = declaredPath(skill, path);
+    args.push("--bind", abs, abs);
+  }
+  args.push("--chdir", workDir, "--clearenv");
+  for (const [name, value] of Object.entries(env)) args.push("--setenv", name, value);
+  args.push("--", ...command);
+  return args;
+}
+
+function isTopLevel(path: string): boolean {
+  return path.lastIndexOf("/") === 0;
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
+}
