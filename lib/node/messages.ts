@@ -4,6 +4,7 @@
  * @module
  */
 import type { Config } from "../config/config.ts";
+import type { NetworkScope } from "../execution/network_scope.ts";
 import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 
@@ -15,6 +16,8 @@ export interface SkillSummary {
   capabilities: string[];
   capability_source: string;
   sandbox: string;
+  /** The network the skill really reaches in its sandbox. */
+  network: NetworkScope;
   fingerprint: string;
 }
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import { CommandExecutor } from "../execution/command_executor.ts";
 import { SkillExecutor } from "../execution/skill_executor.ts";
+import { networkScope } from "../execution/network_scope.ts";
 import { toSwarmError } from "../protocol/errors.ts";
 import { logger, setupLogging } from "../observability/log.ts";
 import {
@@ -61,15 +62,19 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     deno: sandboxes.deno !== null,
     allowUnsandboxed: config.allowUnsandboxed,
   };
-  const skills: SkillSummary[] = catalog.skills.map((s) => ({
-    name: s.name,
-    ...(s.version ? { version: s.version } : {}),
-    kind: s.kind,
-    capabilities: s.capabilities,
-    capability_source: s.capabilitySource,
-    sandbox: chooseSandbox(s, sandboxEnv),
-    fingerprint: s.fingerprint,
-  }));
+  const skills: SkillSummary[] = catalog.skills.map((s) => {
+    const sandbox = chooseSandbox(s, sandboxEnv);
+    return {
+      name: s.name,
+      ...(s.version ? { version: s.version } : {}),
+      kind: s.kind,
+      capabilities: s.capabilities,
+      capability_source: s.capabilitySource,
+      sandbox,
+      network: networkScope(s, sandbox),
+      fingerprint: s.fingerprint,
+    };
+  });
 
   const workRoot = config.dataDir === ":memory:"
     ? await Deno.makeTempDir({ prefix: "swarm-work-" })

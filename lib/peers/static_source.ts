@@ -62,7 +62,7 @@ export function identityFromStatus(body: Record<string, unknown>, address: strin
 export class StaticPeerSource {
   #options: StaticPeerSourceOptions;
   #known = new Map<string, string>();
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #round: Promise<void> | null = null;
 
