@@ -73,6 +73,10 @@ export interface OptionSpec {
   flag: string;
   /** Environment variable, when the knob can come from the environment. */
   env?: string;
+  /**
+   * Kind of value; decides parsing and checking (a `list` flag repeats, its
+   * environment value is comma-separated).
+   */
   type: OptionType;
   /** Default shown in `--help` (the value itself is applied by `loadConfig`). */
   defaultText: string;

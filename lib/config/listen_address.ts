@@ -6,7 +6,9 @@
 
 /** A parsed `host:port`. IPv6 hosts are kept without brackets. */
 export interface ListenAddress {
+  /** Host name or IP literal to bind (IPv6 without brackets). */
   host: string;
+  /** TCP port, 0-65535; 0 lets the system pick a free port. */
   port: number;
 }
 

@@ -13,6 +13,7 @@ import { parseNetAllowance } from "./net_allowance.ts";
 
 /** A configuration mistake; the CLI prints it on one line and exits with status 2. */
 export class ConfigError extends Error {
+  /** Creates the error with its one-line `message`. */
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
@@ -123,7 +124,8 @@ function typed(spec: OptionSpec, value: unknown): unknown {
       }
       return value;
     case "integer": {
-      const n = typeof value === "number" ? value : Number(String(value).trim());
+      const text = typeof value === "string" ? value.trim() : "";
+      const n = typeof value === "number" ? value : /^\d+$/.test(text) ? Number(text) : NaN;
       if (!Number.isSafeInteger(n) || n < 0) {
         throw new ConfigError(
           `Option ${where} must be a non-negative integer: current value is ${value}`,
@@ -155,7 +157,9 @@ export function normalisePeerSeed(seed: string): string {
   } catch {
     throw new ConfigError(`Cannot parse --peer '${seed}': expected HOST:PORT`);
   }
-  if (!url.port || url.pathname !== "/" || url.search || url.username) {
+  // The URL parser drops a port equal to the scheme's default, so look at the text.
+  const explicitPort = /:\d{1,5}\/?$/.test(text);
+  if (!explicitPort || url.pathname !== "/" || url.search || url.username) {
     throw new ConfigError(
       `Cannot parse --peer '${seed}': expected HOST:PORT with an explicit port`,
     );

@@ -17,8 +17,17 @@ export type NetAllowance =
 /** Deno `net` grants that make up "loopback". */
 export const LOOPBACK_GRANT: readonly string[] = ["127.0.0.0/8", "[::1]", "localhost"];
 
-const HOST_ENTRY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-const CIDR_ENTRY = /^(?:\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9A-Fa-f:]+\/\d{1,3}$/;
+const HOST_ENTRY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+// Deno's permission system accepts IPv4 CIDR ranges only.
+const CIDR_ENTRY = /^(?:\d{1,3}\.){3}\d{1,3}\/(\d{1,2})$/;
+
+/** Whether Deno would accept `entry` as a `net` grant. */
+function isGrantEntry(entry: string): boolean {
+  const host = HOST_ENTRY.exec(entry);
+  if (host) return host[1] === undefined || Number(host[1]) <= 65535;
+  const cidr = CIDR_ENTRY.exec(entry);
+  return cidr !== null && Number(cidr[1]) <= 32;
+}
 
 /**
  * Parses the value of `--allow-net`: empty, `0.0.0.0`, `::` or `*` mean any host;
@@ -38,7 +47,7 @@ export function parseNetAllowance(value: string): NetAllowance {
     return { kind: "any" };
   }
   for (const entry of entries) {
-    if (!HOST_ENTRY.test(entry) && !CIDR_ENTRY.test(entry)) {
+    if (!isGrantEntry(entry)) {
       throw new RangeError(
         `Cannot parse --allow-net entry '${entry}': expected a host, host:port or CIDR range`,
       );

@@ -30,6 +30,6 @@ export interface ExecuteOptions {
 export interface Executor {
   /** Short description for status output (`skills`, `command`). */
   readonly kind: string;
-  /** Runs `task` here and resolves to its result; rejects with a SwarmError when it cannot run. */
+  /** Runs `task` on this node and resolves to its result (failures: see {@link Executor}). */
   execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult>;
 }

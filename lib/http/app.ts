@@ -15,6 +15,9 @@ import type { AppDeps } from "./types.ts";
 /**
  * Builds the HTTP app. Every route sits behind the bearer gate when a token is set;
  * authentication runs before any body is read.
+ *
+ * @internal Only because it returns npm's `Hono`, which `deno doc --lint` wrongly
+ * calls a private type (denoland/deno#27364).
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();

@@ -20,6 +20,10 @@ export interface RouteOptions {
 
 /** Routes one task to wherever it runs and returns its result. */
 export interface TaskRouter {
+  /**
+   * Runs `task` here or on a peer and resolves to its result; rejects (with a
+   * SwarmError, or the signal's reason) when there is none.
+   */
   route(task: NodeTask, options: RouteOptions): Promise<NodeResult>;
 }
 
@@ -31,7 +35,9 @@ export interface AppDeps {
   token: () => string | undefined;
   /** Largest accepted body in bytes. */
   maxBodyBytes: number;
+  /** Decides where each accepted task runs. */
   router: TaskRouter;
+  /** In-flight tasks: feeds `/status` and is kept up to date by the task routes. */
   tracker: TaskTracker;
   /** Whether the node is ready for tasks, and why not. */
   readiness: () => { ready: boolean; reason?: string };

@@ -14,16 +14,30 @@ import type { NodeResult, NodeTask } from "../protocol/types.ts";
  * `local_executor_not_configured`.
  */
 export class LocalExecutor implements Executor {
+  /** The executors present, joined by `+` (e.g. `skills+command`), or `none`. */
   readonly kind: string;
   #skills: Executor | null;
   #command: Executor | null;
 
+  /**
+   * Combines the two executors; either may be missing.
+   *
+   * @param skills The skill executor; null when the node has no skills.
+   * @param command The `--executor-cmd` agent; null when none is configured.
+   */
   constructor(skills: Executor | null, command: Executor | null) {
     this.#skills = skills;
     this.#command = command;
     this.kind = [skills?.kind, command?.kind].filter(Boolean).join("+") || "none";
   }
 
+  /**
+   * Runs `task` with a skill, or hands it to the agent when no skill or several match.
+   *
+   * @throws {SwarmError} `local_executor_not_configured` with neither executor; else
+   * what the executor that ran throws (`skill_not_found`, `ambiguous_skill` only
+   * when there is no agent).
+   */
   async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
     if (this.#skills) {
       try {

@@ -10,12 +10,19 @@ import { netGrant } from "../config/net_allowance.ts";
 
 /** Permissions handed to the network worker. */
 export interface WorkerPermissions {
+  /** Hosts, `host:port`s and CIDR ranges the worker may reach or bind; `true` = any. */
   net: true | string[];
+  /** Paths the worker may read (the data dir, for Deno KV); `false` = none. */
   read: false | string[];
+  /** Paths the worker may write (the data dir, for Deno KV); `false` = none. */
   write: false | string[];
+  /** No environment access. */
   env: false;
+  /** No subprocesses. */
   run: false;
+  /** No system information. */
   sys: false;
+  /** No native libraries. */
   ffi: false;
 }
 

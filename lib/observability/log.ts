@@ -42,7 +42,12 @@ export function setupLogging(level: LogLevel): void {
   });
 }
 
-/** The logger of one part of swarm, e.g. `logger("http")`. */
+/**
+ * The logger of one part of swarm, e.g. `logger("http")`.
+ *
+ * @internal Only because it returns LogTape's `Logger`, which `deno doc --lint` wrongly
+ * calls a private type (denoland/deno#27364).
+ */
 export function logger(...category: string[]): Logger {
   return getLogger(["swarm", ...category]);
 }

@@ -16,12 +16,13 @@ export interface StaticPeerSourceOptions {
   seeds: string[];
   /** This node's id: a seed that turns out to be this node is ignored. */
   selfId: string;
+  /** Routing table the probe results are reported to. */
   table: PeerTable;
-  /** Bearer token sent to peers. */
+  /** Bearer token sent to peers, read before each probe; undefined sends none. */
   token: () => string | undefined;
-  /** Time between probe rounds. */
+  /** Time between the end of one probe round and the start of the next, in milliseconds. */
   intervalMs: number;
-  /** Limit of one probe. */
+  /** Limit of one probe, in milliseconds. */
   timeoutMs: number;
   /** Receives notable changes (peer joined, self seed, failure). */
   log: (message: string, props: Record<string, unknown>) => void;
@@ -29,9 +30,13 @@ export interface StaticPeerSourceOptions {
 
 /** What a status body tells about its node. */
 export interface SeedIdentity {
+  /** The node id, or `addr:HOST:PORT` for a SkillLite node (it has none). */
   id: string;
+  /** Capability tags it advertises; empty for a SkillLite node (unknown). */
   capabilities: string[];
+  /** Whether it speaks swarm's extensions (its body has a `node_id`). */
   swarm: boolean;
+  /** Tasks it is running (`running_tasks`); undefined when not reported. */
   load?: number;
 }
 
@@ -66,6 +71,7 @@ export class StaticPeerSource {
   #stopped = false;
   #round: Promise<void> | null = null;
 
+  /** Creates the source; nothing is probed until `start()` or `probeAll()`. */
   constructor(options: StaticPeerSourceOptions) {
     this.#options = options;
   }

@@ -55,6 +55,14 @@ export class SwarmError extends Error {
   /** Extra fields merged into the JSON error body. */
   readonly details: Record<string, unknown>;
 
+  /**
+   * Creates the error; `status` follows from `code`.
+   *
+   * @param code Stable code.
+   * @param message Human-readable message.
+   * @param details JSON-safe fields added to the error body.
+   * @param options Standard error options, e.g. `cause`.
+   */
   constructor(
     code: ErrorCode,
     message: string,

@@ -31,40 +31,58 @@ export interface NodeTask {
 
 /** A skill created while running a task (always absent from SkillLite nodes). */
 export interface NewSkill {
+  /** The skill's name. */
   name: string;
+  /** What the skill does. */
   description: string;
+  /** Where the skill was written, on the node that created it. */
   path: string;
+  /** Id of the transaction that created it, as the creating node reported it. */
   txn_id: string;
 }
 
 /** Success body of `POST /task`. */
 export interface NodeResult {
+  /** Id of the task answered (a peer's result is passed on as is, even with another id). */
   task_id: string;
   /** The answer as text (a skill's stdout JSON, verbatim). */
   response: string;
+  /** Whether the task succeeded; when `false`, `response` says why. */
   task_completed: boolean;
   /** A non-negative integer: SkillLite rejects a whole result otherwise. */
   tool_calls: number;
+  /** The skill the task created; absent or null when none. */
   new_skill?: NewSkill | null;
 }
 
 /** Body of `GET /status`: SkillLite's two fields first, swarm's extensions after. */
 export interface StatusBody {
+  /** `busy` while at least one task is in flight. */
   status: "idle" | "busy";
+  /** Id of the most recently started task in flight; null when idle. */
   current_task_id: string | null;
+  /**
+   * swarm's extensions (`node_id`, `capabilities`, `running_tasks`, …); absent from
+   * SkillLite nodes.
+   */
   [extension: string]: unknown;
 }
 
 /** Body of `GET /can-do`. */
 export interface CanDoBody {
+  /** Whether the node itself holds every required tag (`true` when none are required). */
   can_do: boolean;
+  /** Name of the answering node (a swarm node gives its node id). */
   instance_name: string;
 }
 
 /** JSON error body shared by every error answer: `{error, message}`. */
 export interface ErrorBody {
+  /** Stable error code, e.g. `no_match`. */
   error: string;
+  /** Human-readable description. */
   message: string;
+  /** Details that go with the code, e.g. `required_capabilities` for `no_match`. */
   [detail: string]: unknown;
 }
 

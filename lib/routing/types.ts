@@ -13,6 +13,7 @@ export interface Peer {
   id: string;
   /** `host:port` to reach it (IPv6 in brackets). */
   address: string;
+  /** URL scheme to reach it with. */
   scheme: "http" | "https";
   /** Capability tags it advertises (empty when unknown). */
   capabilities: string[];

@@ -43,13 +43,20 @@ export interface SkillPermissions {
 export interface Skill {
   /** `name` from the front matter. */
   name: string;
+  /** `description` from the front matter; empty when absent. */
   description: string;
   /** `metadata.version` when present. */
   version?: string;
+  /** `license` from the front matter, when present. */
   license?: string;
+  /** `compatibility` from the front matter, when present: free text on what the skill needs. */
   compatibility?: string;
-  /** Absolute path of the skill directory. */
+  /** Absolute real path of the skill directory (symlinks resolved). */
   dir: string;
+  /**
+   * How the skill can run: `script` with an entry script, else `bash-tool` with
+   * `allowed-tools`, else `reference`.
+   */
   kind: SkillKind;
   /** Absolute path of the entry script, for `kind: "script"`. */
   entryPoint?: string;
@@ -57,10 +64,16 @@ export interface Skill {
   language?: "python" | "node" | "deno" | "shell";
   /** Capability tags, as declared or inferred (never normalised when declared). */
   capabilities: string[];
+  /** Which rule gave `capabilities`. */
   capabilitySource: CapabilitySource;
+  /**
+   * What the skill may access when it runs: swarm's `permissions` key, with `net` from
+   * `compatibility` when not given.
+   */
   permissions: SkillPermissions;
   /** `allowed-tools` as written. */
   allowedTools?: string;
+  /** `requires_elevated_permissions` from the front matter; `false` when absent. */
   requiresElevatedPermissions: boolean;
   /** SkillLite-compatible content hash (lowercase hex SHA-256). */
   fingerprint: string;
@@ -68,12 +81,16 @@ export interface Skill {
 
 /** A SKILL.md that could not be loaded, with the reason. */
 export interface SkillLoadProblem {
+  /** Absolute path of the skill directory or skills directory concerned (symlinks not resolved). */
   dir: string;
+  /** Why it was not loaded. */
   message: string;
 }
 
 /** Result of scanning the skills directories. */
 export interface SkillCatalog {
+  /** Skills loaded, sorted by name, names unique. */
   skills: Skill[];
+  /** Directories and skills that could not be loaded, and skills dropped as duplicate names. */
   problems: SkillLoadProblem[];
 }

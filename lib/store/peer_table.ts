@@ -8,12 +8,19 @@ import type { Peer, PeerSource } from "../routing/types.ts";
 
 /** What a source reports about a peer it reached or heard of. */
 export interface PeerReport {
+  /** Node id, or `addr:HOST:PORT` for a SkillLite node. */
   id: string;
+  /** `host:port` to reach it (IPv6 in brackets). */
   address: string;
+  /** URL scheme to reach it with. */
   scheme: Peer["scheme"];
+  /** Capability tags it advertises (replacing those stored); empty when unknown. */
   capabilities: string[];
+  /** The source reporting it; added to the peer's sources. */
   source: PeerSource;
+  /** Whether it speaks swarm's extensions. */
   swarm: boolean;
+  /** Tasks it reported running; undefined when not reported (the stored value is dropped). */
   load?: number;
   /** Ids this peer was known under before (e.g. `addr:HOST:PORT` before its node id was learnt). */
   replaces?: string[];
@@ -43,6 +50,7 @@ const PREFIX = ["peers"] as const;
 export class KvPeerTable implements PeerTable {
   #kv: Deno.Kv;
 
+  /** A table kept in `kv`, which the caller opens and closes. */
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
   }
