@@ -72,7 +72,8 @@ async function start(init: WorkerInit): Promise<() => Promise<void>> {
     llm: config.llm,
     canDoTimeoutMs: config.canDoTimeoutMs,
     forwardTimeoutMs: config.forwardTimeoutMs,
-    onRouted: (info) => log.info("task_routed", { ...info }),
+    onRouted: (info) =>
+      log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) }),
   });
 
   const app = createApp({

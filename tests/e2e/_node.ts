@@ -113,7 +113,9 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
   const outcome = await Promise.race([
     started.promise,
     exited.then((s) => `exited with code ${s.code}`),
-    new Promise<string>((r) => timer = setTimeout(() => r(`did not start in ${timeoutMs} ms`), timeoutMs)),
+    new Promise<string>((r) =>
+      timer = setTimeout(() => r(`did not start in ${timeoutMs} ms`), timeoutMs)
+    ),
   ]);
   clearTimeout(timer);
   if (typeof outcome === "string") {
@@ -121,7 +123,11 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
       child.kill("SIGKILL");
     } catch { /* gone */ }
     await exited;
-    throw new Error(`Node ${listen} ${outcome}:\n${[...rawLines, ...logs.map((l) => JSON.stringify(l))].join("\n")}`);
+    throw new Error(
+      `Node ${listen} ${outcome}:\n${
+        [...rawLines, ...logs.map((l) => JSON.stringify(l))].join("\n")
+      }`,
+    );
   }
   const stop = async () => {
     try {
@@ -190,7 +196,11 @@ export function nodeTask(
   return {
     id: extra.id ?? crypto.randomUUID(),
     description,
-    context: { workspace: ".", session_key: "default", required_capabilities: extra.required ?? [] },
+    context: {
+      workspace: ".",
+      session_key: "default",
+      required_capabilities: extra.required ?? [],
+    },
     ...(extra.tool_hint ? { tool_hint: extra.tool_hint } : {}),
     ...(extra.input !== undefined ? { input: extra.input } : {}),
   };
@@ -218,7 +228,12 @@ export async function postTask(
       ? text.trim().split("\n").map((l) => JSON.parse(l))
       : JSON.parse(text);
   } catch { /* left undefined */ }
-  return { status: res.status, body: parsed, text, contentType: res.headers.get("content-type") ?? "" };
+  return {
+    status: res.status,
+    body: parsed,
+    text,
+    contentType: res.headers.get("content-type") ?? "",
+  };
 }
 
 /** Waits until `check` resolves true, polling every 100 ms, for at most `timeoutMs`. */

@@ -36,7 +36,9 @@ export function startSkillLitePeer(
     if (url.pathname === "/task" && req.method === "POST") {
       // SkillLite's framework parses the body before its handler checks the token.
       if (!(req.headers.get("content-type") ?? "").includes("application/json")) {
-        return new Response("Expected request with `Content-Type: application/json`", { status: 415 });
+        return new Response("Expected request with `Content-Type: application/json`", {
+          status: 415,
+        });
       }
       let body: Record<string, unknown>;
       try {

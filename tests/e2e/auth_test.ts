@@ -2,7 +2,15 @@
  * Bearer authentication and the loopback-only default, on real node processes.
  */
 import { strict as assert } from "node:assert";
-import { FIXTURE_SKILLS, nodeTask, postTask, runSwarm, startNode, stopAll, type TestNode } from "./_node.ts";
+import {
+  FIXTURE_SKILLS,
+  nodeTask,
+  postTask,
+  runSwarm,
+  startNode,
+  stopAll,
+  type TestNode,
+} from "./_node.ts";
 
 const TOKEN = "e2e-secret-token";
 
@@ -75,7 +83,19 @@ Deno.test("cli: --version and --help answer through the launcher", async () => {
   assert.equal(version.stdout.trim(), `swarm ${denoJson.version}`);
   const help = await runSwarm(["serve", "--help"]);
   assert.equal(help.code, 0);
-  for (const flag of ["--listen", "--allow-net", "--peer", "--skills-dir", "--executor-cmd", "--token-file", "--insecure-no-auth", "--allow-unsandboxed", "--data-dir"]) {
+  for (
+    const flag of [
+      "--listen",
+      "--allow-net",
+      "--peer",
+      "--skills-dir",
+      "--executor-cmd",
+      "--token-file",
+      "--insecure-no-auth",
+      "--allow-unsandboxed",
+      "--data-dir",
+    ]
+  ) {
     assert.ok(help.stdout.includes(flag), `help mentions ${flag}`);
   }
 });

@@ -53,7 +53,11 @@ Deno.test("cli: swarm task, status and skills talk to a real node", async (t) =>
       assert.equal(status.status, "idle");
       assert.deepEqual(status.capabilities, ["echo"]);
       assert.equal(status.permissions.allow_net, "loopback");
-      assert.deepEqual(status.permissions.network_worker.net, ["127.0.0.0/8", "[::1]", "localhost"]);
+      assert.deepEqual(status.permissions.network_worker.net, [
+        "127.0.0.0/8",
+        "[::1]",
+        "localhost",
+      ]);
       assert.equal(status.permissions.network_worker.run, false);
       assert.equal(status.skills[0].name, "echo-deno");
       const human = await runSwarm(["status", "--url", node.url], { SKILLLITE_SWARM_TOKEN: TOKEN });

@@ -25,7 +25,10 @@ function assertNodeResult(body: unknown, taskId: string): asserts body is Record
   assert.ok(Number.isSafeInteger(r.tool_calls) && (r.tool_calls as number) >= 0, "tool_calls");
   assert.ok(r.new_skill === undefined || r.new_skill === null);
   for (const key of Object.keys(r)) {
-    assert.ok(["task_id", "response", "task_completed", "tool_calls", "new_skill"].includes(key), key);
+    assert.ok(
+      ["task_id", "response", "task_completed", "tool_calls", "new_skill"].includes(key),
+      key,
+    );
   }
 }
 
@@ -39,7 +42,17 @@ Deno.test("conformance: SkillLite's routes, status codes and bodies", async (t) 
   const nodes: TestNode[] = [];
   try {
     const node = await startNode({
-      args: ["--skills-dir", `${FIXTURE_SKILLS}calculator`, "--skills-dir", `${FIXTURE_SKILLS}sleeper`, "--max-body-bytes", "2048", "--max-hops", "3", ...sandbox],
+      args: [
+        "--skills-dir",
+        `${FIXTURE_SKILLS}calculator`,
+        "--skills-dir",
+        `${FIXTURE_SKILLS}sleeper`,
+        "--max-body-bytes",
+        "2048",
+        "--max-hops",
+        "3",
+        ...sandbox,
+      ],
       env: { SKILLLITE_SWARM_TOKEN: TOKEN },
     });
     nodes.push(node);
@@ -68,14 +81,21 @@ Deno.test("conformance: SkillLite's routes, status codes and bodies", async (t) 
           headers: { ...auth, "content-type": type },
           body,
         }).then(async (r) => ({ status: r.status, body: await r.json() }));
-      const malformed = await send("{\"id\": ");
+      const malformed = await send('{"id": ');
       assert.equal(malformed.status, 400);
       assertError(malformed.body, "invalid_json");
-      const missing = await send(JSON.stringify({ id: "x", description: "d", context: { workspace: "." } }));
+      const missing = await send(
+        JSON.stringify({ id: "x", description: "d", context: { workspace: "." } }),
+      );
       assert.equal(missing.status, 422);
       assertError(missing.body, "invalid_task");
       assert.equal(missing.body.field, "context.session_key");
-      const mistyped = await send(JSON.stringify({ ...nodeTask("d"), context: { workspace: ".", session_key: "s", required_capabilities: "calc" } }));
+      const mistyped = await send(
+        JSON.stringify({
+          ...nodeTask("d"),
+          context: { workspace: ".", session_key: "s", required_capabilities: "calc" },
+        }),
+      );
       assert.equal(mistyped.status, 422);
       assert.equal(mistyped.body.field, "context.required_capabilities");
       const text = await send(JSON.stringify(nodeTask("d")), "text/plain");
@@ -128,20 +148,23 @@ Deno.test("conformance: SkillLite's routes, status codes and bodies", async (t) 
       assertError(missing.body, "not_found");
     });
 
-    await t.step("loop guard: a task that visited this node, or crossed too many hops, is refused", async () => {
-      const send = (headers: Record<string, string>) =>
-        fetch(`${node.url}/task`, {
-          method: "POST",
-          headers: { ...auth, "content-type": "application/json", ...headers },
-          body: JSON.stringify(nodeTask("1+1", { required: ["calc"] })),
-        }).then(async (r) => ({ status: r.status, body: await r.json() }));
-      const loop = await send({ "x-swarm-via": `other,${node.nodeId}`, "x-swarm-hops": "1" });
-      assert.equal(loop.status, 508);
-      assertError(loop.body, "loop_detected");
-      const far = await send({ "x-swarm-hops": "4" });
-      assert.equal(far.status, 508);
-      assertError(far.body, "hop_limit_exceeded");
-    });
+    await t.step(
+      "loop guard: a task that visited this node, or crossed too many hops, is refused",
+      async () => {
+        const send = (headers: Record<string, string>) =>
+          fetch(`${node.url}/task`, {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json", ...headers },
+            body: JSON.stringify(nodeTask("1+1", { required: ["calc"] })),
+          }).then(async (r) => ({ status: r.status, body: await r.json() }));
+        const loop = await send({ "x-swarm-via": `other,${node.nodeId}`, "x-swarm-hops": "1" });
+        assert.equal(loop.status, 508);
+        assertError(loop.body, "loop_detected");
+        const far = await send({ "x-swarm-hops": "4" });
+        assert.equal(far.status, 508);
+        assertError(far.body, "hop_limit_exceeded");
+      },
+    );
   } finally {
     await stopAll(nodes);
   }
@@ -162,7 +185,10 @@ Deno.test("conformance: executor errors use SkillLite's codes and name the candi
     assert.equal(ambiguous.status, 409, ambiguous.text);
     assertError(ambiguous.body, "ambiguous_skill");
     const candidates = (ambiguous.body as Record<string, unknown>).candidates as string[];
-    assert.ok(candidates.includes("calculator") && candidates.includes("echo-deno"), ambiguous.text);
+    assert.ok(
+      candidates.includes("calculator") && candidates.includes("echo-deno"),
+      ambiguous.text,
+    );
     const hinted = await postTask(many.url, nodeTask("2*21", { tool_hint: "calculator" }));
     assert.equal(hinted.status, 200, hinted.text);
     assert.equal(JSON.parse((hinted.body as Record<string, string>).response).result, 42);

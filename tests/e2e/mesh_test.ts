@@ -19,7 +19,11 @@ import { startSkillLitePeer } from "./_skilllite_peer.ts";
 const skill = (name: string) => ["--skills-dir", `${FIXTURE_SKILLS}${name}`];
 const hasBwrap = await new Deno.Command("bwrap", { args: ["--ro-bind", "/", "/", "true"] })
   .output().then((o) => o.success, () => false);
-if (!hasBwrap) console.log("mesh_test: bubblewrap is not usable here; Python skills run with --allow-unsandboxed");
+if (!hasBwrap) {
+  console.log(
+    "mesh_test: bubblewrap is not usable here; Python skills run with --allow-unsandboxed",
+  );
+}
 const pythonSandbox = hasBwrap ? [] : ["--allow-unsandboxed"];
 
 function routedLog(node: TestNode, taskId: string): Record<string, unknown> | undefined {
@@ -57,14 +61,20 @@ Deno.test("mesh: three nodes route, forward, broadcast, fall back and stream", a
     });
     nodes.push(a);
 
-    await t.step("A knows B, C, the dead node and the SkillLite peer by identity, not itself", async () => {
-      const status = await (await fetch(`${a.url}/status`)).json();
-      const ids = status.peers.map((p: { id: string }) => p.id).sort();
-      assert.deepEqual(ids, [b.nodeId, c.nodeId, dead.nodeId, `addr:127.0.0.1:${legacy.port}`].sort());
-      const bRow = status.peers.find((p: { id: string }) => p.id === b.nodeId);
-      assert.deepEqual(bRow.capabilities, ["calc"]);
-      assert.deepEqual(bRow.sources, ["static"]);
-    });
+    await t.step(
+      "A knows B, C, the dead node and the SkillLite peer by identity, not itself",
+      async () => {
+        const status = await (await fetch(`${a.url}/status`)).json();
+        const ids = status.peers.map((p: { id: string }) => p.id).sort();
+        assert.deepEqual(
+          ids,
+          [b.nodeId, c.nodeId, dead.nodeId, `addr:127.0.0.1:${legacy.port}`].sort(),
+        );
+        const bRow = status.peers.find((p: { id: string }) => p.id === b.nodeId);
+        assert.deepEqual(bRow.capabilities, ["calc"]);
+        assert.deepEqual(bRow.sources, ["static"]);
+      },
+    );
 
     await t.step("a task A can do runs locally (Python skill)", async () => {
       const task = nodeTask("nap", { required: ["sleep"], input: { seconds: 0.1 } });
@@ -76,33 +86,42 @@ Deno.test("mesh: three nodes route, forward, broadcast, fall back and stream", a
       assert.equal(routedLog(a, task.id as string)?.route, "local");
     });
 
-    await t.step("the first-choice calc node dies (A does not re-probe it before the next task)", async () => {
-      await dead.kill();
-    });
+    await t.step(
+      "the first-choice calc node dies (A does not re-probe it before the next task)",
+      async () => {
+        await dead.kill();
+      },
+    );
 
-    await t.step("a calc task is forwarded one hop, falling back past the dead peer to B", async () => {
-      const task = nodeTask("multiply", { required: ["calc"], input: { expression: "6*7" } });
-      const res = await postTask(a.url, task);
-      assert.equal(res.status, 200, res.text);
-      const body = res.body as Record<string, unknown>;
-      assert.equal(body.task_completed, true);
-      assert.equal(JSON.parse(body.response as string).result, 42);
-      const routed = routedLog(a, task.id as string)!;
-      assert.equal(routed.route, "forward");
-      assert.equal(routed.peer, b.nodeId);
-      const attempts = routed.attempts as Array<{ peer: string }>;
-      assert.deepEqual(attempts.map((x) => x.peer), [dead.nodeId]);
-      assert.equal(routedLog(b, task.id as string)?.route, "local");
-    });
+    await t.step(
+      "a calc task is forwarded one hop, falling back past the dead peer to B",
+      async () => {
+        const task = nodeTask("multiply", { required: ["calc"], input: { expression: "6*7" } });
+        const res = await postTask(a.url, task);
+        assert.equal(res.status, 200, res.text);
+        const body = res.body as Record<string, unknown>;
+        assert.equal(body.task_completed, true);
+        assert.equal(JSON.parse(body.response as string).result, 42);
+        const routed = routedLog(a, task.id as string)!;
+        assert.equal(routed.route, "forward");
+        assert.equal(routed.peer, b.nodeId);
+        const attempts = routed.attempts as Array<{ peer: string }>;
+        assert.deepEqual(attempts.map((x) => x.peer), [dead.nodeId]);
+        assert.equal(routedLog(b, task.id as string)?.route, "local");
+      },
+    );
 
-    await t.step("an untagged SkillLite-style task is inferred as calc and forwarded to B", async () => {
-      const task = nodeTask("1+1等于几？");
-      const res = await postTask(a.url, task);
-      assert.equal(res.status, 200, res.text);
-      const body = res.body as Record<string, unknown>;
-      assert.equal(JSON.parse(body.response as string).result, 2);
-      assert.equal(routedLog(a, task.id as string)?.peer, b.nodeId);
-    });
+    await t.step(
+      "an untagged SkillLite-style task is inferred as calc and forwarded to B",
+      async () => {
+        const task = nodeTask("1+1等于几？");
+        const res = await postTask(a.url, task);
+        assert.equal(res.status, 200, res.text);
+        const body = res.body as Record<string, unknown>;
+        assert.equal(JSON.parse(body.response as string).result, 2);
+        assert.equal(routedLog(a, task.id as string)?.peer, b.nodeId);
+      },
+    );
 
     await t.step("a tag no table entry has is found by the who-can-do broadcast", async () => {
       const task = nodeTask("old job", { required: ["legacy"] });
@@ -142,7 +161,10 @@ Deno.test("mesh: three nodes route, forward, broadcast, fall back and stream", a
 
     await t.step("a skill that runs past its timeout is killed and reported", async () => {
       const started = Date.now();
-      const res = await postTask(a.url, nodeTask("long nap", { required: ["sleep"], input: { seconds: 30 } }));
+      const res = await postTask(
+        a.url,
+        nodeTask("long nap", { required: ["sleep"], input: { seconds: 30 } }),
+      );
       assert.ok(Date.now() - started < 15_000, "the timeout did not stop the skill");
       assert.equal(res.status, 200, res.text);
       const body = res.body as Record<string, unknown>;

@@ -5,7 +5,15 @@
  */
 import { strict as assert } from "node:assert";
 import { createNamespace, netnsUnavailable } from "./_netns.ts";
-import { FIXTURE_SKILLS, nodeTask, postTask, startNode, stopAll, type TestNode, waitFor } from "./_node.ts";
+import {
+  FIXTURE_SKILLS,
+  nodeTask,
+  postTask,
+  startNode,
+  stopAll,
+  type TestNode,
+  waitFor,
+} from "./_node.ts";
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.log(`netns_test skipped: ${unavailable}`);
@@ -45,7 +53,9 @@ Deno.test({
       const row = status.peers.find((p: { address: string }) => p.address === peer);
       assert.equal(row.healthy, false);
       assert.match(row.last_error, /NotCapable|Requires net access/);
-      const refused = await postTask(confined.url, nodeTask("hi", { required: ["echo"] }), { token: TOKEN });
+      const refused = await postTask(confined.url, nodeTask("hi", { required: ["echo"] }), {
+        token: TOKEN,
+      });
       assert.equal(refused.status, 503, refused.text);
       assert.equal((refused.body as Record<string, unknown>).error, "no_match");
 
@@ -58,11 +68,17 @@ Deno.test({
         const s = await (await fetch(`${opted.url}/status`, {
           headers: { authorization: `Bearer ${TOKEN}` },
         })).json();
-        return s.peers.some((p: { id: string; healthy: boolean }) => p.id === remote.nodeId && p.healthy);
+        return s.peers.some((p: { id: string; healthy: boolean }) =>
+          p.id === remote.nodeId && p.healthy
+        );
       });
-      const res = await postTask(opted.url, nodeTask("hi", { required: ["echo"], input: { n: 1 } }), {
-        token: TOKEN,
-      });
+      const res = await postTask(
+        opted.url,
+        nodeTask("hi", { required: ["echo"], input: { n: 1 } }),
+        {
+          token: TOKEN,
+        },
+      );
       assert.equal(res.status, 200, res.text);
       assert.equal((res.body as Record<string, unknown>).task_completed, true);
     } finally {
