@@ -1,0 +1,591 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Config } from "../../lib/config/config.ts";
+import {
+  ConfigError,
+  type ConfigSources,
+  loadConfig,
+  normalisePeerSeed,
+} from "../../lib/config/load.ts";
+import { DEFAULT_LLM_BASE_URL, DEFAULT_LLM_MODEL } from "../../lib/routing/llm_config.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** Files a test's fake `readTextFile` knows, by absolute path. */
+type Files = Record<string, string>;
+
+function fakeReader(files: Files): (path: string) => string {
+  return (path) => {
+    if (!(path in files)) throw new Deno.errors.NotFound(`No such file: ${path}`);
+    return files[path];
+  };
+}
+
+const CWD = "/srv/node";
+
+function load(args: string[], env: Env = {}, files: Files = {}): Config {
+  const result = loadConfig({
+    args,
+    env: { HOME: "/home/u", ...env },
+    cwd: CWD,
+    readTextFile: fakeReader(files),
+  });
+  assert.equal(result.help, false);
+  if (result.help) throw new Error("unreachable");
+  return result.config;
+}
+
+function loadFails(args: string[], env: Env = {}, files: Files = {}): ConfigError {
+  try {
+    load(args, env, files);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    assert.equal(err.name, "ConfigError");
+    return err;
+  }
+  assert.fail(`expected loadConfig(${JSON.stringify(args)}) to throw a ConfigError`);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-config-test-" }));
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("loadConfig() gives the documented defaults", () => {
+  const config = load([]);
+  assert.deepEqual(
+    config,
+    {
+      listen: { host: "127.0.0.1", port: 7700 },
+      allowNet: { kind: "loopback" },
+      insecureNoAuth: false,
+      token: undefined,
+      dataDir: "/home/u/.local/share/swarm/7700",
+      peers: [],
+      skillsDirs: [],
+      executorCmd: undefined,
+      allowUnsandboxed: false,
+      maxHops: 4,
+      taskTimeoutMs: 60_000,
+      forwardTimeoutMs: 120_000,
+      canDoTimeoutMs: 3_000,
+      peerProbeIntervalMs: 5_000,
+      maxBodyBytes: 1_048_576,
+      maxOutputBytes: 1_048_576,
+      logLevel: "info",
+      llm: {
+        enabled: false,
+        baseUrl: DEFAULT_LLM_BASE_URL,
+        model: DEFAULT_LLM_MODEL,
+        timeoutMs: 15_000,
+      },
+    } satisfies Config,
+  );
+});
+
+Deno.test("loadConfig() returns help for --help and -h, whatever else is given", () => {
+  for (const args of [["--help"], ["-h"], ["--listen", "7701", "--help"], ["-h", "--peer", "x"]]) {
+    assert.deepEqual(loadConfig({ args, env: {} }), { help: true });
+  }
+});
+
+Deno.test("loadConfig() takes every knob from its flag", () => {
+  const config = load([
+    "--listen=0.0.0.0:7711",
+    "--allow-net=10.0.0.0/8",
+    "--insecure-no-auth",
+    "--data-dir",
+    "data",
+    "--peer",
+    "10.0.0.2:7700",
+    "--peer=https://10.0.0.3:7443",
+    "--skills-dir",
+    "a",
+    "--skills-dir",
+    "/abs/b",
+    "--executor-cmd",
+    "  agent --json  ",
+    "--allow-unsandboxed",
+    "--max-hops",
+    "0",
+    "--task-timeout-ms",
+    "1000",
+    "--forward-timeout-ms",
+    "2000",
+    "--can-do-timeout-ms",
+    "300",
+    "--peer-probe-interval-ms",
+    "400",
+    "--max-body-bytes",
+    "500",
+    "--max-output-bytes",
+    "600",
+    "--log-level",
+    "debug",
+  ]);
+  assert.deepEqual(config.listen, { host: "0.0.0.0", port: 7711 });
+  assert.deepEqual(config.allowNet, { kind: "list", hosts: ["10.0.0.0/8"] });
+  assert.equal(config.insecureNoAuth, true);
+  assert.equal(config.dataDir, "/srv/node/data");
+  assert.deepEqual(config.peers, ["http://10.0.0.2:7700", "https://10.0.0.3:7443"]);
+  assert.deepEqual(config.skillsDirs, ["/srv/node/a", "/abs/b"]);
+  assert.equal(config.executorCmd, "agent --json");
+  assert.equal(config.allowUnsandboxed, true);
+  assert.equal(config.maxHops, 0);
+  assert.equal(config.taskTimeoutMs, 1000);
+  assert.equal(config.forwardTimeoutMs, 2000);
+  assert.equal(config.canDoTimeoutMs, 300);
+  assert.equal(config.peerProbeIntervalMs, 400);
+  assert.equal(config.maxBodyBytes, 500);
+  assert.equal(config.maxOutputBytes, 600);
+  assert.equal(config.logLevel, "debug");
+});
+
+Deno.test("loadConfig() takes every knob from its environment variable", () => {
+  const config = load([], {
+    SWARM_LISTEN: "[::1]:7712",
+    SWARM_ALLOW_NET: "192.168.1.0/24",
+    SWARM_DATA_DIR: ":memory:",
+    SWARM_PEERS: " 10.0.0.2:7700, ,http://10.0.0.3:7701,",
+    SWARM_SKILLS_DIRS: "x,y",
+    SWARM_EXECUTOR_CMD: "agent",
+    SWARM_ALLOW_UNSANDBOXED: "yes",
+    SWARM_MAX_HOPS: " 7 ",
+    SWARM_TASK_TIMEOUT_MS: "1001",
+    SWARM_FORWARD_TIMEOUT_MS: "2001",
+    SWARM_CAN_DO_TIMEOUT_MS: "301",
+    SWARM_PEER_PROBE_INTERVAL_MS: "401",
+    SWARM_MAX_BODY_BYTES: "501",
+    SWARM_MAX_OUTPUT_BYTES: "601",
+    SWARM_LOG_LEVEL: "error",
+  });
+  assert.deepEqual(config.listen, { host: "::1", port: 7712 });
+  assert.deepEqual(config.allowNet, { kind: "list", hosts: ["192.168.1.0/24"] });
+  assert.equal(config.dataDir, ":memory:");
+  assert.deepEqual(config.peers, ["http://10.0.0.2:7700", "http://10.0.0.3:7701"]);
+  assert.deepEqual(config.skillsDirs, ["/srv/node/x", "/srv/node/y"]);
+  assert.equal(config.executorCmd, "agent");
+  assert.equal(config.allowUnsandboxed, true);
+  assert.equal(config.maxHops, 7);
+  assert.equal(config.taskTimeoutMs, 1001);
+  assert.equal(config.forwardTimeoutMs, 2001);
+  assert.equal(config.canDoTimeoutMs, 301);
+  assert.equal(config.peerProbeIntervalMs, 401);
+  assert.equal(config.maxBodyBytes, 501);
+  assert.equal(config.maxOutputBytes, 601);
+  assert.equal(config.logLevel, "error");
+});
+
+const ENV_BOOLEANS: Array<[value: string, expected: boolean]> = [
+  ["1", true],
+  ["true", true],
+  ["yes", true],
+  ["on", true],
+  ["0", false],
+  ["false", false],
+  ["FALSE", false],
+  ["no", false],
+  ["Off", false],
+];
+
+for (const [value, expected] of ENV_BOOLEANS) {
+  Deno.test(`loadConfig() reads SWARM_ALLOW_UNSANDBOXED=${value} as ${expected}`, () => {
+    assert.equal(load([], { SWARM_ALLOW_UNSANDBOXED: value }).allowUnsandboxed, expected);
+  });
+}
+
+Deno.test("loadConfig() ignores empty environment variables", () => {
+  const config = load([], { SWARM_LISTEN: "", SWARM_MAX_HOPS: "", SWARM_ALLOW_NET: "" });
+  assert.deepEqual(config.listen, { host: "127.0.0.1", port: 7700 });
+  assert.equal(config.maxHops, 4);
+  assert.deepEqual(config.allowNet, { kind: "loopback" });
+});
+
+Deno.test("loadConfig() lets flags override the environment, and the environment the config file", async () => {
+  await withTempDir((dir) => {
+    Deno.writeTextFileSync(
+      join(dir, "swarm.json"),
+      JSON.stringify({
+        listen: "7801",
+        maxHops: 1,
+        canDoTimeoutMs: "1500",
+        logLevel: "debug",
+        peers: ["10.0.0.1:7700"],
+        allowUnsandboxed: true,
+      }),
+    );
+    const result = loadConfig({
+      args: ["--listen", "7803", "--data-dir", ":memory:"],
+      env: { SWARM_CONFIG: "swarm.json", SWARM_LISTEN: "7802", SWARM_MAX_HOPS: "2" },
+      cwd: dir,
+    });
+    assert.equal(result.help, false);
+    if (result.help) return;
+    const { config } = result;
+    assert.equal(config.listen.port, 7803, "flag beats env and file");
+    assert.equal(config.maxHops, 2, "env beats file");
+    assert.equal(config.canDoTimeoutMs, 1500, "file beats default (string integers allowed)");
+    assert.equal(config.logLevel, "debug");
+    assert.deepEqual(config.peers, ["http://10.0.0.1:7700"]);
+    assert.equal(config.allowUnsandboxed, true);
+  });
+});
+
+Deno.test("loadConfig() prefers --config over SWARM_CONFIG", () => {
+  const config = load(["--config", "b.json"], { SWARM_CONFIG: "a.json" }, {
+    "/srv/node/a.json": JSON.stringify({ maxHops: 1 }),
+    "/srv/node/b.json": JSON.stringify({ maxHops: 2 }),
+  });
+  assert.equal(config.maxHops, 2);
+});
+
+Deno.test("loadConfig() replaces a list from the environment with the flags' list", () => {
+  const config = load(["--peer", "10.0.0.3:7700"], { SWARM_PEERS: "10.0.0.1:7700,10.0.0.2:7700" });
+  assert.deepEqual(config.peers, ["http://10.0.0.3:7700"]);
+});
+
+Deno.test("loadConfig() reads --listen with no value before another flag as the default address", () => {
+  const config = load(["--listen", "--data-dir", ":memory:"]);
+  assert.deepEqual(config.listen, { host: "127.0.0.1", port: 7700 });
+  assert.equal(config.dataDir, ":memory:");
+});
+
+Deno.test("loadConfig() reads --listen with no value at the end as the default address", () => {
+  assert.deepEqual(load(["--data-dir", ":memory:", "--listen"]).listen, {
+    host: "127.0.0.1",
+    port: 7700,
+  });
+});
+
+Deno.test("loadConfig() reads --allow-net with no value as any host", () => {
+  assert.deepEqual(load(["--allow-net"]).allowNet, { kind: "any" });
+  const config = load(["--allow-net", "--listen", "0.0.0.0:7700", "--insecure-no-auth"]);
+  assert.deepEqual(config.allowNet, { kind: "any" });
+  assert.deepEqual(config.listen, { host: "0.0.0.0", port: 7700 });
+});
+
+Deno.test("loadConfig() reads --allow-net=0.0.0.0 as any host", () => {
+  assert.deepEqual(load(["--allow-net=0.0.0.0"]).allowNet, { kind: "any" });
+});
+
+Deno.test("loadConfig() refuses a 0.0.0.0 bind without --allow-net, naming --allow-net", () => {
+  const err = loadFails(["--listen", "0.0.0.0:7700"], { SKILLLITE_SWARM_TOKEN: "t" });
+  assert.match(err.message, /--allow-net/);
+  assert.match(err.message, /^Refusing to listen on 0\.0\.0\.0/);
+});
+
+Deno.test("loadConfig() refuses an IPv6 wildcard or LAN bind without --allow-net", () => {
+  for (const listen of ["[::]:7700", "192.168.1.5:7700", "node.lan:7700"]) {
+    const err = loadFails(["--listen", listen, "--insecure-no-auth"]);
+    assert.match(err.message, /--allow-net/);
+  }
+});
+
+Deno.test("loadConfig() refuses a non-loopback bind without a token unless --insecure-no-auth", () => {
+  const err = loadFails(["--listen", "0.0.0.0:7700", "--allow-net"]);
+  assert.match(err.message, /without authentication/);
+  assert.match(err.message, /SKILLLITE_SWARM_TOKEN/);
+  assert.match(err.message, /--insecure-no-auth/);
+  // A blank token is no token.
+  loadFails(["--listen", "0.0.0.0:7700", "--allow-net"], { SKILLLITE_SWARM_TOKEN: "  \n" });
+});
+
+Deno.test("loadConfig() accepts a non-loopback bind with --allow-net and a token or the insecure flag", () => {
+  const withToken = load(["--listen", "0.0.0.0:7700", "--allow-net"], {
+    SKILLLITE_SWARM_TOKEN: "s3cret",
+  });
+  assert.equal(withToken.token, "s3cret");
+  const insecure = load(["--listen", "0.0.0.0:7700", "--allow-net", "--insecure-no-auth"]);
+  assert.equal(insecure.token, undefined);
+  assert.equal(insecure.insecureNoAuth, true);
+  const listed = load(["--listen", "192.168.1.5:7700", "--allow-net=192.168.1.0/24"], {
+    SKILLLITE_SWARM_TOKEN: "s3cret",
+  });
+  assert.deepEqual(listed.allowNet, { kind: "list", hosts: ["192.168.1.0/24"] });
+});
+
+Deno.test("loadConfig() accepts loopback binds without --allow-net or a token", () => {
+  for (const listen of ["127.0.0.1:7700", "127.0.0.2:7700", "localhost:7700", "[::1]:7700"]) {
+    assert.equal(load(["--listen", listen]).token, undefined, listen);
+  }
+});
+
+const TOKENS: Array<[raw: string | undefined, expected: string | undefined]> = [
+  ["s3cret", "s3cret"],
+  ["  s3cret \n", "s3cret"],
+  ["", undefined],
+  ["   ", undefined],
+  [undefined, undefined],
+];
+
+for (const [raw, expected] of TOKENS) {
+  Deno.test(`loadConfig() reads SKILLLITE_SWARM_TOKEN=${JSON.stringify(raw)} as ${JSON.stringify(expected)}`, () => {
+    assert.equal(load([], { SKILLLITE_SWARM_TOKEN: raw }).token, expected);
+  });
+}
+
+Deno.test("loadConfig() reads --token-file relative to cwd, trimmed, over the environment", () => {
+  const config = load(["--token-file", "secrets/token"], { SKILLLITE_SWARM_TOKEN: "from-env" }, {
+    "/srv/node/secrets/token": "  from-file\n",
+  });
+  assert.equal(config.token, "from-file");
+});
+
+Deno.test("loadConfig() reads the token file named by SWARM_TOKEN_FILE", () => {
+  const config = load([], { SWARM_TOKEN_FILE: "/etc/swarm/token" }, {
+    "/etc/swarm/token": "abc\n",
+  });
+  assert.equal(config.token, "abc");
+});
+
+Deno.test("loadConfig() reads --token-file from a real file", async () => {
+  await withTempDir((dir) => {
+    Deno.writeTextFileSync(join(dir, "token"), "real-secret\n");
+    const result = loadConfig({ args: ["--token-file", "token"], env: {}, cwd: dir });
+    assert.ok(!result.help && result.config.token === "real-secret");
+  });
+});
+
+Deno.test("loadConfig() refuses an empty or missing token file", () => {
+  const empty = loadFails(["--token-file", "t"], {}, { "/srv/node/t": " \n" });
+  assert.match(empty.message, /Token file '\/srv\/node\/t' is empty/);
+  const missing = loadFails(["--token-file", "nope"], { SKILLLITE_SWARM_TOKEN: "env" });
+  assert.match(missing.message, /^Cannot read token file '\/srv\/node\/nope': /);
+});
+
+const BAD_FLAGS: Array<[args: string[], messagePart: RegExp]> = [
+  [["--bogus"], /Unknown option '--bogus'/],
+  [["-x"], /Unknown option '-x'/],
+  [["serve-me"], /Unexpected argument 'serve-me'/],
+  [["--insecure-no-auth=false"], /does not take an argument/],
+  [["--max-hops"], /--max-hops/],
+  [["--listen", "70000"], /port must be 0-65535/],
+  [["--listen", "::1:7700"], /Cannot parse listen address '::1:7700'/],
+  [["--allow-net=bad!"], /Cannot parse --allow-net entry 'bad!'/],
+  [["--log-level", "verbose"], /--log-level must be debug, info, warning or error/],
+  [["--peer", "10.0.0.1"], /Cannot parse --peer '10.0.0.1'/],
+];
+
+for (const [args, messagePart] of BAD_FLAGS) {
+  Deno.test(`loadConfig() refuses ${JSON.stringify(args)} with a ConfigError`, () => {
+    const err = loadFails(args);
+    assert.match(err.message, messagePart);
+    assert.ok(!err.message.includes("\n"), "one line");
+  });
+}
+
+const BAD_INTEGERS: Array<[text: string, why: string]> = [
+  ["abc", "not a number"],
+  ["-1", "negative"],
+  ["1.5", "fractional"],
+  ["9007199254740993", "beyond a safe integer"],
+  ["", "empty (would silently become 0)"],
+  [" ", "blank (would silently become 0)"],
+  ["0x10", "hexadecimal"],
+  ["1e3", "exponent notation"],
+];
+
+for (const [text, why] of BAD_INTEGERS) {
+  Deno.test(`loadConfig() refuses --max-hops ${JSON.stringify(text)} (${why})`, () => {
+    const err = loadFails([`--max-hops=${text}`]);
+    assert.match(
+      err.message,
+      /^Option --max-hops must be a non-negative integer: current value is /,
+    );
+  });
+}
+
+Deno.test("loadConfig() refuses a non-integer from the environment", () => {
+  const err = loadFails([], { SWARM_TASK_TIMEOUT_MS: "soon" });
+  assert.match(
+    err.message,
+    /--task-timeout-ms must be a non-negative integer: current value is soon/,
+  );
+});
+
+const BAD_FILE_INTEGERS: unknown[] = [true, null, [], [5], {}, 1.5, -3, "x"];
+
+for (const value of BAD_FILE_INTEGERS) {
+  Deno.test(`loadConfig() refuses maxHops ${JSON.stringify(value)} in the config file`, () => {
+    const err = loadFails(["--config", "/c.json"], {}, {
+      "/c.json": JSON.stringify({ maxHops: value }),
+    });
+    assert.match(err.message, /--max-hops must be a non-negative integer/);
+  });
+}
+
+const ZERO_REFUSED = [
+  "task-timeout-ms",
+  "forward-timeout-ms",
+  "can-do-timeout-ms",
+  "peer-probe-interval-ms",
+  "max-body-bytes",
+  "max-output-bytes",
+];
+
+for (const flag of ZERO_REFUSED) {
+  Deno.test(`loadConfig() refuses --${flag} 0`, () => {
+    const err = loadFails([`--${flag}`, "0"]);
+    assert.match(err.message, /must be positive: current value is 0/);
+  });
+}
+
+Deno.test("loadConfig() accepts --max-hops 0 (never forward)", () => {
+  assert.equal(load(["--max-hops", "0"]).maxHops, 0);
+});
+
+const BAD_FILES: Array<[name: string, content: string, messagePart: RegExp]> = [
+  ["an unknown key", JSON.stringify({ listne: "7701" }), /has an unknown key 'listne'/],
+  ["the config key itself", JSON.stringify({ config: "other.json" }), /unknown key 'config'/],
+  ["the flag spelling of a key", JSON.stringify({ "max-hops": 1 }), /unknown key 'max-hops'/],
+  ["invalid JSON", "{ listen: 7701 }", /^Cannot read config file '\/c\.json': /],
+  ["an array", "[]", /must hold a JSON object/],
+  ["null", "null", /must hold a JSON object/],
+  [
+    "a mistyped boolean",
+    JSON.stringify({ insecureNoAuth: "yes" }),
+    /--insecure-no-auth must be true or false/,
+  ],
+  [
+    "a mistyped list",
+    JSON.stringify({ peers: "10.0.0.1:7700" }),
+    /--peer must be a list of strings/,
+  ],
+  [
+    "a list with a non-string",
+    JSON.stringify({ skillsDirs: ["a", 1] }),
+    /--skills-dir must be a list of strings/,
+  ],
+  ["a mistyped string", JSON.stringify({ listen: 7701 }), /--listen must be a string/],
+];
+
+for (const [name, content, messagePart] of BAD_FILES) {
+  Deno.test(`loadConfig() refuses a config file with ${name}`, () => {
+    const err = loadFails(["--config", "/c.json"], {}, { "/c.json": content });
+    assert.match(err.message, messagePart);
+  });
+}
+
+Deno.test("loadConfig() refuses a missing config file", () => {
+  const err = loadFails(["--config", "missing.json"]);
+  assert.match(err.message, /^Cannot read config file '\/srv\/node\/missing\.json': /);
+});
+
+const PEERS: Array<[seed: string, expected: string]> = [
+  ["127.0.0.1:7701", "http://127.0.0.1:7701"],
+  ["node.lan:7700", "http://node.lan:7700"],
+  ["  10.0.0.5:7700  ", "http://10.0.0.5:7700"],
+  ["http://10.0.0.5:7700", "http://10.0.0.5:7700"],
+  ["http://10.0.0.5:7700/", "http://10.0.0.5:7700"],
+  ["https://node.lan:7443", "https://node.lan:7443"],
+  ["HTTP://Node.LAN:7700", "http://node.lan:7700"],
+  ["[::1]:7701", "http://[::1]:7701"],
+  ["https://[fe80::1]:7443", "https://[fe80::1]:7443"],
+];
+
+for (const [seed, expected] of PEERS) {
+  Deno.test(`normalisePeerSeed() turns ${JSON.stringify(seed)} into ${expected}`, () => {
+    assert.equal(normalisePeerSeed(seed), expected);
+  });
+}
+
+const BAD_PEERS: string[] = [
+  "10.0.0.5",
+  "http://10.0.0.5",
+  "node.lan",
+  "10.0.0.5:7700/path",
+  "10.0.0.5:7700?x=1",
+  "user@10.0.0.5:7700",
+  "10.0.0.5:99999",
+  "ftp://10.0.0.5:21",
+  "",
+];
+
+for (const seed of BAD_PEERS) {
+  Deno.test(`normalisePeerSeed() refuses ${JSON.stringify(seed)}`, () => {
+    assert.throws(() => normalisePeerSeed(seed), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, new RegExp(`^Cannot parse --peer '${RegExp.escape(seed)}': `));
+      return true;
+    });
+  });
+}
+
+Deno.test("normalisePeerSeed() accepts a seed whose explicit port is the scheme's default", () => {
+  // `10.0.0.5:80` names its port explicitly; the URL parser merely elides a default
+  // port, which must not turn into "expected HOST:PORT with an explicit port".
+  for (
+    const [seed, base] of [["10.0.0.5:80", "http://10.0.0.5"], [
+      "https://node.lan:443",
+      "https://node.lan",
+    ]]
+  ) {
+    let normalised: string | undefined;
+    assert.doesNotThrow(() => normalised = normalisePeerSeed(seed), seed);
+    assert.ok(
+      normalised === base || normalised === `${base}:${seed.split(":").at(-1)}`,
+      normalised,
+    );
+  }
+});
+
+Deno.test("loadConfig() puts the default data dir under $XDG_DATA_HOME/swarm/<port>", () => {
+  assert.equal(
+    load(["--listen", "7705"], { XDG_DATA_HOME: "/xdg/data" }).dataDir,
+    "/xdg/data/swarm/7705",
+  );
+  assert.equal(load([], { XDG_DATA_HOME: "/xdg/data" }).dataDir, "/xdg/data/swarm/7700");
+});
+
+Deno.test("loadConfig() falls back to $HOME/.local/share/swarm/<port> without XDG_DATA_HOME", () => {
+  assert.equal(
+    load(["--listen", ":7706"], { XDG_DATA_HOME: "" }).dataDir,
+    "/home/u/.local/share/swarm/7706",
+  );
+});
+
+Deno.test("loadConfig() keeps --data-dir :memory: and resolves other data dirs against cwd", () => {
+  assert.equal(load(["--data-dir", ":memory:"]).dataDir, ":memory:");
+  assert.equal(load(["--data-dir", "state"]).dataDir, "/srv/node/state");
+  assert.equal(load(["--data-dir", "/var/lib/swarm"]).dataDir, "/var/lib/swarm");
+});
+
+Deno.test("loadConfig() turns a blank --executor-cmd into none", () => {
+  assert.equal(load(["--executor-cmd", "   "]).executorCmd, undefined);
+});
+
+Deno.test("loadConfig() reads the LLM inference settings from SkillLite's variables", () => {
+  const config = load([], {
+    OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    MODEL: "tiny",
+  });
+  assert.deepEqual(config.llm, {
+    enabled: true,
+    apiKey: "sk-test",
+    baseUrl: "http://127.0.0.1:9/v1",
+    model: "tiny",
+    timeoutMs: 15_000,
+  });
+  assert.equal(
+    load([], { OPENAI_API_KEY: "k", SKILLLITE_SWARM_LLM_ROUTING: "0" }).llm.enabled,
+    false,
+  );
+});
+
+Deno.test("loadConfig() uses the real cwd and file reader by default", async () => {
+  await withTempDir((dir) => {
+    const file = join(dir, "swarm.json");
+    Deno.writeTextFileSync(file, JSON.stringify({ maxHops: 9 }));
+    const sources: ConfigSources = { args: ["--config", file, "--data-dir", "rel"], env: {} };
+    const result = loadConfig(sources);
+    assert.ok(!result.help);
+    if (result.help) return;
+    assert.equal(result.config.maxHops, 9);
+    assert.equal(result.config.dataDir, join(Deno.cwd(), "rel"));
+  });
+});

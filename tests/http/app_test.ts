@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { authJson, errorBody, makeApp, postTask, task, TOKEN } from "./_fake.ts";
+
+const GATED: Array<[method: string, path: string]> = [
+  ["POST", "/task"],
+  ["POST", "/task?stream=1"],
+  ["GET", "/status"],
+  ["GET", "/can-do?required=calc"],
+  ["GET", "/healthz"],
+  ["GET", "/readyz"],
+  ["GET", "/no-such-route"],
+];
+
+const BAD_AUTH: Array<[name: string, header: string | undefined]> = [
+  ["no Authorization header", undefined],
+  ["a wrong token", "Bearer nope"],
+  ["the token without a scheme", TOKEN],
+  ["a Basic scheme", `Basic ${TOKEN}`],
+  ["extra parts", `Bearer ${TOKEN} extra`],
+  ["an empty bearer", "Bearer "],
+];
+
+for (const [name, header] of BAD_AUTH) {
+  Deno.test(`createApp() answers 401 to ${name} on every route`, async () => {
+    const { app, router } = makeApp();
+    for (const [method, path] of GATED) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (header !== undefined) headers.authorization = header;
+      const response = await app.request(`http://localhost${path}`, {
+        method,
+        headers,
+        body: method === "POST" ? JSON.stringify(task()) : undefined,
+      });
+      const body = await errorBody(response, 401, "unauthorized");
+      assert.deepEqual(Object.keys(body).sort(), ["error", "message"], `${method} ${path}`);
+      assert.equal(response.headers.get("www-authenticate"), "Bearer");
+    }
+    assert.equal(router.calls.length, 0);
+  });
+}
+
+Deno.test("createApp() accepts the bearer scheme in lower case", async () => {
+  const { app, router } = makeApp();
+  const response = await postTask(app, task(), {
+    headers: { authorization: `bearer ${TOKEN}`, "content-type": "application/json" },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(router.calls.length, 1);
+});
+
+Deno.test("createApp() checks the token before reading the body", async () => {
+  const { app, router } = makeApp();
+  let pulled = false;
+  // A body that never ends: reading it would hang the request.
+  const body = new ReadableStream<Uint8Array>({
+    pull() {
+      pulled = true;
+      return new Promise(() => {});
+    },
+  }, { highWaterMark: 0 });
+  const response = await app.request("http://localhost/task", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  await errorBody(response, 401, "unauthorized");
+  assert.equal(pulled, false, "the body was never read");
+  assert.equal(router.calls.length, 0);
+  await body.cancel();
+});
+
+Deno.test("createApp() answers 401, not 400, to malformed JSON without a token", async () => {
+  const { app } = makeApp();
+  const response = await postTask(app, "{not json", {
+    headers: { "content-type": "application/json" },
+  });
+  await errorBody(response, 401, "unauthorized");
+});
+
+Deno.test("createApp() answers 401, not 413 or 415, to any body without a token", async () => {
+  const { app } = makeApp({ maxBodyBytes: 10 });
+  const tooBig = await postTask(app, "x".repeat(100), {
+    headers: { "content-type": "text/plain" },
+  });
+  await errorBody(tooBig, 401, "unauthorized");
+});
+
+Deno.test("createApp() lets every request through when no token is configured", async () => {
+  const { app, router } = makeApp({ token: () => undefined });
+  const response = await postTask(app, task(), { headers: { "content-type": "application/json" } });
+  assert.equal(response.status, 200);
+  assert.equal((await app.request("http://localhost/status")).status, 200);
+  assert.equal(router.calls.length, 1);
+});
+
+Deno.test("createApp() answers an unknown route with 404 JSON", async () => {
+  const { app } = makeApp();
+  for (const [method, path] of [["GET", "/nope"], ["GET", "/task"], ["POST", "/status"]]) {
+    const response = await app.request(`http://localhost${path}`, {
+      method,
+      headers: authJson(),
+    });
+    const body = await errorBody(response, 404, "not_found");
+    assert.deepEqual(Object.keys(body).sort(), ["error", "message"]);
+    assert.equal(body.message, `No route for ${method} ${path}`);
+  }
+});
+
+Deno.test("createApp() tags every answer with an x-request-id", async () => {
+  const { app } = makeApp();
+  const ok = await app.request("http://localhost/healthz", { headers: authJson() });
+  assert.match(ok.headers.get("x-request-id") ?? "", /\S/);
+  const denied = await app.request("http://localhost/healthz");
+  assert.match(denied.headers.get("x-request-id") ?? "", /\S/);
+  const echoed = await app.request("http://localhost/healthz", {
+    headers: authJson({ "x-request-id": "req-42" }),
+  });
+  assert.equal(echoed.headers.get("x-request-id"), "req-42");
+});
+
+Deno.test("createApp() logs an unexpected router error and answers 500 internal", async () => {
+  const { app, logged } = makeApp({
+    router: {
+      calls: [],
+      route: () => Promise.reject(new TypeError("router bug")),
+    },
+  });
+  const body = await errorBody(await postTask(app, task()), 500, "internal");
+  assert.equal(body.message, "router bug");
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].message, "Unhandled error");
+  assert.match(String(logged[0].props.error), /router bug/);
+});
+
+Deno.test("createApp() tags a streamed task answer with an x-request-id too", async () => {
+  const { app } = makeApp({
+    router: {
+      calls: [],
+      route: (t, options) => {
+        options.onEvent?.({ event: "executing" });
+        return Promise.resolve({
+          task_id: t.id,
+          response: "",
+          task_completed: true,
+          tool_calls: 0,
+        });
+      },
+    },
+  });
+  const response = await postTask(app, task(), {
+    path: "/task?stream=1",
+    headers: authJson({ "x-request-id": "req-43" }),
+  });
+  await response.text();
+  assert.equal(response.headers.get("content-type"), "application/x-ndjson");
+  assert.equal(response.headers.get("x-request-id"), "req-43");
+});

@@ -1,0 +1,235 @@
+import assert from "node:assert/strict";
+import { SwarmError } from "../../lib/protocol/errors.ts";
+import type { NodeTask } from "../../lib/protocol/types.ts";
+import { parseNodeResult, parseNodeTask } from "../../lib/protocol/validate.ts";
+
+function validTask(): Record<string, unknown> {
+  return {
+    id: "t1",
+    description: "add 1 and 2",
+    context: { workspace: ".", session_key: "default", required_capabilities: ["calc"] },
+    tool_hint: "calculator",
+  };
+}
+
+function validResult(): Record<string, unknown> {
+  return { task_id: "t1", response: "3", task_completed: true, tool_calls: 1 };
+}
+
+/** Asserts `fn` throws a SwarmError with `code`/`status` naming `field`. */
+function throwsFieldError(fn: () => unknown, code: string, status: number, field: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof SwarmError, `expected a SwarmError, got ${err}`);
+    assert.equal(err.code, code);
+    assert.equal(err.status, status);
+    assert.equal(err.details.field, field);
+    if (field !== "") {
+      assert.ok(err.message.includes(`'${field}'`), `message names '${field}': ${err.message}`);
+    }
+    assert.match(err.message, /^[A-Z]/);
+    assert.doesNotMatch(err.message, /\.$/);
+    return true;
+  });
+}
+
+Deno.test("parseNodeTask() accepts SkillLite's example task unchanged", () => {
+  assert.deepEqual(parseNodeTask(validTask()), validTask());
+});
+
+Deno.test("parseNodeTask() defaults required_capabilities to [] when absent or null", () => {
+  for (const required of [undefined, null]) {
+    const body = validTask();
+    (body.context as Record<string, unknown>).required_capabilities = required;
+    assert.deepEqual(parseNodeTask(body).context.required_capabilities, []);
+  }
+});
+
+Deno.test("parseNodeTask() leaves tool_hint out when absent or null", () => {
+  for (const hint of [undefined, null]) {
+    const body = validTask();
+    body.tool_hint = hint;
+    const task = parseNodeTask(body);
+    assert.equal("tool_hint" in task, false);
+  }
+});
+
+Deno.test("parseNodeTask() keeps input whatever its JSON type", () => {
+  for (const input of [{ a: 1 }, [1, 2], "text", 0, false, null]) {
+    const task = parseNodeTask({ ...validTask(), input });
+    assert.deepEqual(task.input, input);
+  }
+  assert.equal("input" in parseNodeTask(validTask()), false);
+});
+
+Deno.test("parseNodeTask() drops unknown fields at every level", () => {
+  const body = {
+    ...validTask(),
+    extra: 1,
+    deadline_ms: 5,
+    context: { ...(validTask().context as object), cwd: "/etc", extra: true },
+  };
+  const expected: NodeTask = {
+    id: "t1",
+    description: "add 1 and 2",
+    context: { workspace: ".", session_key: "default", required_capabilities: ["calc"] },
+    tool_hint: "calculator",
+  };
+  assert.deepEqual(parseNodeTask(body), expected);
+});
+
+Deno.test("parseNodeTask() accepts an empty description and empty tags", () => {
+  const task = parseNodeTask({
+    id: "t",
+    description: "",
+    context: { workspace: "", session_key: "", required_capabilities: [] },
+  });
+  assert.equal(task.description, "");
+});
+
+type Mutation = [name: string, change: (body: Record<string, unknown>) => void, field: string];
+
+const ctx = (body: Record<string, unknown>) => body.context as Record<string, unknown>;
+
+const BAD_TASKS: Mutation[] = [
+  ["id missing", (b) => delete b.id, "id"],
+  ["id a number", (b) => b.id = 1, "id"],
+  ["id null", (b) => b.id = null, "id"],
+  ["id empty", (b) => b.id = "", "id"],
+  ["id blank", (b) => b.id = "  ", "id"],
+  ["description missing", (b) => delete b.description, "description"],
+  ["description an object", (b) => b.description = {}, "description"],
+  ["description an array", (b) => b.description = ["a"], "description"],
+  ["context missing", (b) => delete b.context, "context"],
+  ["context null", (b) => b.context = null, "context"],
+  ["context a string", (b) => b.context = ".", "context"],
+  ["context an array", (b) => b.context = [], "context"],
+  ["workspace missing", (b) => delete ctx(b).workspace, "context.workspace"],
+  ["workspace a number", (b) => ctx(b).workspace = 0, "context.workspace"],
+  ["session_key missing", (b) => delete ctx(b).session_key, "context.session_key"],
+  ["session_key a boolean", (b) => ctx(b).session_key = true, "context.session_key"],
+  [
+    "required_capabilities a string",
+    (b) => ctx(b).required_capabilities = "calc",
+    "context.required_capabilities",
+  ],
+  [
+    "required_capabilities with a number",
+    (b) => ctx(b).required_capabilities = ["calc", 1],
+    "context.required_capabilities",
+  ],
+  [
+    "required_capabilities an object",
+    (b) => ctx(b).required_capabilities = {},
+    "context.required_capabilities",
+  ],
+  ["tool_hint a number", (b) => b.tool_hint = 5, "tool_hint"],
+  ["tool_hint an object", (b) => b.tool_hint = {}, "tool_hint"],
+];
+
+for (const [name, change, field] of BAD_TASKS) {
+  Deno.test(`parseNodeTask() refuses a task with ${name} (422 naming '${field}')`, () => {
+    const body = validTask();
+    change(body);
+    throwsFieldError(() => parseNodeTask(body), "invalid_task", 422, field);
+  });
+}
+
+for (const body of [null, [], "task", 42, true, undefined]) {
+  Deno.test(`parseNodeTask() refuses a ${JSON.stringify(body) ?? "undefined"} body with 422`, () => {
+    throwsFieldError(() => parseNodeTask(body), "invalid_task", 422, "");
+  });
+}
+
+Deno.test("parseNodeTask() says what it found in place of a string", () => {
+  const body = validTask();
+  delete body.id;
+  assert.throws(() => parseNodeTask(body), /Field 'id' must be a string: it is missing/);
+  assert.throws(
+    () => parseNodeTask({ ...validTask(), description: null }),
+    /Field 'description' must be a string: it is a null/,
+  );
+  assert.throws(
+    () => parseNodeTask({ ...validTask(), description: [1] }),
+    /Field .description. must be a string: it is an? array/,
+  );
+});
+
+Deno.test("parseNodeTask() reports the first bad field in document order", () => {
+  throwsFieldError(() => parseNodeTask({ description: 1 }), "invalid_task", 422, "id");
+  throwsFieldError(
+    () => parseNodeTask({ id: "t", description: "d", context: {} }),
+    "invalid_task",
+    422,
+    "context.workspace",
+  );
+});
+
+Deno.test("parseNodeResult() accepts a SkillLite result and drops unknown fields", () => {
+  assert.deepEqual(parseNodeResult({ ...validResult(), node: "x", extra: [1] }), validResult());
+});
+
+Deno.test("parseNodeResult() accepts tool_calls 0 and large safe integers", () => {
+  assert.equal(parseNodeResult({ ...validResult(), tool_calls: 0 }).tool_calls, 0);
+  assert.equal(
+    parseNodeResult({ ...validResult(), tool_calls: Number.MAX_SAFE_INTEGER }).tool_calls,
+    Number.MAX_SAFE_INTEGER,
+  );
+});
+
+Deno.test("parseNodeResult() leaves new_skill out when it is absent or null", () => {
+  assert.equal("new_skill" in parseNodeResult(validResult()), false);
+  assert.equal("new_skill" in parseNodeResult({ ...validResult(), new_skill: null }), false);
+});
+
+Deno.test("parseNodeResult() keeps a complete new_skill, dropping its unknown fields", () => {
+  const skill = { name: "s", description: "d", path: "/p", txn_id: "x1" };
+  assert.deepEqual(
+    parseNodeResult({ ...validResult(), new_skill: { ...skill, extra: 1 } }).new_skill,
+    skill,
+  );
+});
+
+const BAD_RESULTS: Mutation[] = [
+  ["task_id missing", (b) => delete b.task_id, "task_id"],
+  ["task_id a number", (b) => b.task_id = 1, "task_id"],
+  ["response missing", (b) => delete b.response, "response"],
+  ["response an object", (b) => b.response = { text: "3" }, "response"],
+  ["task_completed missing", (b) => delete b.task_completed, "task_completed"],
+  ["task_completed a string", (b) => b.task_completed = "true", "task_completed"],
+  ["task_completed a number", (b) => b.task_completed = 1, "task_completed"],
+  ["tool_calls missing", (b) => delete b.tool_calls, "tool_calls"],
+  ["tool_calls fractional", (b) => b.tool_calls = 1.5, "tool_calls"],
+  ["tool_calls negative", (b) => b.tool_calls = -1, "tool_calls"],
+  ["tool_calls a string", (b) => b.tool_calls = "1", "tool_calls"],
+  ["tool_calls null", (b) => b.tool_calls = null, "tool_calls"],
+  ["tool_calls NaN", (b) => b.tool_calls = NaN, "tool_calls"],
+  ["tool_calls Infinity", (b) => b.tool_calls = Infinity, "tool_calls"],
+  ["tool_calls beyond a safe integer", (b) => b.tool_calls = 2 ** 53, "tool_calls"],
+  ["new_skill a string", (b) => b.new_skill = "s", "new_skill"],
+  ["new_skill an array", (b) => b.new_skill = [], "new_skill"],
+  [
+    "new_skill without txn_id",
+    (b) => b.new_skill = { name: "s", description: "d", path: "/p" },
+    "new_skill.txn_id",
+  ],
+  [
+    "new_skill with a numeric path",
+    (b) => b.new_skill = { name: "s", description: "d", path: 1, txn_id: "x" },
+    "new_skill.path",
+  ],
+  ["new_skill empty", (b) => b.new_skill = {}, "new_skill.name"],
+];
+
+for (const [name, change, field] of BAD_RESULTS) {
+  Deno.test(`parseNodeResult() refuses a result with ${name} (bad_peer_response naming '${field}')`, () => {
+    const body = validResult();
+    change(body);
+    throwsFieldError(() => parseNodeResult(body), "bad_peer_response", 502, field);
+  });
+}
+
+for (const body of [null, [], "ok", 1]) {
+  Deno.test(`parseNodeResult() refuses a ${JSON.stringify(body)} result`, () => {
+    throwsFieldError(() => parseNodeResult(body), "bad_peer_response", 502, "");
+  });
+}
