@@ -30,12 +30,13 @@ export function clientTarget(
   let token: string | undefined;
   if (values["token-file"] !== undefined) {
     try {
-      token = readTextFile(values["token-file"]).trim() || undefined;
+      token = readTextFile(values["token-file"]).trim();
     } catch (err) {
       throw new UsageError(
         `Cannot read token file '${values["token-file"]}': ${(err as Error).message}`,
       );
     }
+    if (!token) throw new UsageError(`Token file '${values["token-file"]}' is empty`);
   }
   const resolved = resolveClientConfig(env, { url: values.url, token });
   try {

@@ -64,7 +64,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (first === "help") {
     const sub = rest[0];
-    if (sub === undefined) {
+    if (sub === undefined || sub === "help") {
       console.log(MAIN_HELP);
       return EXIT_OK;
     }

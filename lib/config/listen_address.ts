@@ -38,7 +38,8 @@ export function parseListenAddress(input: string): ListenAddress {
   const text = input.trim();
   if (text === "") return { ...DEFAULT_LISTEN };
   if (/^\d+$/.test(text)) return { host: DEFAULT_LISTEN.host, port: parsePort(text, input) };
-  const v6 = /^\[([0-9a-fA-F:.%A-Za-z]+)\]:(\d+)$/.exec(text);
+  // An IPv6 literal, optionally with a zone id (`fe80::1%eth0`).
+  const v6 = /^\[([0-9a-fA-F]*:[0-9a-fA-F:.]*(?:%[A-Za-z0-9_.-]+)?)\]:(\d+)$/.exec(text);
   if (v6) return { host: v6[1], port: parsePort(v6[2], input) };
   if (text.startsWith("[")) {
     throw new RangeError(`Cannot parse listen address '${input}': expected [IPv6]:PORT`);

@@ -229,7 +229,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     );
   }
   const dataDir = value.dataDir === undefined
-    ? defaultDataDir(sources.env, listen.port)
+    ? resolve(cwd, defaultDataDir(sources.env, listen.port))
     : value.dataDir === ":memory:"
     ? ":memory:"
     : resolve(cwd, value.dataDir as string);
@@ -270,7 +270,8 @@ function validate(config: Config): void {
     ] as const
   ) {
     if (config[key] === 0) {
-      throw new ConfigError(`Option ${key} must be positive: current value is 0`);
+      const flag = OPTIONS.find((o) => o.key === key)?.flag ?? key;
+      throw new ConfigError(`Option --${flag} must be positive: current value is 0`);
     }
   }
   const host = config.listen.host;

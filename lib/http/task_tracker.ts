@@ -6,23 +6,31 @@
 
 /** Tracks in-flight tasks by id, in arrival order. */
 export class TaskTracker {
+  /** Task id → how many runs of it are in flight (the same id can arrive twice). */
   #running = new Map<string, number>();
   #idle: Array<() => void> = [];
 
   /** Records the start of a task. */
-  begin(id: string, nowMs: number = Date.now()): void {
-    this.#running.set(id, nowMs);
+  begin(id: string): void {
+    const runs = this.#running.get(id) ?? 0;
+    // Re-inserting moves the id to the end: it is now the most recent task.
+    this.#running.delete(id);
+    this.#running.set(id, runs + 1);
   }
 
   /** Records the end of a task. */
   end(id: string): void {
-    this.#running.delete(id);
+    const runs = this.#running.get(id) ?? 0;
+    if (runs > 1) this.#running.set(id, runs - 1);
+    else this.#running.delete(id);
     if (this.#running.size === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
   }
 
-  /** Number of tasks in flight. */
+  /** Number of task runs in flight. */
   get size(): number {
-    return this.#running.size;
+    let total = 0;
+    for (const runs of this.#running.values()) total += runs;
+    return total;
   }
 
   /** The most recently started task, or null when idle. */

@@ -26,9 +26,18 @@ export async function loadNodeId(dataDir: string): Promise<string> {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
+  // Write a temp file, then link it into place: link fails when the id file exists, so
+  // concurrent first starts agree on one id and no reader sees a half-written file.
   const id = crypto.randomUUID();
   const tmp = `${path}.${id}.tmp`;
   await Deno.writeTextFile(tmp, id + "\n", { mode: 0o600 });
-  await Deno.rename(tmp, path);
-  return id;
+  try {
+    await Deno.link(tmp, path);
+    return id;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    return await loadNodeId(dataDir);
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
 }

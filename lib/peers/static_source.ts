@@ -86,6 +86,7 @@ export class StaticPeerSource {
 
   /** Runs a first round, then one every `intervalMs`. Resolves after the first round. */
   async start(): Promise<void> {
+    await this.#forgetUnconfigured();
     if (this.#options.seeds.length === 0) return;
     await this.probeAll();
     const tick = () => {
@@ -104,6 +105,16 @@ export class StaticPeerSource {
     clearTimeout(this.#timer);
   }
 
+  /** Drops `static` rows left in the (persistent) table by seeds no longer configured. */
+  async #forgetUnconfigured(): Promise<void> {
+    const configured = new Set(this.#options.seeds.map((seed) => new URL(seed).host));
+    for (const peer of await this.#options.table.list()) {
+      if (peer.sources.includes("static") && !configured.has(peer.address)) {
+        await this.#options.table.forget(peer.id, "static");
+      }
+    }
+  }
+
   async #probe(seed: string): Promise<void> {
     const url = new URL(seed);
     const address = url.host;
@@ -119,7 +130,10 @@ export class StaticPeerSource {
       const identity = identityFromStatus(body, address);
       const previous = this.#known.get(seed);
       if (identity.id === selfId) {
-        if (previous !== selfId) log("Ignoring a --peer seed that is this node", { seed });
+        if (previous !== selfId) {
+          log("Ignoring a --peer seed that is this node", { seed });
+          await table.forget(`addr:${address}`, "static");
+        }
         this.#known.set(seed, selfId);
         return;
       }

@@ -55,14 +55,33 @@ export class KvPeerTable implements PeerTable {
     this.#kv = kv;
   }
 
-  async #update(id: string, change: (old: Peer | null) => Peer | null): Promise<Peer | null> {
-    for (let attempt = 0; attempt < 16; attempt++) {
+  #queues = new Map<string, Promise<unknown>>();
+
+  /**
+   * Read-modify-write of one peer. Updates of one id are queued within this process, so
+   * they never race each other; the atomic check still guards against other processes
+   * sharing the KV file, retried a bounded number of times.
+   */
+  #update(id: string, change: (old: Peer | null) => Peer | null): Promise<Peer | null> {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(() => this.#commit(id, change));
+    const tail = run.catch(() => {});
+    this.#queues.set(id, tail);
+    tail.then(() => {
+      if (this.#queues.get(id) === tail) this.#queues.delete(id);
+    });
+    return run;
+  }
+
+  async #commit(id: string, change: (old: Peer | null) => Peer | null): Promise<Peer | null> {
+    for (let attempt = 0; attempt < 32; attempt++) {
       const entry = await this.#kv.get<Peer>([...PREFIX, id]);
       const next = change(entry.value);
       const op = this.#kv.atomic().check(entry);
       if (next) op.set([...PREFIX, id], next);
       else op.delete([...PREFIX, id]);
       if ((await op.commit()).ok) return next;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
     }
     throw new Error(`Cannot update peer '${id}': too much contention`);
   }

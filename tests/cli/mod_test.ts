@@ -15,7 +15,7 @@ Deno.test("runCli() prints the version and returns 0 for --version, -V and versi
 });
 
 Deno.test("runCli() prints the main help and returns 0 with no arguments, -h, --help and help", async () => {
-  for (const argv of [[], ["-h"], ["--help"], ["help"]]) {
+  for (const argv of [[], ["-h"], ["--help"], ["help"], ["help", "help"]]) {
     const { code, stdout } = await capture(() => runCli(argv));
     assert.equal(code, 0, JSON.stringify(argv));
     assert.equal(stdout, MAIN_HELP);

@@ -32,6 +32,8 @@ for (const [input, expected] of ACCEPTED) {
 }
 
 const REJECTED: Array<[input: string, messagePart: RegExp]> = [
+  ["[localhost]:7700", /expected \[IPv6\]:PORT/],
+  ["[127.0.0.1]:7700", /expected \[IPv6\]:PORT/],
   ["70000", /port must be 0-65535/],
   ["65536", /port must be 0-65535/],
   ["127.0.0.1:70000", /port must be 0-65535/],

@@ -93,9 +93,25 @@ Deno.test("createApp() lets every request through when no token is configured", 
   assert.equal(router.calls.length, 1);
 });
 
+Deno.test("createApp() answers a known route with the wrong method with 405 JSON and Allow", async () => {
+  const { app } = makeApp();
+  for (
+    const [method, path, allow] of [["GET", "/task", "POST"], ["POST", "/status", "GET"], [
+      "DELETE",
+      "/can-do",
+      "GET",
+    ]]
+  ) {
+    const response = await app.request(`http://localhost${path}`, { method, headers: authJson() });
+    assert.equal(response.headers.get("allow"), allow);
+    const body = await errorBody(response, 405, "method_not_allowed");
+    assert.equal(body.message, `${path} accepts ${allow}, not ${method}`);
+  }
+});
+
 Deno.test("createApp() answers an unknown route with 404 JSON", async () => {
   const { app } = makeApp();
-  for (const [method, path] of [["GET", "/nope"], ["GET", "/task"], ["POST", "/status"]]) {
+  for (const [method, path] of [["GET", "/nope"], ["POST", "/tasks"], ["GET", "/status/x"]]) {
     const response = await app.request(`http://localhost${path}`, {
       method,
       headers: authJson(),

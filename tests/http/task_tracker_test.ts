@@ -10,8 +10,8 @@ Deno.test("TaskTracker() starts idle", async () => {
 
 Deno.test("TaskTracker.current() names the most recently started task", () => {
   const tracker = new TaskTracker();
-  tracker.begin("a", 1);
-  tracker.begin("b", 2);
+  tracker.begin("a");
+  tracker.begin("b");
   assert.equal(tracker.current(), "b");
   assert.equal(tracker.size, 2);
   tracker.end("b");

@@ -30,6 +30,27 @@ export function onError(log: (err: unknown) => void): ErrorHandler {
   };
 }
 
-/** `app.notFound` handler. */
-export const notFound: NotFoundHandler = (c) =>
-  errorResponse(c, new SwarmError("not_found", `No route for ${c.req.method} ${c.req.path}`));
+/** Routes the app serves, with their one method, for 405 answers. */
+const ROUTE_METHODS: Record<string, string> = {
+  "/task": "POST",
+  "/status": "GET",
+  "/can-do": "GET",
+  "/healthz": "GET",
+  "/readyz": "GET",
+};
+
+/** `app.notFound` handler: 405 for a known route with the wrong method, else 404. */
+export const notFound: NotFoundHandler = (c) => {
+  const allowed = ROUTE_METHODS[c.req.path];
+  if (allowed) {
+    c.header("allow", allowed);
+    return errorResponse(
+      c,
+      new SwarmError("method_not_allowed", `${c.req.path} accepts ${allowed}, not ${c.req.method}`),
+    );
+  }
+  return errorResponse(
+    c,
+    new SwarmError("not_found", `No route for ${c.req.method} ${c.req.path}`),
+  );
+};

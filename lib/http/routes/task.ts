@@ -96,14 +96,15 @@ async function streamTask(c: Context, deps: AppDeps, task: NodeTask): Promise<Re
     try {
       write({ event: "done", result: await routed });
     } catch (err) {
-      write({ event: "error", error: toSwarmError(err).toBody() });
+      const error = toSwarmError(err);
+      if (error.code === "internal") {
+        deps.logError("Unhandled error", { error: err instanceof Error ? err.stack : String(err) });
+      }
+      write({ event: "error", error: error.toBody() });
     } finally {
       deps.tracker.end(task.id);
       await writer.close().catch(() => {});
     }
   })();
-  return new Response(readable, {
-    status: 200,
-    headers: { "content-type": NDJSON, "cache-control": "no-store", [NODE_HEADER]: deps.nodeId },
-  });
+  return c.body(readable, 200, { "content-type": NDJSON, "cache-control": "no-store" });
 }
