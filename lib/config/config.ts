@@ -58,6 +58,19 @@ export interface Config {
   maxOutputBytes: number;
   /** Minimum level of the JSON log lines written to stderr. */
   logLevel: "debug" | "info" | "warning" | "error";
+  /**
+   * Whether the node announces itself and browses on mDNS. Derived: only on the LAN
+   * (`allowNet` given and a non-loopback bind) and unless `--no-mdns` was passed.
+   */
+  mdnsEnabled: boolean;
+  /** Network interface (name or IPv4 address) mDNS uses; undefined = every interface. */
+  mdnsInterface?: string;
+  /**
+   * TTL of this node's mDNS records, in seconds. Peers forget a node that stops
+   * answering within about this time; a shorter TTL notices dead nodes sooner at the
+   * cost of more multicast queries (peers re-query at 40% of it).
+   */
+  mdnsTtlS: number;
   /** LLM capability inference, from SkillLite's environment variables. */
   llm: LlmSettings;
 }
@@ -229,6 +242,32 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "BYTES",
     defaultText: "1048576",
     doc: "largest output kept from a skill or executor command",
+  },
+  {
+    key: "mdnsInterface",
+    flag: "mdns-interface",
+    env: "SWARM_MDNS_INTERFACE",
+    type: "string",
+    arg: "IF",
+    defaultText: "all interfaces",
+    doc: "interface (name or IPv4 address) for mDNS discovery",
+  },
+  {
+    key: "mdnsTtlS",
+    flag: "mdns-ttl-s",
+    env: "SWARM_MDNS_TTL_S",
+    type: "integer",
+    arg: "S",
+    defaultText: "120",
+    doc: "TTL of this node's mDNS records: peers drop a silent node after it",
+  },
+  {
+    key: "noMdns",
+    flag: "no-mdns",
+    env: "SWARM_NO_MDNS",
+    type: "boolean",
+    defaultText: "false",
+    doc: "no mDNS announcement or browsing, even on the LAN (use --peer seeds)",
   },
   {
     key: "logLevel",

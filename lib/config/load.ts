@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { llmConfigFromEnv } from "../routing/llm_config.ts";
 import { type Config, OPTIONS, type OptionSpec } from "./config.ts";
 import { isLoopbackHost, parseListenAddress } from "./listen_address.ts";
-import { parseNetAllowance } from "./net_allowance.ts";
+import { type NetAllowance, parseNetAllowance } from "./net_allowance.ts";
 
 /** A configuration mistake; the CLI prints it on one line and exits with status 2. */
 export class ConfigError extends Error {
@@ -252,15 +252,34 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
     maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
     logLevel: logLevel as Config["logLevel"],
+    mdnsEnabled: mdnsActive(allowNet, listen.host, (value.noMdns as boolean | undefined) ?? false),
+    mdnsInterface: (value.mdnsInterface as string | undefined)?.trim() || undefined,
+    mdnsTtlS: (value.mdnsTtlS as number | undefined) ?? 120,
     llm: llmConfigFromEnv(sources.env),
   };
   validate(config);
   return { help: false, config };
 }
 
+/**
+ * Whether mDNS runs: only after the LAN opt-in (`--allow-net` and a non-loopback bind),
+ * and not with `--no-mdns`.
+ *
+ * @example
+ * ```ts
+ * import { mdnsActive } from "./load.ts";
+ * console.assert(!mdnsActive({ kind: "loopback" }, "127.0.0.1", false));
+ * console.assert(mdnsActive({ kind: "any" }, "0.0.0.0", false));
+ * ```
+ */
+export function mdnsActive(allowNet: NetAllowance, bindHost: string, noMdns: boolean): boolean {
+  return allowNet.kind !== "loopback" && !isLoopbackHost(bindHost) && !noMdns;
+}
+
 function validate(config: Config): void {
   for (
     const key of [
+      "mdnsTtlS",
       "taskTimeoutMs",
       "forwardTimeoutMs",
       "canDoTimeoutMs",

@@ -18,16 +18,24 @@ export class LocalExecutor implements Executor {
   readonly kind: string;
   #skills: Executor | null;
   #command: Executor | null;
+  #hasSkills: () => boolean;
 
   /**
    * Combines the two executors; either may be missing.
    *
    * @param skills The skill executor; null when the node has no skills.
    * @param command The `--executor-cmd` agent; null when none is configured.
+   * @param hasSkills Whether the skill executor has any skill now (skills can be added
+   *   and removed at run time); a node with none behaves as if it had no skill executor.
    */
-  constructor(skills: Executor | null, command: Executor | null) {
+  constructor(
+    skills: Executor | null,
+    command: Executor | null,
+    hasSkills: () => boolean = () => true,
+  ) {
     this.#skills = skills;
     this.#command = command;
+    this.#hasSkills = hasSkills;
     this.kind = [skills?.kind, command?.kind].filter(Boolean).join("+") || "none";
   }
 
@@ -39,7 +47,7 @@ export class LocalExecutor implements Executor {
    * when there is no agent).
    */
   async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
-    if (this.#skills) {
+    if (this.#skills && this.#hasSkills()) {
       try {
         return await this.#skills.execute(task, options);
       } catch (err) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Config } from "../config/config.ts";
+import type { MdnsPeer } from "../discovery/worker_messages.ts";
 import type { NetworkScope } from "../execution/network_scope.ts";
 import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
 import type { WorkerPermissions } from "./permissions.ts";
@@ -21,6 +22,22 @@ export interface SkillSummary {
   fingerprint: string;
 }
 
+/** What `/status` shows about mDNS discovery. */
+export interface DiscoveryState {
+  /** `off` (loopback or --no-mdns), `starting`, `active` or `failed`. */
+  mdns: "off" | "starting" | "active" | "failed";
+  /** Why it is off or failed. */
+  reason?: string;
+  service_type: string;
+  ttl_s?: number;
+  /** Interface used, when one was chosen. */
+  interface?: string | null;
+  /** Addresses announced. */
+  addresses?: string[];
+  /** Deno grants of the mDNS worker. */
+  permissions?: unknown;
+}
+
 /** Everything the worker needs to start. */
 export interface WorkerInit {
   config: Config;
@@ -32,6 +49,7 @@ export interface WorkerInit {
   /** `skills`, `command`, `skills+command` or `none`. */
   executor: string;
   startedAtMs: number;
+  discovery: DiscoveryState;
 }
 
 /** Main → worker. */
@@ -40,6 +58,10 @@ export type ToWorker =
   | { type: "exec-progress"; id: number; skill?: string }
   | { type: "exec-result"; id: number; result: NodeResult }
   | { type: "exec-error"; id: number; error: ErrorBody }
+  | { type: "skills"; skills: SkillSummary[]; capabilities: string[]; executor: string }
+  | { type: "discovery"; discovery: DiscoveryState }
+  | { type: "mdns-peer-up"; peer: MdnsPeer }
+  | { type: "mdns-peer-down"; id: string; reason: string }
   | { type: "stop" };
 
 /** Worker → main. */

@@ -51,3 +51,38 @@ export function workerPermissions(
     ffi: false,
   };
 }
+
+/** Permissions handed to the mDNS worker. */
+export interface MdnsWorkerPermissions {
+  /** UDP 5353 on any local address and the mDNS multicast group, nothing else. */
+  net: string[];
+  /** Only the network-interface listing (to advertise our addresses). */
+  sys: string[];
+  read: false;
+  write: false;
+  env: false;
+  run: false;
+  ffi: false;
+}
+
+/**
+ * The mDNS worker's grant: the mDNS port and group, and interface listing. It cannot
+ * read files, spawn processes, read the environment or reach the HTTP ports.
+ *
+ * @example
+ * ```ts
+ * import { mdnsWorkerPermissions } from "./permissions.ts";
+ * console.assert(mdnsWorkerPermissions().net.includes("224.0.0.251:5353"));
+ * ```
+ */
+export function mdnsWorkerPermissions(): MdnsWorkerPermissions {
+  return {
+    net: ["0.0.0.0:5353", "224.0.0.251:5353"],
+    sys: ["networkInterfaces"],
+    read: false,
+    write: false,
+    env: false,
+    run: false,
+    ffi: false,
+  };
+}

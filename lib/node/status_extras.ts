@@ -28,6 +28,7 @@ export async function statusExtras(
       network_worker: init.permissions,
     },
     executor: init.executor,
+    discovery: init.discovery,
     capabilities: init.capabilities,
     skills: init.skills,
     peers: (await peers()).map((p) => ({

@@ -1,28 +1,25 @@
 /**
- * The privileged side of a node: loads skills, spawns the permission-scoped network
- * worker, runs the executions it asks for, and stops cleanly on SIGINT/SIGTERM.
+ * The privileged side of a node: loads (and reloads) skills, spawns the
+ * permission-scoped network and mDNS workers, runs the executions the network worker
+ * asks for, and stops cleanly on SIGINT/SIGTERM: goodbye on mDNS first, then draining.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
+import { SERVICE_TYPE } from "../discovery/constants.ts";
 import { CommandExecutor } from "../execution/command_executor.ts";
 import { SkillExecutor } from "../execution/skill_executor.ts";
-import { networkScope } from "../execution/network_scope.ts";
-import { toSwarmError } from "../protocol/errors.ts";
 import { logger, setupLogging } from "../observability/log.ts";
-import {
-  chooseSandbox,
-  defaultSkillDirs,
-  detectSandboxes,
-  loadSkillCatalog,
-  nodeCapabilities,
-} from "../skills/mod.ts";
+import { toSwarmError } from "../protocol/errors.ts";
+import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
 import { VERSION } from "../version.ts";
 import { loadNodeId } from "./identity.ts";
 import { LocalExecutor } from "./local_executor.ts";
-import type { FromWorker, SkillSummary, ToWorker, WorkerInit } from "./messages.ts";
-import { workerPermissions } from "./permissions.ts";
+import { type MdnsLink, startMdns } from "./mdns_link.ts";
+import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./messages.ts";
+import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
+import { loadSkillState, skillStateChanged } from "./skill_state.ts";
 
 /** How long a clean stop may take before the worker is terminated. */
 const STOP_GRACE_MS = 30_000;
@@ -35,6 +32,11 @@ export interface RunNodeOptions {
   env?: Record<string, string>;
   /** Directory relative default skill dirs are found in. */
   cwd?: string;
+}
+
+function executorKind(skills: number, command: boolean): string {
+  return [skills > 0 ? "skills" : "", command ? "command" : ""].filter(Boolean).join("+") ||
+    "none";
 }
 
 /**
@@ -54,27 +56,9 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   const dirs = config.skillsDirs.length > 0
     ? config.skillsDirs
     : await defaultSkillDirs(options.cwd ?? Deno.cwd());
-  const catalog = await loadSkillCatalog(dirs);
-  for (const problem of catalog.problems) log.warn("Skill not loaded", { ...problem });
   const sandboxes = await detectSandboxes();
-  const sandboxEnv = {
-    bwrap: sandboxes.bwrap !== null,
-    deno: sandboxes.deno !== null,
-    allowUnsandboxed: config.allowUnsandboxed,
-  };
-  const skills: SkillSummary[] = catalog.skills.map((s) => {
-    const sandbox = chooseSandbox(s, sandboxEnv);
-    return {
-      name: s.name,
-      ...(s.version ? { version: s.version } : {}),
-      kind: s.kind,
-      capabilities: s.capabilities,
-      capability_source: s.capabilitySource,
-      sandbox,
-      network: networkScope(s, sandbox),
-      fingerprint: s.fingerprint,
-    };
-  });
+  let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed);
+  for (const problem of skills.catalog.problems) log.warn("Skill not loaded", { ...problem });
 
   const workRoot = config.dataDir === ":memory:"
     ? await Deno.makeTempDir({ prefix: "swarm-work-" })
@@ -82,17 +66,15 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   // Built once the worker reports its URL, which the agent command gets as SKILLLITE_SWARM_URL.
   const makeExecutor = (selfUrl: string) =>
     new LocalExecutor(
-      catalog.skills.length > 0
-        ? new SkillExecutor({
-          skills: catalog.skills,
-          workRoot,
-          timeoutMs: config.taskTimeoutMs,
-          maxOutputBytes: config.maxOutputBytes,
-          allowUnsandboxed: config.allowUnsandboxed,
-          sandboxes,
-          sourceEnv: env,
-        })
-        : null,
+      new SkillExecutor({
+        skills: () => skills.catalog.skills,
+        workRoot,
+        timeoutMs: config.taskTimeoutMs,
+        maxOutputBytes: config.maxOutputBytes,
+        allowUnsandboxed: config.allowUnsandboxed,
+        sandboxes,
+        sourceEnv: env,
+      }),
       config.executorCmd
         ? new CommandExecutor({
           command: config.executorCmd,
@@ -103,20 +85,35 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
           swarmUrl: selfUrl,
         })
         : null,
+      () => skills.catalog.skills.length > 0,
     );
   let executor: LocalExecutor | null = null;
 
   const permissions = workerPermissions(config);
+  const discovery: DiscoveryState = config.mdnsEnabled
+    ? {
+      mdns: "starting",
+      service_type: SERVICE_TYPE,
+      ttl_s: config.mdnsTtlS,
+      permissions: mdnsWorkerPermissions(),
+    }
+    : {
+      mdns: "off",
+      reason: config.allowNet.kind === "loopback"
+        ? "loopback only: opt into the LAN with --allow-net and a non-loopback --listen"
+        : "--no-mdns",
+      service_type: SERVICE_TYPE,
+    };
   const init: WorkerInit = {
     config,
     nodeId,
     version: VERSION,
     permissions,
-    skills,
-    capabilities: nodeCapabilities(catalog.skills),
-    executor: [catalog.skills.length > 0 ? "skills" : "", config.executorCmd ? "command" : ""]
-      .filter(Boolean).join("+") || "none",
+    skills: skills.summaries,
+    capabilities: skills.capabilities,
+    executor: executorKind(skills.catalog.skills.length, config.executorCmd !== undefined),
     startedAtMs: Date.now(),
+    discovery,
   };
   const worker = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
@@ -125,7 +122,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   });
   const post = (message: ToWorker) => worker.postMessage(message);
   const running = new Map<number, AbortController>();
-  const started = Promise.withResolvers<void>();
+  const started = Promise.withResolvers<number>();
   const stopped = Promise.withResolvers<void>();
 
   worker.onerror = (event) => {
@@ -138,7 +135,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     switch (message.type) {
       case "listening":
         executor = makeExecutor(message.url);
-        started.resolve();
+        started.resolve(message.port);
         break;
       case "fatal":
         started.reject(new Error(message.message));
@@ -166,23 +163,78 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   };
   post({ type: "start", init });
 
+  let port: number;
   try {
-    await started.promise;
+    port = await started.promise;
   } catch (err) {
     worker.terminate();
     throw err;
   }
 
+  let mdns: MdnsLink | null = null;
+  if (config.mdnsEnabled) {
+    const setDiscovery = (patch: Partial<DiscoveryState>) => {
+      Object.assign(discovery, patch);
+      post({ type: "discovery", discovery });
+    };
+    mdns = startMdns({
+      self: {
+        nodeId,
+        port,
+        scheme: "http",
+        capabilities: skills.capabilities,
+        bindHost: config.listen.host,
+      },
+      ttlS: config.mdnsTtlS,
+      interface: config.mdnsInterface,
+      allow: config.allowNet,
+      logLevel: config.logLevel,
+    }, {
+      onPeerUp: (peer) => post({ type: "mdns-peer-up", peer }),
+      onPeerDown: (id, reason) => post({ type: "mdns-peer-down", id, reason }),
+      onFailure: (message) => {
+        log.error("mDNS discovery failed", { error: message });
+        setDiscovery({ mdns: "failed", reason: message });
+      },
+    });
+    mdns.started.then(
+      (s) => setDiscovery({ mdns: "active", addresses: s.addresses, interface: s.interface }),
+      () => {},
+    );
+  }
+
+  const watching = new AbortController();
+  watchSkillDirs(dirs, async () => {
+    const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed);
+    if (!skillStateChanged(skills, next)) return;
+    skills = next;
+    post({
+      type: "skills",
+      skills: next.summaries,
+      capabilities: next.capabilities,
+      executor: executorKind(next.catalog.skills.length, config.executorCmd !== undefined),
+    });
+    mdns?.setCapabilities(next.capabilities);
+    log.info("skills_changed", {
+      skills: next.summaries.map((s) => s.name),
+      capabilities: next.capabilities,
+    });
+  }, { signal: watching.signal }).catch((err) => {
+    log.warn("Cannot watch the skill directories", { error: String(err) });
+  });
+
   const stop = Promise.withResolvers<string>();
-  const onSignal = (name: string) => () => stop.resolve(name);
   const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
-    const handler = onSignal(sig);
+    const handler = () => stop.resolve(sig);
     Deno.addSignalListener(sig, handler);
     return [sig, handler] as const;
   });
   options.signal?.addEventListener("abort", () => stop.resolve("abort"), { once: true });
   const reason = await Promise.race([stop.promise, stopped.promise.then(() => "worker exited")]);
   log.info("Stopping", { reason, node_id: nodeId });
+  watching.abort();
+  // Say goodbye first, so peers stop sending new work while in-flight tasks drain.
+  await mdns?.stop();
   post({ type: "stop" });
   const timer = setTimeout(() => stopped.resolve(), STOP_GRACE_MS);
   await stopped.promise;

@@ -22,14 +22,22 @@ import { statusExtras } from "./status_extras.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
 const bridge = new BridgeExecutor(post);
-let stop: (() => Promise<void>) | null = null;
+
+/** A started node, as the message handler needs it. */
+interface Running {
+  init: WorkerInit;
+  /** Resolves with the routing table once the store is open. */
+  table: Promise<KvPeerTable>;
+  stop(): Promise<void>;
+}
+let running: Running | null = null;
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
     case "start":
       try {
-        stop = await start(message.init);
+        await start(message.init);
       } catch (err) {
         post({ type: "fatal", message: err instanceof Error ? err.message : String(err) });
       }
@@ -43,14 +51,55 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     case "exec-error":
       bridge.fail(message.id, message.error);
       break;
+    case "skills":
+      if (running) {
+        Object.assign(running.init, {
+          skills: message.skills,
+          capabilities: message.capabilities,
+          executor: message.executor,
+        });
+      }
+      break;
+    case "discovery":
+      if (running) running.init.discovery = message.discovery;
+      break;
+    case "mdns-peer-up":
+    case "mdns-peer-down":
+      await applyMdnsPeer(message);
+      break;
     case "stop":
-      await stop?.();
+      await running?.stop();
       post({ type: "stopped" });
       break;
   }
 };
 
-async function start(init: WorkerInit): Promise<() => Promise<void>> {
+async function applyMdnsPeer(
+  message: Extract<ToWorker, { type: "mdns-peer-up" | "mdns-peer-down" }>,
+): Promise<void> {
+  if (!running) return;
+  const table = await running.table;
+  const log = logger("discovery");
+  if (message.type === "mdns-peer-down") {
+    await table.forget(message.id, "mdns");
+    log.info("peer_left", { peer: message.id, reason: message.reason, source: "mdns" });
+    return;
+  }
+  const { peer } = message;
+  const known = (await table.list()).find((p) => p.id === peer.id);
+  await table.report({ ...peer, source: "mdns" });
+  if (!known?.sources.includes("mdns")) {
+    log.info("peer_joined", {
+      peer: peer.id,
+      address: peer.address,
+      capabilities: peer.capabilities,
+      source: "mdns",
+    });
+  }
+}
+
+/** Starts the node; registers it in `running` as soon as messages can be handled. */
+async function start(init: WorkerInit): Promise<void> {
   const { config, nodeId } = init;
   setupLogging(config.logLevel);
   const log = logger("node");
@@ -88,6 +137,9 @@ async function start(init: WorkerInit): Promise<() => Promise<void>> {
     logError: (message, props) => log.error(message, props),
   });
 
+  const tableReady = Promise.withResolvers<KvPeerTable>();
+  const lifecycle = { stop: () => Promise.resolve() };
+  running = { init, table: tableReady.promise, stop: () => lifecycle.stop() };
   const { host, port } = config.listen;
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -103,6 +155,11 @@ async function start(init: WorkerInit): Promise<() => Promise<void>> {
 
   const kv = await openStore(config.dataDir);
   const table = new KvPeerTable(kv);
+  // Discovered peers of an earlier run are rediscovered (or not): start from none.
+  for (const peer of await table.list()) {
+    if (peer.sources.includes("mdns")) await table.forget(peer.id, "mdns");
+  }
+  tableReady.resolve(table);
   peers = () => table.list();
   const source = new StaticPeerSource({
     seeds: config.peers,
@@ -127,7 +184,7 @@ async function start(init: WorkerInit): Promise<() => Promise<void>> {
     net: init.permissions.net,
   });
 
-  return async () => {
+  lifecycle.stop = async () => {
     state.draining = true;
     state.reason = "Draining";
     source.stop();

@@ -46,6 +46,7 @@ export { loadSkill } from "./load_skill.ts";
 export { loadSkillCatalog } from "./load_skill_catalog.ts";
 export { DEFAULT_SKILL_DIR_NAMES, defaultSkillDirs } from "./default_skill_dirs.ts";
 export { nodeCapabilities } from "./node_capabilities.ts";
+export { watchSkillDirs, type WatchSkillDirsOptions } from "./watch_skill_dirs.ts";
 export {
   chooseSandbox,
   type DetectedSandboxes,

@@ -77,6 +77,9 @@ Deno.test("loadConfig() gives the documented defaults", () => {
       maxBodyBytes: 1_048_576,
       maxOutputBytes: 1_048_576,
       logLevel: "info",
+      mdnsEnabled: false,
+      mdnsInterface: undefined,
+      mdnsTtlS: 120,
       llm: {
         enabled: false,
         baseUrl: DEFAULT_LLM_BASE_URL,

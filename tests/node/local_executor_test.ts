@@ -128,3 +128,18 @@ for (const [hasSkills, hasCommand, kind] of KINDS) {
     assert.equal(executor.kind, kind);
   });
 }
+
+Deno.test("LocalExecutor.execute() skips a skills executor that has no skill right now", async () => {
+  const skills = fake("skills", { response: "skill" });
+  const command = fake("command", { response: "agent" });
+  let has = false;
+  const executor = new LocalExecutor(skills, command, () => has);
+  assert.equal((await executor.execute(TASK, OPTIONS)).response, "agent");
+  assert.equal(skills.calls.length, 0);
+  has = true;
+  assert.equal((await executor.execute(TASK, OPTIONS)).response, "skill");
+  await assert.rejects(
+    () => new LocalExecutor(skills, null, () => false).execute(TASK, OPTIONS),
+    (err) => err instanceof SwarmError && err.code === "local_executor_not_configured",
+  );
+});

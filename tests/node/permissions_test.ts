@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import type { Config } from "../../lib/config/config.ts";
 import { LOOPBACK_GRANT } from "../../lib/config/net_allowance.ts";
-import { type WorkerPermissions, workerPermissions } from "../../lib/node/permissions.ts";
+import {
+  mdnsWorkerPermissions,
+  type WorkerPermissions,
+  workerPermissions,
+} from "../../lib/node/permissions.ts";
 
 type Input = Pick<Config, "listen" | "allowNet" | "dataDir">;
 
@@ -118,6 +122,37 @@ Deno.test("workerPermissions() gives a worker grant Deno accepts and enforces", 
       };
     });
     assert.equal(message, "NotCapable", "the worker cannot read files");
+  } finally {
+    worker.terminate();
+  }
+});
+
+Deno.test("mdnsWorkerPermissions() grants UDP 5353 and interface listing only, and Deno enforces it", async () => {
+  const permissions = mdnsWorkerPermissions();
+  assert.deepEqual(permissions.net, ["0.0.0.0:5353", "224.0.0.251:5353"]);
+  assert.deepEqual(permissions.sys, ["networkInterfaces"]);
+  for (const key of ["read", "write", "env", "run", "ffi"] as const) {
+    assert.equal(permissions[key], false);
+  }
+  const source = `
+    const out = [];
+    try { Deno.readTextFileSync("/etc/hostname"); out.push("read"); } catch (e) { out.push(e.name); }
+    try { Deno.listen({ hostname: "127.0.0.1", port: 0 }).close(); out.push("listen"); } catch (e) { out.push(e.name); }
+    try { Deno.networkInterfaces(); out.push("interfaces"); } catch (e) { out.push(e.name); }
+    self.postMessage(out.join(","));`;
+  const worker = new Worker(`data:application/javascript,${encodeURIComponent(source)}`, {
+    type: "module",
+    deno: { permissions },
+  });
+  try {
+    const message = await new Promise<string>((resolve, reject) => {
+      worker.onmessage = (e) => resolve(String(e.data));
+      worker.onerror = (e) => {
+        e.preventDefault();
+        reject(new Error(e.message));
+      };
+    });
+    assert.equal(message, "NotCapable,NotCapable,interfaces");
   } finally {
     worker.terminate();
   }
