@@ -1,0 +1,163 @@
+/**
+ * Active and passive peer health: probes every peer's `/healthz` on a schedule, takes
+ * forward failures as hints, and keeps each peer alive, suspect or dead. The routing
+ * table's rows get their state from here; dead peers are not routed to and come back
+ * when they answer again.
+ *
+ * @module
+ */
+import type { Peer } from "../routing/types.ts";
+import {
+  type HealthPolicy,
+  type HealthState,
+  initialHealth,
+  onPassiveFailure,
+  onPassiveSuccess,
+  onProbeFailure,
+  onProbeSuccess,
+  type PeerHealth,
+  probeDue,
+} from "./health_state.ts";
+
+/** Options of {@link HealthChecker}. */
+export interface HealthCheckerOptions {
+  policy: HealthPolicy;
+  /** The peers to watch, read at every tick. */
+  peers: () => Promise<Peer[]>;
+  /** Bearer token sent with probes. */
+  token: () => string | undefined;
+  /** Called when a peer changes state. */
+  onChange: (peer: Peer, from: HealthState, to: HealthState) => void;
+  /** The fetch to probe with. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+}
+
+/** How often the checker looks for due probes, in milliseconds. */
+const TICK_MS = 100;
+
+/** Keeps a {@link PeerHealth} per peer id, fed by probes and forwarding outcomes. */
+export class HealthChecker {
+  readonly #options: HealthCheckerOptions;
+  readonly #health = new Map<string, PeerHealth>();
+  readonly #lastProbe = new Map<string, number>();
+  readonly #probing = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(options: HealthCheckerOptions) {
+    this.#options = options;
+  }
+
+  /** Starts probing. */
+  start(): void {
+    const tick = async () => {
+      if (this.#stopped) return;
+      try {
+        await this.#tick();
+      } finally {
+        if (!this.#stopped) this.#timer = setTimeout(tick, TICK_MS);
+      }
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  /** Stops probing. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** The health of a peer (a peer not seen yet is presumed alive). */
+  health(id: string, nowMs: number = Date.now()): PeerHealth {
+    return this.#health.get(id) ?? initialHealth(nowMs);
+  }
+
+  /**
+   * The peers with their health applied: dead ones removed (not routable), suspects
+   * marked unhealthy so they sort last, load and latency from the last probes.
+   */
+  annotate(peers: Peer[]): Array<Peer & { state: HealthState; latencyMs?: number }> {
+    const out = [];
+    for (const peer of peers) {
+      const h = this.health(peer.id);
+      out.push({
+        ...peer,
+        state: h.state,
+        healthy: peer.healthy && h.state === "alive",
+        ...(h.load === undefined ? {} : { load: h.load }),
+        ...(h.latencyEwmaMs === undefined ? {} : { latencyMs: Math.round(h.latencyEwmaMs) }),
+      });
+    }
+    return out;
+  }
+
+  /** A forward to `peer` failed without an answer (connection error, timeout). */
+  passiveFailure(peer: Peer): void {
+    this.#apply(peer, (h, now) => onPassiveFailure(h, now));
+  }
+
+  /** A forward to `peer` got an answer after `latencyMs`. */
+  passiveSuccess(peer: Peer, latencyMs: number): void {
+    this.#apply(peer, (h, now) => onPassiveSuccess(h, latencyMs, now, this.#options.policy));
+  }
+
+  #apply(
+    peer: Peer,
+    change: (h: PeerHealth, nowMs: number) => { health: PeerHealth; changed: boolean },
+  ): void {
+    const now = Date.now();
+    const before = this.health(peer.id, now);
+    const { health, changed } = change(before, now);
+    this.#health.set(peer.id, health);
+    if (changed) this.#options.onChange(peer, before.state, health.state);
+  }
+
+  async #tick(): Promise<void> {
+    const now = Date.now();
+    const peers = await this.#options.peers();
+    const ids = new Set(peers.map((p) => p.id));
+    for (const id of this.#health.keys()) {
+      if (!ids.has(id)) {
+        this.#health.delete(id);
+        this.#lastProbe.delete(id);
+      }
+    }
+    for (const peer of peers) {
+      if (this.#probing.has(peer.id)) continue;
+      const last = this.#lastProbe.get(peer.id) ?? 0;
+      if (!probeDue(this.health(peer.id, now), now, this.#options.policy, last)) continue;
+      this.#lastProbe.set(peer.id, now);
+      this.#probing.add(peer.id);
+      this.#probe(peer).finally(() => this.#probing.delete(peer.id));
+    }
+  }
+
+  async #probe(peer: Peer): Promise<void> {
+    const { policy, token } = this.#options;
+    const doFetch = this.#options.fetch ?? fetch;
+    const started = performance.now();
+    const headers: Record<string, string> = {};
+    const bearer = token();
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    try {
+      const res = await doFetch(`${peer.scheme}://${peer.address}/healthz`, {
+        headers,
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      });
+      // Any HTTP answer means the process is serving (a SkillLite node has no /healthz).
+      let load: number | undefined;
+      try {
+        const body = await res.json();
+        if (typeof body?.running_tasks === "number") {
+          load = body.running_tasks + (typeof body.queued_tasks === "number" ? body.queued_tasks : 0);
+        }
+      } catch {
+        // Not our JSON: no load figure.
+      }
+      const latencyMs = performance.now() - started;
+      this.#apply(peer, (h, now) => onProbeSuccess(h, { latencyMs, load }, now, policy));
+    } catch {
+      this.#apply(peer, (h, now) => onProbeFailure(h, now, policy));
+    }
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * Per-peer health as pure transitions: active probes and passive forwarding outcomes
+ * move a peer between alive, suspect and dead; a policy says how often to probe and
+ * when a silent peer counts as dead. The prober that feeds these lives elsewhere.
+ *
+ * @module
+ */
+
+/**
+ * What a node believes about a peer: `alive` (answering), `suspect` (a probe or a
+ * forward just failed; still routed to, after alive peers), `dead` (not routed to,
+ * still probed now and then to notice it coming back).
+ */
+export type HealthState = "alive" | "suspect" | "dead";
+
+/**
+ * How peers are probed and judged. Validate it once at start-up with
+ * {@link validateHealthPolicy}; {@link detectionTimeBoundMs} gives the worst-case time
+ * from a crash to "dead" it implies.
+ */
+export interface HealthPolicy {
+  /**
+   * Time between the starts of two probes of a peer that is not dead, in
+   * milliseconds (a probe is not started while the previous one is still running).
+   * Shorter detects crashes sooner at the cost of more requests: every node probes
+   * every peer, so a mesh of n nodes sends n × (n − 1) probes per interval. 0 is
+   * refused.
+   *
+   * @default {1000}
+   */
+  intervalMs: number;
+  /**
+   * Time a probe may take before it counts as failed, in milliseconds. Shorter
+   * detects a hung peer (paused, overloaded, cut off) sooner but risks calling a slow
+   * yet working peer suspect, and eventually dead, on a loaded machine or network: keep
+   * it well above the slowest healthy answer. 0 is refused.
+   *
+   * @default {500}
+   */
+  timeoutMs: number;
+  /**
+   * Consecutive failed probes after which a peer is dead; after fewer it is suspect.
+   * Higher rides out longer hiccups (a GC pause, a busy event loop) without false
+   * "dead" verdicts, at the cost of slower detection (see
+   * {@link detectionTimeBoundMs}). 1 means the first failed probe marks the peer dead;
+   * 0 is refused.
+   *
+   * @default {2}
+   */
+  deadAfterFailures: number;
+  /**
+   * Time between the starts of two probes of a dead peer, in milliseconds, so that it
+   * is noticed when it comes back: within `max(deadProbeIntervalMs, timeoutMs) +
+   * timeoutMs` of answering again. Longer spends fewer requests on peers that are gone
+   * for good; shorter brings restarted peers back sooner. 0 is refused.
+   *
+   * @default {2000}
+   */
+  deadProbeIntervalMs: number;
+  /**
+   * Weight of the newest latency sample in the latency moving average, above 0 and at
+   * most 1: `ewma = alpha × sample + (1 − alpha) × ewma`. Higher follows changes
+   * faster but jumps with every outlier; lower is smoother but slower to notice that a
+   * peer got slow. 1 means only the last sample counts; 0 is refused (the average
+   * would never move).
+   *
+   * @default {0.3}
+   */
+  ewmaAlpha: number;
+}
+
+/**
+ * The defaults: a probe a second, failing after 0.5 s, dead after two failures
+ * (detected within 2.5 s of a crash), dead peers probed every 2 s.
+ */
+export const DEFAULT_HEALTH_POLICY: Readonly<HealthPolicy> = Object.freeze({
+  intervalMs: 1000,
+  timeoutMs: 500,
+  deadAfterFailures: 2,
+  deadProbeIntervalMs: 2000,
+  ewmaAlpha: 0.3,
+});
+
+function refuse(field: string, rule: string, value: unknown): never {
+  throw new RangeError(
+    `Cannot use health policy as '${field}' must be ${rule}: current value is ${value}`,
+  );
+}
+
+/**
+ * Checks every field of a health policy and returns it unchanged.
+ *
+ * @param policy The policy to check.
+ * @returns The same policy.
+ * @throws {RangeError} When a time is not a positive finite number,
+ * `deadAfterFailures` is not a positive integer, or `ewmaAlpha` is not in (0, 1].
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, validateHealthPolicy } from "./health_state.ts";
+ * validateHealthPolicy({ ...DEFAULT_HEALTH_POLICY, intervalMs: 250 });
+ * try {
+ *   validateHealthPolicy({ ...DEFAULT_HEALTH_POLICY, ewmaAlpha: 0 });
+ * } catch (err) {
+ *   console.assert(err instanceof RangeError);
+ * }
+ * ```
+ */
+export function validateHealthPolicy<T extends HealthPolicy>(policy: T): T {
+  for (const field of ["intervalMs", "timeoutMs", "deadProbeIntervalMs"] as const) {
+    const value = policy[field];
+    if (!(value > 0) || !Number.isFinite(value)) refuse(field, "a positive number", value);
+  }
+  const { deadAfterFailures, ewmaAlpha } = policy;
+  if (!Number.isSafeInteger(deadAfterFailures) || deadAfterFailures < 1) {
+    refuse("deadAfterFailures", "a positive integer", deadAfterFailures);
+  }
+  if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
+    refuse("ewmaAlpha", "greater than 0 and at most 1", ewmaAlpha);
+  }
+  return policy;
+}
+
+/**
+ * The worst-case time from a peer's crash to its "dead" verdict, in milliseconds:
+ * `intervalMs + (deadAfterFailures − 1) × max(intervalMs, timeoutMs) + timeoutMs`,
+ * which is `deadAfterFailures × intervalMs + timeoutMs` when `timeoutMs <= intervalMs`
+ * (the defaults: 2 × 1000 + 500 = 2500 ms).
+ *
+ * Why: the worst moment to crash is right after answering a probe that started at
+ * `s`. The next probe starts at `s + intervalMs` and fails at most `timeoutMs` later
+ * (a refused connection fails sooner, a hung peer takes the whole timeout). Each
+ * further probe starts `intervalMs` after the previous one, or when it failed if that
+ * took longer, so the k-th failing probe starts by `s + intervalMs + (k − 1) ×
+ * max(intervalMs, timeoutMs)`; the `deadAfterFailures`-th one fails `timeoutMs` after
+ * its start. A real prober adds the lateness of its timer, per probe.
+ *
+ * @param policy The health policy.
+ * @returns The bound in milliseconds.
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, detectionTimeBoundMs } from "./health_state.ts";
+ * console.assert(detectionTimeBoundMs(DEFAULT_HEALTH_POLICY) === 2500);
+ * ```
+ */
+export function detectionTimeBoundMs(policy: HealthPolicy): number {
+  const { intervalMs, timeoutMs, deadAfterFailures } = policy;
+  return intervalMs + (deadAfterFailures - 1) * Math.max(intervalMs, timeoutMs) + timeoutMs;
+}
+
+/** One peer's health. Transitions return new objects; none is changed in place. */
+export interface PeerHealth {
+  /** Current state. */
+  state: HealthState;
+  /** Probes failed in a row since the last success (passive failures not counted). */
+  consecutiveFailures: number;
+  /** Clock time the state last changed (or the peer was first seen), in milliseconds. */
+  sinceMs: number;
+  /** Clock time of the last successful probe or forward, in milliseconds. */
+  lastOkMs?: number;
+  /** Moving average of answer latencies, in milliseconds; undefined before the first. */
+  latencyEwmaMs?: number;
+  /** Tasks running or queued at the peer at its last probe, when it reports them. */
+  load?: number;
+}
+
+/** What a transition returns: the new health and whether its state changed. */
+export interface HealthTransition {
+  /** The peer's health after the event. */
+  health: PeerHealth;
+  /** Whether `health.state` differs from the state before (worth a `peer_state` log). */
+  changed: boolean;
+}
+
+/** A successful probe's measurements. */
+export interface ProbeSample {
+  /** Time the probe took, in milliseconds. */
+  latencyMs: number;
+  /** Tasks running or queued at the peer, when it reported them. */
+  load?: number;
+}
+
+/**
+ * The health of a peer just reported by a peer source: alive, since `nowMs`.
+ *
+ * @param nowMs Clock time, in milliseconds.
+ * @example
+ * ```ts
+ * import { initialHealth } from "./health_state.ts";
+ * console.assert(initialHealth(5).state === "alive");
+ * ```
+ */
+export function initialHealth(nowMs: number): PeerHealth {
+  return { state: "alive", consecutiveFailures: 0, sinceMs: nowMs };
+}
+
+function move(h: PeerHealth, next: PeerHealth, nowMs: number): HealthTransition {
+  const changed = next.state !== h.state;
+  return { health: { ...next, sinceMs: changed ? nowMs : h.sinceMs }, changed };
+}
+
+function ewma(previous: number | undefined, sample: number, alpha: number): number {
+  return previous === undefined ? sample : alpha * sample + (1 - alpha) * previous;
+}
+
+/**
+ * A probe was answered: the peer is alive, its failure count resets, its latency
+ * average takes the sample and its load the reported figure (the previous one when
+ * none was reported).
+ *
+ * @param h Health before.
+ * @param sample The probe's latency and reported load.
+ * @param nowMs Clock time, in milliseconds.
+ * @param policy The health policy (for `ewmaAlpha`).
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, initialHealth, onProbeFailure, onProbeSuccess } from "./health_state.ts";
+ * const down = onProbeFailure(initialHealth(0), 1000, DEFAULT_HEALTH_POLICY).health;
+ * const up = onProbeSuccess(down, { latencyMs: 12, load: 1 }, 2000, DEFAULT_HEALTH_POLICY);
+ * console.assert(up.changed && up.health.state === "alive" && up.health.latencyEwmaMs === 12);
+ * ```
+ */
+export function onProbeSuccess(
+  h: PeerHealth,
+  sample: ProbeSample,
+  nowMs: number,
+  policy: HealthPolicy,
+): HealthTransition {
+  return move(h, {
+    ...h,
+    state: "alive",
+    consecutiveFailures: 0,
+    lastOkMs: nowMs,
+    latencyEwmaMs: ewma(h.latencyEwmaMs, sample.latencyMs, policy.ewmaAlpha),
+    load: sample.load ?? h.load,
+  }, nowMs);
+}
+
+/**
+ * A probe failed (no answer within `timeoutMs`, or no connection): the peer is
+ * suspect, or dead once `deadAfterFailures` probes in a row have failed.
+ *
+ * @param h Health before.
+ * @param nowMs Clock time, in milliseconds.
+ * @param policy The health policy (for `deadAfterFailures`).
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, initialHealth, onProbeFailure } from "./health_state.ts";
+ * const once = onProbeFailure(initialHealth(0), 1500, DEFAULT_HEALTH_POLICY).health;
+ * const twice = onProbeFailure(once, 2500, DEFAULT_HEALTH_POLICY).health;
+ * console.assert(once.state === "suspect" && twice.state === "dead");
+ * ```
+ */
+export function onProbeFailure(
+  h: PeerHealth,
+  nowMs: number,
+  policy: HealthPolicy,
+): HealthTransition {
+  const consecutiveFailures = h.consecutiveFailures + 1;
+  const state = consecutiveFailures >= policy.deadAfterFailures ? "dead" : "suspect";
+  return move(h, { ...h, state, consecutiveFailures }, nowMs);
+}
+
+/**
+ * A forward to the peer got no answer (connection error, timeout): an alive peer
+ * becomes suspect, so it sorts after alive ones until its next probe. It does not count
+ * towards "dead"; only probes decide that.
+ *
+ * @param h Health before.
+ * @param nowMs Clock time, in milliseconds.
+ * @example
+ * ```ts
+ * import { initialHealth, onPassiveFailure } from "./health_state.ts";
+ * const { health, changed } = onPassiveFailure(initialHealth(0), 10);
+ * console.assert(changed && health.state === "suspect" && health.consecutiveFailures === 0);
+ * ```
+ */
+export function onPassiveFailure(h: PeerHealth, nowMs: number): HealthTransition {
+  return move(h, { ...h, state: h.state === "alive" ? "suspect" : h.state }, nowMs);
+}
+
+/**
+ * A forward to the peer was answered: the peer is alive, its failure count resets and
+ * its latency average takes the sample.
+ *
+ * @param h Health before.
+ * @param latencyMs Time the peer took to start answering (to the response headers or
+ * its first stream event), in milliseconds; not the task's run time, which would make
+ * busy peers look slow.
+ * @param nowMs Clock time, in milliseconds.
+ * @param policy The health policy (for `ewmaAlpha`).
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, initialHealth, onPassiveFailure, onPassiveSuccess } from "./health_state.ts";
+ * const suspect = onPassiveFailure(initialHealth(0), 10).health;
+ * const back = onPassiveSuccess(suspect, 20, 30, DEFAULT_HEALTH_POLICY);
+ * console.assert(back.changed && back.health.state === "alive");
+ * ```
+ */
+export function onPassiveSuccess(
+  h: PeerHealth,
+  latencyMs: number,
+  nowMs: number,
+  policy: HealthPolicy,
+): HealthTransition {
+  return move(h, {
+    ...h,
+    state: "alive",
+    consecutiveFailures: 0,
+    lastOkMs: nowMs,
+    latencyEwmaMs: ewma(h.latencyEwmaMs, latencyMs, policy.ewmaAlpha),
+  }, nowMs);
+}
+
+/**
+ * Whether a peer is due for a probe: never probed, or its last probe started
+ * `intervalMs` ago (`deadProbeIntervalMs` for a dead peer). The caller starts no probe
+ * while one is running.
+ *
+ * @param h The peer's health.
+ * @param nowMs Clock time, in milliseconds.
+ * @param policy The health policy.
+ * @param lastProbeMs Clock time the last probe started; undefined when never probed.
+ * @example
+ * ```ts
+ * import { DEFAULT_HEALTH_POLICY, initialHealth, probeDue } from "./health_state.ts";
+ * const h = initialHealth(0);
+ * console.assert(probeDue(h, 0, DEFAULT_HEALTH_POLICY, undefined));
+ * console.assert(!probeDue(h, 999, DEFAULT_HEALTH_POLICY, 0));
+ * console.assert(probeDue(h, 1000, DEFAULT_HEALTH_POLICY, 0));
+ * ```
+ */
+export function probeDue(
+  h: PeerHealth,
+  nowMs: number,
+  policy: HealthPolicy,
+  lastProbeMs: number | undefined,
+): boolean {
+  if (lastProbeMs === undefined) return true;
+  const interval = h.state === "dead" ? policy.deadProbeIntervalMs : policy.intervalMs;
+  return nowMs - lastProbeMs >= interval;
+}
+
+/**
+ * Whether tasks may be sent to a peer in this state: alive and suspect peers are
+ * routable, dead ones are not.
+ *
+ * @example
+ * ```ts
+ * import { routable } from "./health_state.ts";
+ * console.assert(routable("suspect") && !routable("dead"));
+ * ```
+ */
+export function routable(state: HealthState): boolean {
+  return state !== "dead";
+}
+
+const STATE_RANK: Record<HealthState, number> = { alive: 0, suspect: 1, dead: 2 };
+
+function lowerFirst(a: number | undefined, b: number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  return a - b;
+}
+
+/**
+ * Orders peers best first, for `Array.prototype.sort`: alive before suspect before
+ * dead, then lower load, then lower latency average; an unknown load or latency sorts
+ * after known ones. Meant as the tie-break between candidates that match equally.
+ *
+ * @param a One peer's health.
+ * @param b The other's.
+ * @returns Negative when `a` is better, positive when `b` is, 0 when equal.
+ * @example
+ * ```ts
+ * import { compareHealth } from "./health_state.ts";
+ * const busy = { state: "alive" as const, load: 3 };
+ * const idle = { state: "alive" as const, load: 0 };
+ * console.assert([busy, idle].sort(compareHealth)[0] === idle);
+ * ```
+ */
+export function compareHealth(
+  a: Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">,
+  b: Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">,
+): number {
+  return STATE_RANK[a.state] - STATE_RANK[b.state] ||
+    lowerFirst(a.load, b.load) ||
+    lowerFirst(a.latencyEwmaMs, b.latencyEwmaMs);
+}

@@ -1,0 +1,420 @@
+import assert from "node:assert/strict";
+import {
+  compareHealth,
+  DEFAULT_HEALTH_POLICY,
+  detectionTimeBoundMs,
+  type HealthPolicy,
+  type HealthState,
+  initialHealth,
+  onPassiveFailure,
+  onPassiveSuccess,
+  onProbeFailure,
+  onProbeSuccess,
+  type PeerHealth,
+  probeDue,
+  routable,
+  validateHealthPolicy,
+} from "../../lib/peers/health_state.ts";
+
+const POLICY = DEFAULT_HEALTH_POLICY;
+
+function health(fields: Partial<PeerHealth> = {}): PeerHealth {
+  return { state: "alive", consecutiveFailures: 0, sinceMs: 0, ...fields };
+}
+
+/** A seeded source of uniform numbers in [0, 1) (mulberry32). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("initialHealth() presumes a new peer alive", () => {
+  assert.deepEqual(initialHealth(42), { state: "alive", consecutiveFailures: 0, sinceMs: 42 });
+});
+
+Deno.test("onProbeFailure() makes a peer suspect, then dead after deadAfterFailures", () => {
+  const cases: Array<[HealthPolicy, PeerHealth, HealthState, number, boolean]> = [
+    [POLICY, health(), "suspect", 1, true],
+    [POLICY, health({ state: "suspect", consecutiveFailures: 1 }), "dead", 2, true],
+    [POLICY, health({ state: "dead", consecutiveFailures: 2 }), "dead", 3, false],
+    // A passive failure made it suspect without counting: the first probe failure is 1.
+    [POLICY, health({ state: "suspect" }), "suspect", 1, false],
+    [{ ...POLICY, deadAfterFailures: 1 }, health(), "dead", 1, true],
+    [{ ...POLICY, deadAfterFailures: 3 }, health({ consecutiveFailures: 1 }), "suspect", 2, true],
+    [
+      { ...POLICY, deadAfterFailures: 3 },
+      health({ state: "suspect", consecutiveFailures: 2 }),
+      "dead",
+      3,
+      true,
+    ],
+  ];
+  for (const [policy, before, state, failures, changed] of cases) {
+    const label = `${JSON.stringify(before)} F=${policy.deadAfterFailures}`;
+    const next = onProbeFailure(before, 5000, policy);
+    assert.equal(next.health.state, state, label);
+    assert.equal(next.health.consecutiveFailures, failures, label);
+    assert.equal(next.changed, changed, label);
+    assert.equal(next.health.sinceMs, changed ? 5000 : before.sinceMs, label);
+  }
+});
+
+Deno.test("onProbeSuccess() makes any peer alive and resets its failures", () => {
+  for (const state of ["alive", "suspect", "dead"] as const) {
+    const before = health({ state, consecutiveFailures: state === "alive" ? 0 : 4, sinceMs: 7 });
+    const { health: after, changed } = onProbeSuccess(before, { latencyMs: 20 }, 9000, POLICY);
+    assert.equal(after.state, "alive", state);
+    assert.equal(after.consecutiveFailures, 0, state);
+    assert.equal(after.lastOkMs, 9000, state);
+    assert.equal(changed, state !== "alive", state);
+    assert.equal(after.sinceMs, state === "alive" ? 7 : 9000, state);
+  }
+});
+
+Deno.test("onProbeSuccess() averages latency and keeps the last reported load", () => {
+  const steps: Array<[number, number | undefined, number, number | undefined]> = [
+    // [latency, reported load, average after, load after]
+    [100, 2, 100, 2],
+    [200, undefined, 130, 2],
+    [200, 0, 151, 0],
+    [0, 5, 105.7, 5],
+  ];
+  let h = health();
+  for (const [latencyMs, load, ewma, loadAfter] of steps) {
+    h = onProbeSuccess(h, { latencyMs, load }, 1, POLICY).health;
+    assert.ok(Math.abs((h.latencyEwmaMs ?? NaN) - ewma) < 1e-9, `${h.latencyEwmaMs} != ${ewma}`);
+    assert.equal(h.load, loadAfter);
+  }
+  const latest = onProbeSuccess(h, { latencyMs: 7 }, 1, { ...POLICY, ewmaAlpha: 1 }).health;
+  assert.equal(latest.latencyEwmaMs, 7);
+});
+
+Deno.test("onPassiveFailure() only turns an alive peer suspect, without counting", () => {
+  const cases: Array<[PeerHealth, HealthState, boolean]> = [
+    [health(), "suspect", true],
+    [health({ state: "suspect", consecutiveFailures: 1 }), "suspect", false],
+    [health({ state: "dead", consecutiveFailures: 2 }), "dead", false],
+  ];
+  for (const [before, state, changed] of cases) {
+    const next = onPassiveFailure(before, 300);
+    assert.equal(next.health.state, state);
+    assert.equal(next.changed, changed);
+    assert.equal(next.health.consecutiveFailures, before.consecutiveFailures);
+  }
+  let h = health();
+  for (let i = 0; i < 50; i++) h = onPassiveFailure(h, i).health;
+  assert.equal(h.state, "suspect");
+  assert.equal(h.sinceMs, 0);
+});
+
+Deno.test("onPassiveSuccess() makes a peer alive and averages its answer latency", () => {
+  const cases: Array<[PeerHealth, boolean, number]> = [
+    [health(), false, 40],
+    [health({ state: "suspect", consecutiveFailures: 1, latencyEwmaMs: 10 }), true, 19],
+    [health({ state: "dead", consecutiveFailures: 3, load: 4 }), true, 40],
+  ];
+  for (const [before, changed, ewma] of cases) {
+    const next = onPassiveSuccess(before, 40, 800, POLICY);
+    assert.equal(next.health.state, "alive");
+    assert.equal(next.changed, changed);
+    assert.equal(next.health.consecutiveFailures, 0);
+    assert.equal(next.health.lastOkMs, 800);
+    assert.ok(Math.abs((next.health.latencyEwmaMs ?? NaN) - ewma) < 1e-9);
+    assert.equal(next.health.load, before.load);
+  }
+});
+
+Deno.test("transitions return new objects and leave their input unchanged", () => {
+  const before = Object.freeze(health({ state: "suspect", consecutiveFailures: 1, load: 2 }));
+  const copy = { ...before };
+  const results = [
+    onProbeSuccess(before, { latencyMs: 5, load: 1 }, 10, POLICY),
+    onProbeFailure(before, 10, POLICY),
+    onPassiveFailure(before, 10),
+    onPassiveSuccess(before, 5, 10, POLICY),
+  ];
+  for (const { health: after } of results) assert.notEqual(after, before);
+  assert.deepEqual(before, copy);
+});
+
+Deno.test("probeDue() probes at intervalMs, and dead peers at deadProbeIntervalMs", () => {
+  const cases: Array<[HealthState, number, number | undefined, boolean]> = [
+    ["alive", 0, undefined, true],
+    ["dead", 0, undefined, true],
+    ["alive", 999, 0, false],
+    ["alive", 1000, 0, true],
+    ["suspect", 1999, 1000, false],
+    ["suspect", 2000, 1000, true],
+    ["dead", 1000, 0, false],
+    ["dead", 1999, 0, false],
+    ["dead", 2000, 0, true],
+  ];
+  for (const [state, now, last, want] of cases) {
+    assert.equal(probeDue(health({ state }), now, POLICY, last), want, `${state} ${now} ${last}`);
+  }
+});
+
+Deno.test("routable() excludes only dead peers", () => {
+  assert.deepEqual(
+    (["alive", "suspect", "dead"] as const).map(routable),
+    [true, true, false],
+  );
+});
+
+Deno.test("compareHealth() orders by state, then load, then latency, unknowns last", () => {
+  const rows: Array<[string, Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">]> = [
+    ["dead-idle", { state: "dead", load: 0, latencyEwmaMs: 1 }],
+    ["suspect-idle", { state: "suspect", load: 0, latencyEwmaMs: 1 }],
+    ["alive-unknown", { state: "alive" }],
+    ["alive-busy", { state: "alive", load: 3, latencyEwmaMs: 1 }],
+    ["alive-idle-slow", { state: "alive", load: 0, latencyEwmaMs: 80 }],
+    ["alive-idle-nolatency", { state: "alive", load: 0 }],
+    ["alive-idle-fast", { state: "alive", load: 0, latencyEwmaMs: 5 }],
+    ["alive-load1", { state: "alive", load: 1, latencyEwmaMs: 500 }],
+  ];
+  const sorted = [...rows].sort((a, b) => compareHealth(a[1], b[1])).map(([name]) => name);
+  assert.deepEqual(sorted, [
+    "alive-idle-fast",
+    "alive-idle-slow",
+    "alive-idle-nolatency",
+    "alive-load1",
+    "alive-busy",
+    "alive-unknown",
+    "suspect-idle",
+    "dead-idle",
+  ]);
+  assert.equal(compareHealth({ state: "alive", load: 1 }, { state: "alive", load: 1 }), 0);
+});
+
+Deno.test("validateHealthPolicy() accepts sound policies and names the bad field", () => {
+  const good: HealthPolicy[] = [
+    POLICY,
+    {
+      intervalMs: 100,
+      timeoutMs: 5000,
+      deadAfterFailures: 1,
+      deadProbeIntervalMs: 1,
+      ewmaAlpha: 1,
+    },
+  ];
+  for (const policy of good) assert.equal(validateHealthPolicy(policy), policy);
+  const bad: Array<[Partial<HealthPolicy>, string]> = [
+    [{ intervalMs: 0 }, "'intervalMs' must be a positive number: current value is 0"],
+    [{ timeoutMs: -1 }, "'timeoutMs' must be a positive number: current value is -1"],
+    [{ timeoutMs: Infinity }, "'timeoutMs' must be a positive number: current value is Infinity"],
+    [
+      { deadProbeIntervalMs: NaN },
+      "'deadProbeIntervalMs' must be a positive number: current value is NaN",
+    ],
+    [
+      { deadAfterFailures: 0 },
+      "'deadAfterFailures' must be a positive integer: current value is 0",
+    ],
+    [
+      { deadAfterFailures: 1.5 },
+      "'deadAfterFailures' must be a positive integer: current value is 1.5",
+    ],
+    [{ ewmaAlpha: 0 }, "'ewmaAlpha' must be greater than 0 and at most 1: current value is 0"],
+    [{ ewmaAlpha: 1.1 }, "'ewmaAlpha' must be greater than 0 and at most 1: current value is 1.1"],
+  ];
+  for (const [change, message] of bad) {
+    assert.throws(() => validateHealthPolicy({ ...POLICY, ...change }), {
+      name: "RangeError",
+      message: `Cannot use health policy as ${message}`,
+    });
+  }
+});
+
+Deno.test("detectionTimeBoundMs() follows the formula, slow timeouts included", () => {
+  const cases: Array<[Partial<HealthPolicy>, number]> = [
+    [{}, 2500],
+    [{ deadAfterFailures: 1 }, 1500],
+    [{ deadAfterFailures: 3 }, 3500],
+    [{ timeoutMs: 1000 }, 3000],
+    [{ intervalMs: 200, timeoutMs: 500, deadAfterFailures: 3 }, 1700],
+  ];
+  for (const [change, want] of cases) {
+    assert.equal(detectionTimeBoundMs({ ...POLICY, ...change }), want, JSON.stringify(change));
+  }
+});
+
+// --- Simulated timeline -------------------------------------------------------------
+
+/** A simulated peer and prober, stepped one millisecond at a time. */
+interface Timeline {
+  policy: HealthPolicy;
+  /** Periods the peer does not answer: down at times t with from < t < to. */
+  down: Array<[from: number, to: number]>;
+  /** Latency of a probe started at `start` (at most `timeoutMs`). */
+  latency: (start: number) => number;
+  /** Probes start only at multiples of this (the prober's timer), in milliseconds. */
+  tickMs?: number;
+  /** Times forwards to the peer fail (passive failures). */
+  passiveFailures?: number[];
+  /** End of the simulation. */
+  untilMs: number;
+}
+
+/** Runs a timeline and returns every state change with its time. */
+function simulate(timeline: Timeline): Array<{ atMs: number; state: HealthState }> {
+  const { policy, down, latency, tickMs = 1, passiveFailures = [], untilMs } = timeline;
+  const failing = new Set(passiveFailures);
+  const changes: Array<{ atMs: number; state: HealthState }> = [];
+  let h = initialHealth(0);
+  let lastProbe: number | undefined;
+  let inFlight: { endsAtMs: number; latencyMs?: number } | undefined;
+  const apply = (t: { health: PeerHealth; changed: boolean }, atMs: number) => {
+    h = t.health;
+    if (t.changed) changes.push({ atMs, state: h.state });
+  };
+  const finish = (now: number) => {
+    if (inFlight === undefined || inFlight.endsAtMs > now) return;
+    const { latencyMs } = inFlight;
+    inFlight = undefined;
+    apply(
+      latencyMs === undefined
+        ? onProbeFailure(h, now, policy)
+        : onProbeSuccess(h, { latencyMs }, now, policy),
+      now,
+    );
+  };
+  for (let now = 0; now <= untilMs; now++) {
+    finish(now);
+    if (failing.has(now)) apply(onPassiveFailure(h, now), now);
+    if (inFlight === undefined && now % tickMs === 0 && probeDue(h, now, policy, lastProbe)) {
+      lastProbe = now;
+      const latencyMs = latency(now);
+      const answered = down.every(([from, to]) => now + latencyMs <= from || now >= to);
+      inFlight = answered
+        ? { endsAtMs: now + latencyMs, latencyMs }
+        : { endsAtMs: now + policy.timeoutMs };
+      finish(now);
+    }
+  }
+  return changes;
+}
+
+/** Time from `fromMs` to the first change to `state` at or after it; Infinity if none. */
+function timeTo(
+  changes: Array<{ atMs: number; state: HealthState }>,
+  state: HealthState,
+  fromMs: number,
+): number {
+  const change = changes.find((c) => c.state === state && c.atMs >= fromMs);
+  return change === undefined ? Infinity : change.atMs - fromMs;
+}
+
+const SIM_POLICIES: Array<Partial<HealthPolicy>> = [
+  {},
+  { deadAfterFailures: 1 },
+  { deadAfterFailures: 3, timeoutMs: 1000 },
+  { intervalMs: 200, timeoutMs: 500, deadAfterFailures: 3 },
+];
+
+Deno.test("detectionTimeBoundMs() is the exact worst case of a simulated crash", () => {
+  for (const change of SIM_POLICIES) {
+    const policy = { ...POLICY, ...change };
+    const bound = detectionTimeBoundMs(policy);
+    const period = Math.max(policy.intervalMs, policy.timeoutMs);
+    let worst = 0;
+    // Answers are instant, so the worst moment (right after a successful probe) is hit.
+    for (let crash = 3000; crash < 3000 + 2 * period; crash++) {
+      const changes = simulate({
+        policy,
+        down: [[crash, Infinity]],
+        latency: () => 0,
+        untilMs: crash + bound + 10,
+      });
+      worst = Math.max(worst, timeTo(changes, "dead", crash));
+    }
+    assert.equal(worst, bound, JSON.stringify(change));
+  }
+});
+
+Deno.test("a crash at any moment is detected within detectionTimeBoundMs, any latency", () => {
+  const random = seeded(7);
+  for (const change of SIM_POLICIES) {
+    const policy = { ...POLICY, ...change };
+    const bound = detectionTimeBoundMs(policy);
+    for (let crash = 2000; crash < 6000; crash += 7) {
+      const changes = simulate({
+        policy,
+        down: [[crash, Infinity]],
+        latency: () => Math.floor(random() * (policy.timeoutMs + 1)),
+        untilMs: crash + bound + 10,
+      });
+      const took = timeTo(changes, "dead", crash);
+      assert.ok(took <= bound, `${JSON.stringify(change)} crash at ${crash}: ${took} > ${bound}`);
+      assert.equal(changes.at(-1)?.state, "dead");
+    }
+  }
+});
+
+Deno.test("a crash is detected within the 3 s target with the defaults and a 100 ms timer", () => {
+  const policy = POLICY;
+  const tickMs = 100;
+  const slack = policy.deadAfterFailures * tickMs;
+  let worst = 0;
+  for (let crash = 2000; crash < 4200; crash += 3) {
+    const changes = simulate({
+      policy,
+      down: [[crash, Infinity]],
+      latency: (start) => start % 50,
+      tickMs,
+      untilMs: crash + 4000,
+    });
+    worst = Math.max(worst, timeTo(changes, "dead", crash));
+  }
+  assert.ok(worst <= detectionTimeBoundMs(policy) + slack, `worst ${worst}`);
+  assert.ok(worst < 3000, `worst ${worst}`);
+});
+
+Deno.test("a peer answering every probe under the timeout is never marked dead", () => {
+  const random = seeded(11);
+  for (const change of SIM_POLICIES) {
+    const policy = { ...POLICY, ...change };
+    const changes = simulate({
+      policy,
+      down: [],
+      // Slow answers, some just under the timeout.
+      latency: () => policy.timeoutMs - 1 - Math.floor(random() * policy.timeoutMs * 0.3),
+      passiveFailures: Array.from({ length: 40 }, (_, i) => 500 + i * 733),
+      tickMs: 100,
+      untilMs: 30_000,
+    });
+    assert.ok(!changes.some((c) => c.state === "dead"), JSON.stringify(changes.slice(0, 5)));
+    // Passive failures only ever made it suspect until the next probe answered.
+    assert.ok(changes.some((c) => c.state === "suspect"));
+  }
+});
+
+Deno.test("a paused peer is marked dead, then alive again soon after it resumes", () => {
+  const random = seeded(3);
+  for (const change of SIM_POLICIES) {
+    const policy = { ...POLICY, ...change };
+    const bound = detectionTimeBoundMs(policy);
+    const recovery = Math.max(policy.deadProbeIntervalMs, policy.timeoutMs) + policy.timeoutMs;
+    let worstRecovery = 0;
+    for (let pause = 2000; pause < 4000; pause += 37) {
+      const resume = pause + bound + 1000 + Math.floor(random() * 3000);
+      const changes = simulate({
+        policy,
+        down: [[pause, resume]],
+        latency: () => Math.floor(random() * policy.timeoutMs),
+        untilMs: resume + recovery + 2000,
+      });
+      const label = `${JSON.stringify(change)} paused ${pause}..${resume}`;
+      assert.ok(timeTo(changes, "dead", pause) <= bound, label);
+      const back = timeTo(changes, "alive", resume);
+      assert.ok(back <= recovery, `${label}: back after ${back}`);
+      worstRecovery = Math.max(worstRecovery, back);
+      assert.equal(changes.at(-1)?.state, "alive", label);
+      assert.ok(!changes.some((c) => c.atMs < pause && c.state !== "alive"), label);
+    }
+    assert.ok(worstRecovery > policy.deadProbeIntervalMs / 2, `${worstRecovery}`);
+  }
+});
