@@ -44,8 +44,44 @@ export interface Config {
   allowUnsandboxed: boolean;
   /** Forwards a task may cross before it is refused (loop guard). 0 = never forward. */
   maxHops: number;
-  /** Wall-clock limit of one local execution, in milliseconds. */
+  /**
+   * Time budget of a task, in milliseconds, from its arrival at the first node: the
+   * default, and the most a caller may ask for (`timeout_ms`, `x-swarm-deadline-ms`). The
+   * remaining budget travels with each forward; every hop answers 504 `timeout` when it
+   * runs out and kills a local skill then.
+   */
   taskTimeoutMs: number;
+  /**
+   * Wall-clock limit of one skill run or agent command, in milliseconds. Exceeding it
+   * is a task failure (`task_completed: false`), not a timeout of the whole task.
+   */
+  execTimeoutMs: number;
+  /** Local executions run at once. More wait in the queue. */
+  maxConcurrentTasks: number;
+  /**
+   * Local executions that may wait for a slot. Beyond it a task is refused with 429
+   * `overloaded` and `Retry-After` (peers retry elsewhere). 0 = no waiting.
+   */
+  maxQueuedTasks: number;
+  /** On SIGTERM/SIGINT, how long in-flight tasks may take to finish before they are killed. */
+  drainTimeoutMs: number;
+  /** How often each peer's `/healthz` is probed, in milliseconds. */
+  healthIntervalMs: number;
+  /** Time a health probe may take before it counts as failed, in milliseconds. */
+  healthTimeoutMs: number;
+  /**
+   * Consecutive failed probes after which a peer is dead (not routed to). Worst-case
+   * detection time ≈ deadAfterFailures × healthIntervalMs + healthTimeoutMs.
+   */
+  deadAfterFailures: number;
+  /** Forward attempts per task across candidates, the first included (retry budget). */
+  maxForwardAttempts: number;
+  /** First retry delay, in milliseconds; doubles each retry, with jitter. */
+  retryBaseDelayMs: number;
+  /** Largest retry delay, in milliseconds. */
+  retryMaxDelayMs: number;
+  /** How long finished tasks are remembered for deduplication, in milliseconds. */
+  taskRetentionMs: number;
   /** Limit of one forward attempt to a peer, in milliseconds (SkillLite: 120 s). */
   forwardTimeoutMs: number;
   /** Limit of one `/can-do` question during the who-can-do broadcast (SkillLite: 3 s). */
@@ -195,8 +231,107 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "SWARM_TASK_TIMEOUT_MS",
     type: "integer",
     arg: "MS",
+    defaultText: "120000",
+    doc: "task deadline across hops (default and most a caller may ask for); then 504",
+  },
+  {
+    key: "execTimeoutMs",
+    flag: "exec-timeout-ms",
+    env: "SWARM_EXEC_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
     defaultText: "60000",
-    doc: "wall-clock limit of one local execution",
+    doc: "wall-clock limit of one skill run or agent command (then task_completed false)",
+  },
+  {
+    key: "maxConcurrentTasks",
+    flag: "max-concurrent-tasks",
+    env: "SWARM_MAX_CONCURRENT_TASKS",
+    type: "integer",
+    arg: "N",
+    defaultText: "4",
+    doc: "local executions at once",
+  },
+  {
+    key: "maxQueuedTasks",
+    flag: "max-queued-tasks",
+    env: "SWARM_MAX_QUEUED_TASKS",
+    type: "integer",
+    arg: "N",
+    defaultText: "32",
+    doc: "local executions waiting for a slot; beyond it 429 overloaded + Retry-After",
+  },
+  {
+    key: "drainTimeoutMs",
+    flag: "drain-timeout-ms",
+    env: "SWARM_DRAIN_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "30000",
+    doc: "on SIGTERM, time in-flight tasks get to finish before they are killed",
+  },
+  {
+    key: "healthIntervalMs",
+    flag: "health-interval-ms",
+    env: "SWARM_HEALTH_INTERVAL_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "1000",
+    doc: "how often each peer's /healthz is probed",
+  },
+  {
+    key: "healthTimeoutMs",
+    flag: "health-timeout-ms",
+    env: "SWARM_HEALTH_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "500",
+    doc: "a health probe slower than this failed",
+  },
+  {
+    key: "deadAfterFailures",
+    flag: "dead-after-failures",
+    env: "SWARM_DEAD_AFTER_FAILURES",
+    type: "integer",
+    arg: "N",
+    defaultText: "2",
+    doc: "consecutive failed probes after which a peer is dead (not routed to)",
+  },
+  {
+    key: "maxForwardAttempts",
+    flag: "max-forward-attempts",
+    env: "SWARM_MAX_FORWARD_ATTEMPTS",
+    type: "integer",
+    arg: "N",
+    defaultText: "3",
+    doc: "forward attempts per task across candidates (retry budget)",
+  },
+  {
+    key: "retryBaseDelayMs",
+    flag: "retry-base-delay-ms",
+    env: "SWARM_RETRY_BASE_DELAY_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "100",
+    doc: "first retry delay; doubles per retry, with jitter",
+  },
+  {
+    key: "retryMaxDelayMs",
+    flag: "retry-max-delay-ms",
+    env: "SWARM_RETRY_MAX_DELAY_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "2000",
+    doc: "largest retry delay",
+  },
+  {
+    key: "taskRetentionMs",
+    flag: "task-retention-ms",
+    env: "SWARM_TASK_RETENTION_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "86400000",
+    doc: "how long finished tasks are remembered for deduplication",
   },
   {
     key: "forwardTimeoutMs",

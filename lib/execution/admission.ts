@@ -72,9 +72,12 @@ export class Admission {
     signal?.throwIfAborted();
     if (this.#running < this.#options.maxConcurrent) return Promise.resolve(this.#grant());
     if (this.#queue.length >= this.#options.maxQueued) {
-      const waitS = Math.max(1, Math.ceil(
-        (this.#averageRunMs * (1 + this.#queue.length / this.#options.maxConcurrent)) / 1000,
-      ));
+      const waitS = Math.max(
+        1,
+        Math.ceil(
+          (this.#averageRunMs * (1 + this.#queue.length / this.#options.maxConcurrent)) / 1000,
+        ),
+      );
       return Promise.reject(
         new SwarmError(
           "overloaded",

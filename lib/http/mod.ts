@@ -14,3 +14,6 @@ export { isAuthorized } from "./middleware/bearer_auth.ts";
 export { parseRequired } from "./routes/can_do.ts";
 export { TaskTracker } from "./task_tracker.ts";
 export type { AppDeps, RouteOptions, TaskRouter } from "./types.ts";
+export { DEFAULT_INFLIGHT_MAX_EVENTS, Inflight } from "./inflight.ts";
+export type { InflightOptions, SharedExecution } from "./inflight.ts";
+export type { ErrorBody, NewSkill, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";

@@ -14,6 +14,8 @@ export interface RouteOptions {
   via: string[];
   /** Aborted when the caller goes away. */
   signal?: AbortSignal;
+  /** Time budget the caller asked for (`x-swarm-deadline-ms` or `timeout_ms`), in ms. */
+  budgetMs?: number;
   /** Receives progress events in stream mode. */
   onEvent?: (event: StreamEvent) => void;
 }
@@ -40,7 +42,9 @@ export interface AppDeps {
   /** In-flight tasks: feeds `/status` and is kept up to date by the task routes. */
   tracker: TaskTracker;
   /** Whether the node is ready for tasks, and why not. */
-  readiness: () => { ready: boolean; reason?: string };
+  readiness: () => { ready: boolean; reason?: string; draining?: boolean };
+  /** Local executions running and waiting, reported by `/healthz` to peers' health checks. */
+  load: () => { running: number; queued: number };
   /** Capability tags held locally. */
   localCapabilities: () => string[];
   /** swarm's extra `/status` fields (node id, version, grants, skills, peers, …). */

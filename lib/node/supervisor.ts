@@ -21,8 +21,8 @@ import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./message
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
 import { loadSkillState, skillStateChanged } from "./skill_state.ts";
 
-/** How long a clean stop may take before the worker is terminated. */
-const STOP_GRACE_MS = 30_000;
+/** Time beyond the drain timeout the worker gets to close its server and store. */
+const STOP_MARGIN_MS = 5_000;
 
 /** Options of {@link runNode}. */
 export interface RunNodeOptions {
@@ -69,7 +69,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
       new SkillExecutor({
         skills: () => skills.catalog.skills,
         workRoot,
-        timeoutMs: config.taskTimeoutMs,
+        timeoutMs: config.execTimeoutMs,
         maxOutputBytes: config.maxOutputBytes,
         allowUnsandboxed: config.allowUnsandboxed,
         sandboxes,
@@ -79,7 +79,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         ? new CommandExecutor({
           command: config.executorCmd,
           workRoot,
-          timeoutMs: config.taskTimeoutMs,
+          timeoutMs: config.execTimeoutMs,
           maxOutputBytes: config.maxOutputBytes,
           env,
           swarmUrl: selfUrl,
@@ -231,19 +231,32 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   });
   options.signal?.addEventListener("abort", () => stop.resolve("abort"), { once: true });
   const reason = await Promise.race([stop.promise, stopped.promise.then(() => "worker exited")]);
-  log.info("Stopping", { reason, node_id: nodeId });
+  log.info("Stopping", { reason, node_id: nodeId, drain_timeout_ms: config.drainTimeoutMs });
+  // A second signal means "now": skip the drain.
+  const forced = Promise.withResolvers<void>();
+  const forceHandlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const handler = () => forced.resolve();
+    Deno.addSignalListener(sig, handler);
+    return [sig, handler] as const;
+  });
   watching.abort();
   // Say goodbye first, so peers stop sending new work while in-flight tasks drain.
-  await mdns?.stop();
+  await Promise.race([mdns?.stop(), forced.promise]);
   post({ type: "stop" });
-  const timer = setTimeout(() => stopped.resolve(), STOP_GRACE_MS);
-  await stopped.promise;
+  const timer = setTimeout(() => stopped.resolve(), config.drainTimeoutMs + STOP_MARGIN_MS);
+  const force = await Promise.race([
+    stopped.promise.then(() => false),
+    forced.promise.then(() => true),
+  ]);
   clearTimeout(timer);
+  if (force) log.warn("Second signal: stopping without draining", { running: running.size });
   for (const controller of running.values()) controller.abort();
-  for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+  for (const [sig, handler] of [...handlers, ...forceHandlers]) {
+    Deno.removeSignalListener(sig, handler);
+  }
   worker.terminate();
   if (config.dataDir === ":memory:") {
     await Deno.remove(workRoot, { recursive: true }).catch(() => {});
   }
-  return reason === "worker exited" ? 1 : 0;
+  return reason === "worker exited" || force ? 1 : 0;
 }

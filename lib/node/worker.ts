@@ -13,6 +13,14 @@ import { TaskTracker } from "../http/task_tracker.ts";
 import { logger, setupLogging } from "../observability/log.ts";
 import { StaticPeerSource } from "../peers/static_source.ts";
 import { Router } from "../routing/router.ts";
+import { DEFAULT_RETRY_POLICY } from "../routing/retry_policy.ts";
+import { Admission } from "../execution/admission.ts";
+import { Inflight } from "../http/inflight.ts";
+import { HealthChecker } from "../peers/health_checker.ts";
+import { DEFAULT_HEALTH_POLICY, validateHealthPolicy } from "../peers/health_state.ts";
+import { KvTaskStore } from "../store/task_store.ts";
+import { SwarmError } from "../protocol/errors.ts";
+import { TaskRunner } from "./task_runner.ts";
 import type { Peer } from "../routing/types.ts";
 import { KvPeerTable } from "../store/peer_table.ts";
 import { openStore } from "../store/open_store.ts";
@@ -106,34 +114,89 @@ async function start(init: WorkerInit): Promise<void> {
   const state = { ready: false, draining: false, reason: "Starting" };
   const tracker = new TaskTracker();
   const token = () => config.token;
-  let peers: () => Promise<Peer[]> = () => Promise.resolve([]);
+  const shutdown = new AbortController();
+  let tableRows: () => Promise<Peer[]> = () => Promise.resolve([]);
   const clientFor = (peer: Peer) =>
     new SwarmClient({ url: `${peer.scheme}://${peer.address}`, token: config.token });
+  const health = new HealthChecker({
+    policy: validateHealthPolicy({
+      ...DEFAULT_HEALTH_POLICY,
+      intervalMs: config.healthIntervalMs,
+      timeoutMs: config.healthTimeoutMs,
+      deadAfterFailures: config.deadAfterFailures,
+    }),
+    peers: () => tableRows(),
+    token,
+    onChange: (peer, from, to) => log.info("peer_state", { peer: peer.id, from, to }),
+  });
+  /** The routing table with health applied (dead peers included, for status). */
+  const annotatedPeers = async () => health.annotate(await tableRows());
+  const admission = new Admission({
+    maxConcurrent: config.maxConcurrentTasks,
+    maxQueued: config.maxQueuedTasks,
+  });
+  const inflight = new Inflight();
+  const storeReady = Promise.withResolvers<KvTaskStore>();
 
   const router = new Router({
     selfId: nodeId,
     maxHops: config.maxHops,
     localCapabilities: () => init.capabilities,
-    peers: () => peers(),
-    executeLocal: (task, options) =>
-      bridge.execute(task, { capabilities: options.capabilities, signal: options.signal }),
+    // Dead peers are de-registered from routing until they answer again.
+    peers: async () => (await annotatedPeers()).filter((p) => p.state !== "dead"),
+    executeLocal: async (task, options) => {
+      const release = await admission.acquire(options.signal);
+      try {
+        return await bridge.execute(task, {
+          capabilities: options.capabilities,
+          signal: options.signal,
+        });
+      } finally {
+        release();
+      }
+    },
     clientFor,
     llm: config.llm,
     canDoTimeoutMs: config.canDoTimeoutMs,
     forwardTimeoutMs: config.forwardTimeoutMs,
+    retryPolicy: {
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: config.maxForwardAttempts,
+      baseDelayMs: config.retryBaseDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+    },
+    onForwardAttempt: async (task, peer) => {
+      await (await storeReady.promise).setOwner(task.id, peer.id).catch(() => {});
+    },
+    onForwardOutcome: (peer, { answered }) => {
+      if (!answered) health.passiveFailure(peer);
+    },
     onRouted: (info) =>
       log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) }),
+  });
+  const runner = new TaskRunner({
+    router,
+    store: () => storeReady.promise,
+    inflight,
+    taskTimeoutMs: config.taskTimeoutMs,
+    shutdown: shutdown.signal,
+    log: (message, props) => log.info(message, props),
   });
 
   const app = createApp({
     nodeId,
     token,
     maxBodyBytes: config.maxBodyBytes,
-    router,
+    router: runner,
     tracker,
-    readiness: () => ({ ready: state.ready && !state.draining, reason: state.reason }),
+    load: () => ({ running: admission.running, queued: admission.queued }),
+    readiness: () => ({
+      ready: state.ready && !state.draining,
+      reason: state.reason,
+      draining: state.draining,
+    }),
     localCapabilities: () => init.capabilities,
-    statusExtras: () => statusExtras(init, peers),
+    statusExtras: () => statusExtras(init, annotatedPeers),
     logError: (message, props) => log.error(message, props),
   });
 
@@ -160,7 +223,14 @@ async function start(init: WorkerInit): Promise<void> {
     if (peer.sources.includes("mdns")) await table.forget(peer.id, "mdns");
   }
   tableReady.resolve(table);
-  peers = () => table.list();
+  tableRows = () => table.list();
+  storeReady.resolve(
+    new KvTaskStore(kv, {
+      retentionMs: config.taskRetentionMs,
+      processStartedMs: init.startedAtMs,
+    }),
+  );
+  health.start();
   const source = new StaticPeerSource({
     seeds: config.peers,
     selfId: nodeId,
@@ -188,8 +258,32 @@ async function start(init: WorkerInit): Promise<void> {
     state.draining = true;
     state.reason = "Draining";
     source.stop();
+    const inFlight = tracker.size + inflight.size;
+    const idle = async () => {
+      await tracker.idle();
+      // Runs whose caller went away are still in flight: their results are stored.
+      while (inflight.size > 0) await new Promise((r) => setTimeout(r, 50));
+    };
+    const drained = await Promise.race([
+      idle().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), config.drainTimeoutMs)),
+    ]);
+    if (!drained) {
+      log.warn("Drain timeout: stopping the tasks still running", {
+        running: tracker.size,
+        drain_timeout_ms: config.drainTimeoutMs,
+      });
+      shutdown.abort(
+        new SwarmError(
+          "draining",
+          `Node shut down before the task finished (drain timeout ${config.drainTimeoutMs} ms)`,
+        ),
+      );
+      await Promise.race([idle(), new Promise((r) => setTimeout(r, 2_000))]);
+    }
+    health.stop();
     await server.shutdown();
     kv.close();
-    log.info("swarm_stopped", { node_id: nodeId });
+    log.info("swarm_stopped", { node_id: nodeId, drained_tasks: inFlight, clean: drained });
   };
 }

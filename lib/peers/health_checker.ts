@@ -21,6 +21,7 @@ import {
 
 /** Options of {@link HealthChecker}. */
 export interface HealthCheckerOptions {
+  /** Probe schedule and thresholds. */
   policy: HealthPolicy;
   /** The peers to watch, read at every tick. */
   peers: () => Promise<Peer[]>;
@@ -44,6 +45,7 @@ export class HealthChecker {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
+  /** Creates a checker; call {@link HealthChecker.start} to begin probing. */
   constructor(options: HealthCheckerOptions) {
     this.#options = options;
   }
@@ -76,7 +78,7 @@ export class HealthChecker {
    * The peers with their health applied: dead ones removed (not routable), suspects
    * marked unhealthy so they sort last, load and latency from the last probes.
    */
-  annotate(peers: Peer[]): Array<Peer & { state: HealthState; latencyMs?: number }> {
+  annotate(peers: Peer[]): Peer[] {
     const out = [];
     for (const peer of peers) {
       const h = this.health(peer.id);
@@ -149,7 +151,8 @@ export class HealthChecker {
       try {
         const body = await res.json();
         if (typeof body?.running_tasks === "number") {
-          load = body.running_tasks + (typeof body.queued_tasks === "number" ? body.queued_tasks : 0);
+          load = body.running_tasks +
+            (typeof body.queued_tasks === "number" ? body.queued_tasks : 0);
         }
       } catch {
         // Not our JSON: no load figure.

@@ -10,3 +10,5 @@
  * @module
  */
 export * from "./static_source.ts";
+export * from "./health_state.ts";
+export * from "./health_checker.ts";

@@ -27,6 +27,12 @@ export interface NodeTask {
   tool_hint?: string;
   /** swarm extension: JSON input handed to the skill on stdin. */
   input?: unknown;
+  /**
+   * swarm extension: the task's time budget in milliseconds, from its arrival at the
+   * first node; capped by each node's `--task-timeout-ms`. A forwarding node sends the
+   * remaining budget in the `x-swarm-deadline-ms` header instead.
+   */
+  timeout_ms?: number;
 }
 
 /** A skill created while running a task (always absent from SkillLite nodes). */

@@ -84,6 +84,15 @@ export function parseNodeTask(body: unknown): NodeTask {
     task.tool_hint = requireString(body, "tool_hint", "tool_hint", code);
   }
   if (body.input !== undefined) task.input = body.input;
+  if (body.timeout_ms !== undefined && body.timeout_ms !== null) {
+    const t = body.timeout_ms;
+    if (typeof t !== "number" || !Number.isSafeInteger(t) || t <= 0) {
+      throw new SwarmError(code, "Field 'timeout_ms' must be a positive integer", {
+        field: "timeout_ms",
+      });
+    }
+    task.timeout_ms = t;
+  }
   return task;
 }
 

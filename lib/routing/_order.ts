@@ -36,11 +36,16 @@ export function uniquePeers(peers: Peer[], selfId: string, exclude: string[]): P
   return [...byId.values()];
 }
 
-/** Tie-break order: healthy first, then lower load (absent = 0), then loopback, then address. */
+/**
+ * Tie-break order: healthy first, then lower load (absent = 0), then lower latency
+ * (absent last), then loopback, then address.
+ */
 export function compareTieBreaks(a: Peer, b: Peer): number {
   if (a.healthy !== b.healthy) return a.healthy ? -1 : 1;
   const load = (a.load ?? 0) - (b.load ?? 0);
   if (load !== 0) return load;
+  const latency = (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity);
+  if (latency !== 0 && !Number.isNaN(latency)) return latency;
   const loopA = isLoopback(a.address);
   if (loopA !== isLoopback(b.address)) return loopA ? -1 : 1;
   return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;

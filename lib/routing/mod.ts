@@ -22,6 +22,8 @@ export * from "./llm_config.ts";
 export * from "./llm_infer.ts";
 export * from "./infer.ts";
 export * from "./router.ts";
+export * from "./retry_policy.ts";
+export * from "./deadline.ts";
 export type { RequestOptions } from "../client/client.ts";
 export type {
   CanDoBody,

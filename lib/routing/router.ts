@@ -10,6 +10,13 @@ import type { CanDoBody, NodeResult, NodeTask, StreamEvent } from "../protocol/t
 import { relayStream } from "./_relay.ts";
 import { decideRoute, type RouteDecision } from "./decide.ts";
 import { canForward, checkArrival, forwardHeaders, type HopState } from "./hops.ts";
+import { type Deadline, DEADLINE_HEADER } from "./deadline.ts";
+import {
+  decideRetry,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  validateRetryPolicy,
+} from "./retry_policy.ts";
 import { type Inference, inferTaskCapabilities } from "./infer.ts";
 import type { LlmConfig } from "./llm_config.ts";
 import type { Peer } from "./types.ts";
@@ -97,12 +104,31 @@ export interface RouterDeps {
   fetch?: typeof fetch;
   /** Called once per task when routing ends; errors it throws are ignored. */
   onRouted?(info: RoutedInfo): void;
+  /** Forward retries: attempts, backoff. @default {DEFAULT_RETRY_POLICY} */
+  retryPolicy?: RetryPolicy;
+  /**
+   * Called before each forward attempt, awaited: the node records which peer owns the
+   * task, so a retry after a lost answer asks that peer first.
+   */
+  onForwardAttempt?(task: NodeTask, peer: Peer): Promise<void>;
+  /**
+   * Called after each forward attempt with its outcome: `answered` is false when no
+   * HTTP answer came (connection error, timeout) — a passive health signal.
+   */
+  onForwardOutcome?(peer: Peer, outcome: { answered: boolean; latencyMs: number }): void;
 }
 
 /** Options of {@link Router.route}: where the task has been, plus cancellation and progress. */
 export interface RouteOptions extends HopState {
   /** Aborts the task (local run, forwarding, inference); its reason is thrown. */
   signal?: AbortSignal;
+  /**
+   * The task's deadline: bounds each forward attempt and the who-can-do broadcast, and
+   * its remaining budget is sent to the next hop. None: only the fixed limits apply.
+   */
+  deadline?: Deadline;
+  /** Peer to try first among the candidates (the owner of an earlier attempt). */
+  preferPeer?: string;
   /** Progress sink; when given, forwarding uses the peers' streams and relays their events. */
   onEvent?: (event: StreamEvent) => void;
 }
@@ -120,6 +146,28 @@ function knownTags(local: string[], peers: Peer[], selfId: string): string[] {
   const tags = new Set(local);
   for (const peer of peers) if (peer.id !== selfId) peer.capabilities.forEach((t) => tags.add(t));
   return [...tags].sort();
+}
+
+function deadlineError(deadline: Deadline): SwarmError {
+  return new SwarmError("timeout", `Deadline of ${deadline.budgetMs} ms exceeded`, {
+    budget_ms: deadline.budgetMs,
+  });
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function noMatch(required: string[]): SwarmError {
@@ -158,6 +206,7 @@ export class Router {
   readonly #deps: RouterDeps;
   readonly #canDoTimeoutMs: number;
   readonly #forwardTimeoutMs: number;
+  readonly #retryPolicy: RetryPolicy;
 
   /**
    * Creates a router over `deps`.
@@ -175,6 +224,7 @@ export class Router {
     this.#deps = deps;
     this.#canDoTimeoutMs = positive("canDoTimeoutMs", canDoTimeoutMs);
     this.#forwardTimeoutMs = positive("forwardTimeoutMs", forwardTimeoutMs);
+    this.#retryPolicy = validateRetryPolicy({ ...(deps.retryPolicy ?? DEFAULT_RETRY_POLICY) });
   }
 
   /**
@@ -233,7 +283,7 @@ export class Router {
     info.route = decision.kind;
     if (decision.kind === "broadcast") {
       this.#ensureHopLeft(options);
-      const able = await this.#whoCanDo(decision.peers, required, signal, info);
+      const able = await this.#whoCanDo(decision.peers, required, options, info);
       decision = able.length > 0 ? { kind: "forward", candidates: able } : { kind: "no_match" };
     }
     if (decision.kind === "no_match" && info.inference !== undefined && required.length > 0) {
@@ -269,10 +319,12 @@ export class Router {
   async #whoCanDo(
     peers: Peer[],
     required: string[],
-    signal: AbortSignal | undefined,
+    { signal, deadline }: RouteOptions,
     info: RoutedInfo,
   ): Promise<Peer[]> {
-    const timeoutMs = this.#canDoTimeoutMs;
+    const timeoutMs = deadline
+      ? Math.max(1, deadline.attemptTimeoutMs(this.#canDoTimeoutMs))
+      : this.#canDoTimeoutMs;
     const answers = await Promise.allSettled(
       peers.map(async (peer) =>
         await this.#deps.clientFor(peer).canDo(required, { timeoutMs, signal })
@@ -295,29 +347,74 @@ export class Router {
     info: RoutedInfo,
   ): Promise<NodeResult> {
     this.#ensureHopLeft(options);
-    const { hops, via, signal, onEvent } = options;
-    const headers = forwardHeaders({ hops, via, selfId: this.#deps.selfId });
-    const request = { headers, signal, timeoutMs: this.#forwardTimeoutMs };
-    for (const [index, peer] of candidates.entries()) {
+    const { hops, via, signal, onEvent, deadline, preferPeer } = options;
+    const ordered = preferPeer
+      ? [
+        ...candidates.filter((p) => p.id === preferPeer),
+        ...candidates.filter((p) => p.id !== preferPeer),
+      ]
+      : candidates;
+    const policy = this.#retryPolicy;
+    const attempts = Math.min(policy.maxAttempts, ordered.length);
+    for (let index = 0; index < attempts; index++) {
+      const peer = ordered[index];
       signal?.throwIfAborted();
+      if (deadline?.expired()) throw deadlineError(deadline);
       onEvent?.({ event: "forwarding", peer: peer.id, address: peer.address, attempt: index + 1 });
+      const headers: Record<string, string> = forwardHeaders({
+        hops,
+        via,
+        selfId: this.#deps.selfId,
+      });
+      if (deadline) headers[DEADLINE_HEADER] = String(deadline.forwardBudgetMs());
+      const timeoutMs = deadline
+        ? Math.max(1, deadline.attemptTimeoutMs(this.#forwardTimeoutMs))
+        : this.#forwardTimeoutMs;
+      const request = { headers, signal, timeoutMs };
+      const started = performance.now();
       try {
+        await this.#deps.onForwardAttempt?.(task, peer);
         const client = this.#deps.clientFor(peer);
         const result = onEvent
           ? await relayStream(client.streamTask(task, request), onEvent, peer.address)
           : await client.submitTask(task, request);
+        this.#deps.onForwardOutcome?.(peer, {
+          answered: true,
+          latencyMs: performance.now() - started,
+        });
         info.peer = peer.id;
         return result;
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        const { code, message } = toSwarmError(err);
-        info.attempts.push({ peer: peer.id, address: peer.address, error: code, message });
+        const error = toSwarmError(err);
+        const answered = error.details.status !== undefined;
+        this.#deps.onForwardOutcome?.(peer, { answered, latencyMs: performance.now() - started });
+        info.attempts.push({
+          peer: peer.id,
+          address: peer.address,
+          error: error.code,
+          message: error.message,
+        });
+        if (index + 1 >= attempts) break;
+        const next = decideRetry(error, {
+          attempt: index + 1,
+          remainingMs: deadline?.forwardBudgetMs(),
+          policy,
+        });
+        if (!next.retry) {
+          if (next.reason === "not_retryable") throw error;
+          if (next.reason === "deadline" && deadline) throw deadlineError(deadline);
+          break;
+        }
+        await sleep(next.delayMs, signal);
       }
     }
+    // Out of time rather than out of candidates: the caller gets the timeout.
+    if (deadline?.expired()) throw deadlineError(deadline);
     const reasons = info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ");
     throw new SwarmError(
       "forward_failed",
-      `All ${candidates.length} candidate peers failed: ${reasons}`,
+      `All ${info.attempts.length} forward attempts failed: ${reasons}`,
       { required_capabilities: required, attempts: info.attempts },
     );
   }

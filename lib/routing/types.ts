@@ -29,4 +29,8 @@ export interface Peer {
   swarm: boolean;
   /** Tasks the peer reported running at last contact, when known. */
   load?: number;
+  /** Health from active and passive checks, when known; dead peers are not routed to. */
+  state?: "alive" | "suspect" | "dead";
+  /** Smoothed (EWMA) health-probe latency in milliseconds, when known. */
+  latencyMs?: number;
 }

@@ -15,3 +15,7 @@
  */
 export * from "./peer_table.ts";
 export * from "./open_store.ts";
+export * from "./task_store.ts";
+export * from "./task_fingerprint.ts";
+export type { NewSkill, NodeResult, NodeTask, TaskContext } from "../protocol/types.ts";
+export type { Peer, PeerSource } from "../routing/types.ts";

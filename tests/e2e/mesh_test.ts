@@ -48,7 +48,7 @@ Deno.test("mesh: three nodes route, forward, broadcast, fall back and stream", a
       args: [
         ...skill("sleeper"),
         ...pythonSandbox,
-        "--task-timeout-ms",
+        "--exec-timeout-ms",
         "1500",
         "--peer-probe-interval-ms",
         "600000",

@@ -76,6 +76,7 @@ export function makeApp(
     maxBodyBytes: 1024,
     tracker: new TaskTracker(),
     readiness: () => ({ ready: true }),
+    load: () => ({ running: 1, queued: 2 }),
     localCapabilities: () => ["calc", "web"],
     statusExtras: () => Promise.resolve({ node_id: NODE_ID, version: "test" }),
     logError: (message, props) => logged.push({ message, props }),

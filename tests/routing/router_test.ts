@@ -3,6 +3,7 @@ import { SwarmClient } from "../../lib/client/client.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { NodeTask, StreamEvent } from "../../lib/protocol/types.ts";
 import type { LlmConfig } from "../../lib/routing/llm_config.ts";
+import { Deadline } from "../../lib/routing/deadline.ts";
 import { type RoutedInfo, Router, type RouterDeps } from "../../lib/routing/router.ts";
 import type { Peer } from "../../lib/routing/types.ts";
 import {
@@ -22,7 +23,15 @@ const NO_LLM: LlmConfig = {
   timeoutMs: 300,
 };
 
-type TaskMode = "ok" | "fail" | "slow" | "invalid" | "stream-error" | "json-only" | "other-id";
+type TaskMode =
+  | "ok"
+  | "fail"
+  | "busy"
+  | "slow"
+  | "invalid"
+  | "stream-error"
+  | "json-only"
+  | "other-id";
 
 interface PeerServer extends TestServer {
   id: string;
@@ -49,13 +58,18 @@ function peerServer(
     switch (mode) {
       case "fail":
         return new Response("boom", { status: 500 });
+      case "busy":
+        return Response.json(
+          { error: "overloaded", message: "Node is busy", retry_after_s: 1 },
+          { status: 429, headers: { "retry-after": "1" } },
+        );
       case "slow":
         await sleep(5000, closing);
         return Response.json(result);
       case "invalid":
         return new Response("not json", { headers: { "content-type": "application/json" } });
       case "stream-error": {
-        const error = { error: "execution_failed", message: "Skill crashed" };
+        const error = { error: "draining", message: "Node is shutting down" };
         return stream
           ? ndjsonResponse([{ event: "received", task_id: task.id, node: id }, {
             event: "error",
@@ -107,6 +121,7 @@ function harness(peers: Peer[], fields: Partial<RouterDeps> = {}): Harness {
     llm: NO_LLM,
     canDoTimeoutMs: 1000,
     forwardTimeoutMs: 2000,
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, jitter: 0 },
     onRouted: (info) => routed.push(info),
     ...fields,
   });
@@ -151,10 +166,9 @@ Deno.test("Router.route() runs a task locally when this node holds every tag", a
   }
 });
 
-Deno.test("Router.route() forwards past failing, invalid and slow peers to a good one", async () => {
+Deno.test("Router.route() retries past a busy and a slow peer to a good one", async () => {
   const servers = [
-    peerServer("fail", "fail"),
-    peerServer("invalid", "invalid"),
+    peerServer("busy", "busy"),
     peerServer("slow", "slow"),
     peerServer("good", "ok"),
   ];
@@ -166,7 +180,7 @@ Deno.test("Router.route() forwards past failing, invalid and slow peers to a goo
     assert.ok(performance.now() - started < 3000);
     assert.deepEqual(result, okResult("t1", "from good"));
     for (const server of servers) assert.equal(server.tasks().length, 1, server.id);
-    const seen = servers[3].requests[0];
+    const seen = servers[2].requests[0];
     assert.equal(seen.headers.get("x-swarm-hops"), "2");
     assert.equal(seen.headers.get("x-swarm-via"), "origin,me");
     assert.equal(seen.headers.get("authorization"), "Bearer tok");
@@ -175,8 +189,7 @@ Deno.test("Router.route() forwards past failing, invalid and slow peers to a goo
     assert.equal(info.route, "forward");
     assert.equal(info.peer, "good");
     assert.deepEqual(info.attempts.map((a) => [a.peer, a.error]), [
-      ["fail", "forward_failed"],
-      ["invalid", "bad_peer_response"],
+      ["busy", "overloaded"],
       ["slow", "timeout"],
     ]);
   } finally {
@@ -184,8 +197,8 @@ Deno.test("Router.route() forwards past failing, invalid and slow peers to a goo
   }
 });
 
-Deno.test("Router.route() throws forward_failed naming every failed candidate", async () => {
-  const servers = [peerServer("fail", "fail"), peerServer("invalid", "invalid")];
+Deno.test("Router.route() throws forward_failed naming every failed attempt", async () => {
+  const servers = [peerServer("busy", "busy"), peerServer("busy2", "busy")];
   try {
     const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
     const { router, routed } = harness(peers);
@@ -195,7 +208,7 @@ Deno.test("Router.route() throws forward_failed naming every failed candidate", 
     );
     assert.match(
       err.message,
-      /^All 2 candidate peers failed: fail \(.*500.*\); invalid \(Invalid JSON.*\)$/,
+      /^All 2 forward attempts failed: busy \(Node is busy\); busy2 \(Node is busy\)$/,
     );
     assert.deepEqual(err.details.required_capabilities, ["calc"]);
     assert.equal((err.details.attempts as unknown[]).length, 2);
@@ -209,7 +222,7 @@ Deno.test("Router.route() throws forward_failed naming every failed candidate", 
 
 Deno.test("Router.route() relays remote progress in stream mode and skips failed streams", async () => {
   const servers = [
-    peerServer("fail", "fail"),
+    peerServer("busy", "busy"),
     peerServer("broken", "stream-error"),
     peerServer("good", "ok"),
   ];
@@ -224,7 +237,7 @@ Deno.test("Router.route() relays remote progress in stream mode and skips failed
     });
     assert.deepEqual(result, okResult("t1", "from good"));
     assert.deepEqual(events, [
-      { event: "forwarding", peer: "fail", address: servers[0].address, attempt: 1 },
+      { event: "forwarding", peer: "busy", address: servers[0].address, attempt: 1 },
       { event: "forwarding", peer: "broken", address: servers[1].address, attempt: 2 },
       { event: "received", task_id: "t1", node: "broken" },
       { event: "forwarding", peer: "good", address: servers[2].address, attempt: 3 },
@@ -233,8 +246,8 @@ Deno.test("Router.route() relays remote progress in stream mode and skips failed
     ]);
     assert.equal(servers[2].requests[0].path, "/task?stream=1");
     assert.deepEqual(routed[0].attempts.map((a) => [a.peer, a.error, a.message]), [
-      ["fail", "forward_failed", `${servers[0].url} answered 500 Internal Server Error: boom`],
-      ["broken", "execution_failed", "Skill crashed"],
+      ["busy", "overloaded", "Node is busy"],
+      ["broken", "draining", "Node is shutting down"],
     ]);
   } finally {
     await closeAll(servers);
@@ -273,7 +286,7 @@ Deno.test("Router.route() asks every peer /can-do in parallel and forwards to th
   const servers = [
     peerServer("no", "ok", false, 400),
     peerServer("yes-b", "ok", true, 400),
-    peerServer("yes-a", "fail", true, 400),
+    peerServer("yes-a", "busy", true, 400),
     peerServer("mute", "ok", true, 5000),
   ];
   try {
@@ -538,4 +551,84 @@ Deno.test("Router() rejects bad limits", () => {
   assert.throws(() => new Router(deps({ canDoTimeoutMs: 0 })), RangeError);
   assert.throws(() => new Router(deps({ forwardTimeoutMs: Number.NaN })), RangeError);
   assert.doesNotThrow(() => new Router(deps({ maxHops: 0 })));
+});
+
+Deno.test("Router.route() does not retry an answer that may mean the task ran (500, invalid JSON)", async () => {
+  for (const mode of ["fail", "invalid"] as const) {
+    const servers = [peerServer("first", mode), peerServer("good", "ok")];
+    try {
+      const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+      const { router } = harness(peers);
+      const err = await rejectsWith(
+        router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+        mode === "fail" ? "forward_failed" : "bad_peer_response",
+      );
+      if (mode === "fail") assert.equal(err.details.status, 500);
+      assert.equal(servers[1].tasks().length, 0, "the next candidate is not asked");
+    } finally {
+      await closeAll(servers);
+    }
+  }
+});
+
+Deno.test("Router.route() stops after maxAttempts, whatever the number of candidates", async () => {
+  const servers = ["a", "b", "c", "d"].map((id) => peerServer(id, "busy"));
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router } = harness(peers);
+    const err = await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+      "forward_failed",
+    );
+    assert.equal((err.details.attempts as unknown[]).length, 3);
+    assert.equal(servers[3].tasks().length, 0);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() sends the remaining budget and answers timeout at the deadline", async () => {
+  const slow = peerServer("slow", "slow");
+  try {
+    const { router } = harness([asPeer(slow, { capabilities: ["calc"] })]);
+    const deadline = new Deadline(400);
+    const started = performance.now();
+    await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [], deadline }),
+      "timeout",
+    );
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1500, `took ${elapsed} ms`);
+    const sent = Number(slow.requests[0].headers.get("x-swarm-deadline-ms"));
+    assert.ok(sent > 0 && sent <= 400, `sent budget ${sent}`);
+  } finally {
+    await slow.close();
+  }
+});
+
+Deno.test("Router.route() asks the preferred peer first and reports each attempt", async () => {
+  const servers = [peerServer("a", "ok"), peerServer("owner", "ok")];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const attempts: string[] = [];
+    const outcomes: Array<[string, boolean]> = [];
+    const { router } = harness(peers, {
+      onForwardAttempt: (_task, peer) => {
+        attempts.push(peer.id);
+        return Promise.resolve();
+      },
+      onForwardOutcome: (peer, { answered }) => outcomes.push([peer.id, answered]),
+    });
+    const result = await router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      preferPeer: "owner",
+    });
+    assert.equal(result.response, "from owner");
+    assert.deepEqual(attempts, ["owner"]);
+    assert.deepEqual(outcomes, [["owner", true]]);
+    assert.equal(servers[0].tasks().length, 0);
+  } finally {
+    await closeAll(servers);
+  }
 });

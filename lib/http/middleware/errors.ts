@@ -9,7 +9,13 @@ import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
 
 /** The JSON response for a {@link SwarmError}. */
 export function errorResponse(c: Context, err: SwarmError): Response {
-  const headers = err.code === "unauthorized" ? { "www-authenticate": "Bearer" } : undefined;
+  const headers: Record<string, string> = {};
+  if (err.code === "unauthorized") headers["www-authenticate"] = "Bearer";
+  // A retryable refusal (overloaded, draining) says when to come back, in whole seconds.
+  const retryAfter = err.details.retry_after_s;
+  if (typeof retryAfter === "number" && retryAfter >= 0) {
+    headers["retry-after"] = String(Math.ceil(retryAfter));
+  }
   return c.json(err.toBody(), err.status as 400, headers);
 }
 

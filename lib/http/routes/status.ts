@@ -19,7 +19,15 @@ export function statusRoutes(deps: AppDeps): Hono {
         running_tasks: deps.tracker.size,
       });
     })
-    .get("/healthz", (c) => c.json({ status: "ok", node_id: deps.nodeId }))
+    .get("/healthz", (c) => {
+      const { running, queued } = deps.load();
+      return c.json({
+        status: "ok",
+        node_id: deps.nodeId,
+        running_tasks: running,
+        queued_tasks: queued,
+      });
+    })
     .get("/readyz", (c) => {
       const { ready, reason } = deps.readiness();
       if (!ready) throw new SwarmError("not_ready", reason ?? "Node is not ready");

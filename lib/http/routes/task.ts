@@ -9,8 +9,9 @@ import { bodyLimit } from "hono/body-limit";
 import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
 import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../protocol/types.ts";
 import { parseHopHeaders } from "../../routing/hops.ts";
+import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
 import { readTask } from "../read_task.ts";
-import type { AppDeps } from "../types.ts";
+import type { AppDeps, RouteOptions } from "../types.ts";
 
 /** The task routes. Authentication runs before these (see `createApp`). */
 export function taskRoutes(deps: AppDeps): Hono {
@@ -26,16 +27,35 @@ export function taskRoutes(deps: AppDeps): Hono {
   });
   return new Hono().post("/task", limit, async (c) => {
     const task = await readTask(c);
-    const { ready, reason } = deps.readiness();
-    if (!ready) throw new SwarmError("not_ready", reason ?? "Node is not ready");
+    const { ready, reason, draining } = deps.readiness();
+    if (!ready) {
+      // Both are retryable: a peer sends the task elsewhere, a client comes back later.
+      throw draining
+        ? new SwarmError("draining", "Node is shutting down: send the task to another node", {
+          retry_after_s: 1,
+        })
+        : new SwarmError("not_ready", reason ?? "Node is not ready", { retry_after_s: 1 });
+    }
+    const budgetMs = requestedBudgetMs({
+      header: c.req.header(DEADLINE_HEADER) ?? null,
+      bodyTimeoutMs: task.timeout_ms,
+    });
+    if (budgetMs === "invalid") {
+      throw new SwarmError(
+        "invalid_request",
+        `Header '${DEADLINE_HEADER}' must be a non-negative integer of milliseconds`,
+        { field: DEADLINE_HEADER },
+      );
+    }
+    if (budgetMs === 0) {
+      throw new SwarmError("timeout", "The task's deadline had passed on arrival");
+    }
+    const options = { ...parseHopHeaders(c.req.raw.headers), budgetMs };
     c.header(NODE_HEADER, deps.nodeId);
-    if (c.req.query("stream") === "1") return await streamTask(c, deps, task);
+    if (c.req.query("stream") === "1") return await streamTask(c, deps, task, options);
     deps.tracker.begin(task.id);
     try {
-      const result = await deps.router.route(task, {
-        ...parseHopHeaders(c.req.raw.headers),
-        signal: c.req.raw.signal,
-      });
+      const result = await deps.router.route(task, options);
       return c.json(result);
     } finally {
       deps.tracker.end(task.id);
@@ -54,7 +74,12 @@ function line(event: StreamEvent): Uint8Array {
  * (no_match, loop, …) the answer is the plain JSON error with its status, as for a
  * non-streamed task; once streaming, failures become an `error` event.
  */
-async function streamTask(c: Context, deps: AppDeps, task: NodeTask): Promise<Response> {
+async function streamTask(
+  c: Context,
+  deps: AppDeps,
+  task: NodeTask,
+  options: RouteOptions,
+): Promise<Response> {
   const early: StreamEvent[] = [];
   let forward: ((event: StreamEvent) => void) | null = null;
   let firstEvent!: () => void;
@@ -67,11 +92,7 @@ async function streamTask(c: Context, deps: AppDeps, task: NodeTask): Promise<Re
     }
   };
   deps.tracker.begin(task.id);
-  const routed = deps.router.route(task, {
-    ...parseHopHeaders(c.req.raw.headers),
-    signal: c.req.raw.signal,
-    onEvent,
-  });
+  const routed = deps.router.route(task, { ...options, onEvent });
   const settled = routed.then(() => true, () => true);
   await Promise.race([gotEvent, settled]);
   if (early.length === 0) {

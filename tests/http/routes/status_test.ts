@@ -101,11 +101,11 @@ Deno.test("statusRoutes() GET /status counts a streamed task as busy until its s
   assert.equal((await getJson(app, "/status")).body.status, "idle");
 });
 
-Deno.test("statusRoutes() GET /healthz answers ok with the node id", async () => {
+Deno.test("statusRoutes() GET /healthz answers ok with the node id and its load, even when not ready", async () => {
   const { app } = makeApp({ readiness: () => ({ ready: false }) });
   assert.deepEqual(await getJson(app, "/healthz"), {
     status: 200,
-    body: { status: "ok", node_id: NODE_ID },
+    body: { status: "ok", node_id: NODE_ID, running_tasks: 1, queued_tasks: 2 },
   });
 });
 

@@ -68,16 +68,45 @@ Deno.test("taskRoutes() POST /task hands the router the validated task, not the 
   });
 });
 
-Deno.test("taskRoutes() POST /task passes the hop headers and an abort signal to the router", async () => {
+Deno.test("taskRoutes() POST /task passes the hop headers and the requested budget to the router", async () => {
   const { app, router } = makeApp();
-  await postTask(app, task(), {
-    headers: authJson({ "x-swarm-hops": "2", "x-swarm-via": "node-a, node-b,," }),
+  await postTask(app, { ...task(), timeout_ms: 5000 }, {
+    headers: authJson({
+      "x-swarm-hops": "2",
+      "x-swarm-via": "node-a, node-b,,",
+      "x-swarm-deadline-ms": "1200",
+    }),
   });
   const { options } = router.calls[0];
   assert.equal(options.hops, 2);
   assert.deepEqual(options.via, ["node-a", "node-b"]);
-  assert.ok(options.signal instanceof AbortSignal);
+  assert.equal(options.budgetMs, 1200, "the smaller of header and body");
+  assert.equal(options.signal, undefined, "the caller going away does not cancel the run");
   assert.equal(options.onEvent, undefined, "no progress callback without stream=1");
+});
+
+Deno.test("taskRoutes() POST /task refuses a bad deadline header and a spent budget", async () => {
+  const { app, router } = makeApp();
+  const bad = await postTask(app, task(), { headers: authJson({ "x-swarm-deadline-ms": "soon" }) });
+  assert.equal(bad.status, 400);
+  const badBody = await bad.json();
+  assert.equal(badBody.error, "invalid_request");
+  assert.equal(badBody.field, "x-swarm-deadline-ms");
+  const spent = await postTask(app, task(), { headers: authJson({ "x-swarm-deadline-ms": "0" }) });
+  assert.equal(spent.status, 504);
+  assert.equal((await spent.json()).error, "timeout");
+  assert.equal(router.calls.length, 0);
+});
+
+Deno.test("taskRoutes() POST /task answers 503 draining with Retry-After while shutting down", async () => {
+  const { app, router } = makeApp({ readiness: () => ({ ready: false, draining: true }) });
+  const response = await postTask(app, task());
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get("retry-after"), "1");
+  const body = await response.json();
+  assert.equal(body.error, "draining");
+  assert.equal(body.retry_after_s, 1);
+  assert.equal(router.calls.length, 0);
 });
 
 Deno.test("taskRoutes() POST /task treats missing or invalid hop headers as a fresh task", async () => {

@@ -1,0 +1,125 @@
+/**
+ * One task's life on this node, between the HTTP layer and the router: deduplication
+ * by task id (persisted in Deno KV), sharing of a running execution with duplicates,
+ * the task's deadline, and cancellation at shutdown.
+ *
+ * @module
+ */
+import type { Inflight, SharedExecution } from "../http/inflight.ts";
+import type { RouteOptions, TaskRouter } from "../http/types.ts";
+import { SwarmError } from "../protocol/errors.ts";
+import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import { Deadline, taskBudgetMs } from "../routing/deadline.ts";
+import type { Router } from "../routing/router.ts";
+import { taskFingerprint } from "../store/task_fingerprint.ts";
+import type { KvTaskStore } from "../store/task_store.ts";
+
+/** Dependencies of {@link TaskRunner}. */
+export interface TaskRunnerDeps {
+  router: Pick<Router, "route">;
+  /** The task store, once Deno KV is open. */
+  store: () => Promise<KvTaskStore>;
+  inflight: Inflight;
+  /** Default and largest task budget, in milliseconds (`--task-timeout-ms`). */
+  taskTimeoutMs: number;
+  /** Aborted when the node gives up on in-flight work (drain timeout). */
+  shutdown: AbortSignal;
+  /** Notes worth a log line (duplicates served, conflicts). */
+  log: (message: string, props: Record<string, unknown>) => void;
+}
+
+/** How many times a duplicate re-reads the store when the run it joined just ended. */
+const REJOIN_ATTEMPTS = 5;
+
+/**
+ * Runs each task id at most once per retention window: a duplicate of a finished task
+ * gets the stored result, a duplicate of a running one shares that execution, a reused
+ * id with another body is refused (409 `task_conflict`). A run left behind by a crash is
+ * run again, asking the peer that owned it first.
+ */
+export class TaskRunner implements TaskRouter {
+  readonly #deps: TaskRunnerDeps;
+
+  constructor(deps: TaskRunnerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Routes `task` once, whatever the number of times it arrives. */
+  async route(task: NodeTask, options: RouteOptions): Promise<NodeResult> {
+    const store = await this.#deps.store();
+    const fingerprint = await taskFingerprint(task);
+    for (let attempt = 0; attempt < REJOIN_ATTEMPTS; attempt++) {
+      const admission = await store.begin(task, fingerprint);
+      switch (admission.kind) {
+        case "conflict":
+          this.#deps.log("task_conflict", { taskId: task.id });
+          throw new SwarmError(
+            "task_conflict",
+            `Task id '${task.id}' was already used for a different task`,
+            { task_id: task.id },
+          );
+        case "done":
+          this.#deps.log("task_deduplicated", { taskId: task.id, state: "done" });
+          return admission.result;
+        case "running": {
+          const shared = this.#deps.inflight.join(task.id);
+          if (!shared) break; // It ended between begin and join: read the store again.
+          this.#deps.log("task_deduplicated", { taskId: task.id, state: "running" });
+          return await follow(shared, options.onEvent);
+        }
+        default: {
+          // "new", or "orphaned" (its run died with an earlier process): run it now. No
+          // await before run(): a duplicate arriving meanwhile must find it to join.
+          const owner = admission.kind === "orphaned" ? admission.record.owner : undefined;
+          const shared = this.#deps.inflight.run(
+            task.id,
+            (emit) => this.#execute(task, options, emit, store, owner),
+          );
+          return await follow(shared, options.onEvent);
+        }
+      }
+    }
+    throw new SwarmError("internal", `Task '${task.id}' kept changing state; try again`);
+  }
+
+  async #execute(
+    task: NodeTask,
+    options: RouteOptions,
+    emit: (event: StreamEvent) => void,
+    store: KvTaskStore,
+    owner: string | undefined,
+  ): Promise<NodeResult> {
+    const { taskTimeoutMs } = this.#deps;
+    const deadline = new Deadline(taskBudgetMs(options.budgetMs, taskTimeoutMs, taskTimeoutMs));
+    // The caller going away does not stop the run: its result is stored for a retry,
+    // and duplicates may be sharing it. The deadline and shutdown do stop it.
+    const signal = AbortSignal.any([deadline.signal(), this.#deps.shutdown]);
+    try {
+      const result = await this.#deps.router.route(task, {
+        hops: options.hops,
+        via: options.via,
+        signal,
+        deadline,
+        onEvent: emit,
+        ...(owner && owner !== "local" ? { preferPeer: owner } : {}),
+      });
+      // A local run stopped by the deadline still returns a (failed) result: the task
+      // timed out, say so.
+      signal.throwIfAborted();
+      await store.finish(task.id, result);
+      return result;
+    } catch (err) {
+      await store.abandon(task.id).catch(() => {});
+      if (signal.aborted) throw signal.reason;
+      throw err;
+    }
+  }
+}
+
+async function follow(
+  shared: SharedExecution,
+  onEvent: ((event: StreamEvent) => void) | undefined,
+): Promise<NodeResult> {
+  if (onEvent) { for await (const event of shared.events()) onEvent(event); }
+  return await shared.result;
+}
