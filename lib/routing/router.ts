@@ -409,8 +409,16 @@ export class Router {
         await sleep(next.delayMs, signal);
       }
     }
-    // Out of time rather than out of candidates: the caller gets the timeout.
+    // Out of time rather than out of candidates (our deadline, or the next hop's, which
+    // is ours minus a margin): the caller gets the timeout.
     if (deadline?.expired()) throw deadlineError(deadline);
+    const last = info.attempts.at(-1);
+    if (last?.error === "timeout") {
+      throw new SwarmError("timeout", `Timed out: ${last.peer} (${last.message})`, {
+        attempts: info.attempts,
+        ...(deadline ? { budget_ms: deadline.budgetMs } : {}),
+      });
+    }
     const reasons = info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ");
     throw new SwarmError(
       "forward_failed",

@@ -52,6 +52,10 @@ Deno.test("mesh: three nodes route, forward, broadcast, fall back and stream", a
         "1500",
         "--peer-probe-interval-ms",
         "600000",
+        // No health probe notices the killed node before the task: the forward must fail
+        // over by itself (health checks are tested in reliability_test.ts).
+        "--health-interval-ms",
+        "600000",
         ...[b, c, dead].flatMap((n) => ["--peer", `127.0.0.1:${n.port}`]),
         "--peer",
         `127.0.0.1:${legacy.port}`,

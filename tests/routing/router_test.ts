@@ -632,3 +632,20 @@ Deno.test("Router.route() asks the preferred peer first and reports each attempt
     await closeAll(servers);
   }
 });
+
+Deno.test("Router.route() answers timeout, not forward_failed, when the last attempt timed out", async () => {
+  const slow = peerServer("slow", "slow");
+  try {
+    const { router } = harness([asPeer(slow, { capabilities: ["calc"] })], {
+      forwardTimeoutMs: 200,
+    });
+    const err = await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+      "timeout",
+    );
+    assert.equal(err.status, 504);
+    assert.equal((err.details.attempts as unknown[]).length, 1);
+  } finally {
+    await slow.close();
+  }
+});
