@@ -1,0 +1,122 @@
+/**
+ * The node's typed events, and the in-process bus that carries them to logs, metrics,
+ * the `/events` stream and any embedder's hook. One event = one fact that happened.
+ *
+ * @module
+ */
+
+/** Fields every event carries. */
+export interface EventBase {
+  /** Sequence number, increasing per node process (the SSE event id). */
+  id: number;
+  /** ISO 8601 time the event happened. */
+  time: string;
+  /** The node that emitted it. */
+  node_id: string;
+}
+
+/** Task fields of task events. */
+export interface TaskFields {
+  task_id: string;
+  /** W3C trace id (32 hex) shared by every hop of the task. */
+  trace_id: string;
+  /** Hops the task had crossed when it reached this node. */
+  hop: number;
+}
+
+/** Every event, discriminated by `type`. */
+export type NodeEventData =
+  | { type: "swarm_started"; url: string; version: string; capabilities: string[] }
+  | { type: "swarm_stopping"; reason: string }
+  | { type: "peer_joined"; peer: string; address: string; source: string; capabilities: string[] }
+  | { type: "peer_left"; peer: string; source: string; reason: string }
+  | { type: "peer_state_changed"; peer: string; from: string; to: string }
+  | { type: "capabilities_changed"; capabilities: string[] }
+  | ({ type: "task_received"; required_capabilities: string[]; stream: boolean } & TaskFields)
+  | ({ type: "task_deduplicated"; state: "done" | "running" } & TaskFields)
+  | (
+    & { type: "task_routed"; route: string; required_capabilities: string[]; inference?: string }
+    & TaskFields
+  )
+  | ({ type: "task_forwarded"; peer: string; attempt: number } & TaskFields)
+  | (
+    & { type: "task_retried"; peer: string; attempt: number; error: string; delay_ms: number }
+    & TaskFields
+  )
+  | (
+    & { type: "task_executed"; skill?: string; duration_ms: number; completed: boolean }
+    & TaskFields
+  )
+  | ({
+    type: "task_completed";
+    route: string;
+    peer?: string;
+    duration_ms: number;
+    completed: boolean;
+  } & TaskFields)
+  | (
+    & { type: "task_failed"; route: string; error: string; status: number; duration_ms: number }
+    & TaskFields
+  )
+  | { type: "auth_failed"; reason: string; path: string };
+
+/** An event as delivered: its data plus the common fields. */
+export type NodeEvent = NodeEventData & EventBase;
+
+/** Names of all event types. */
+export type NodeEventType = NodeEvent["type"];
+
+/**
+ * Receives every event, synchronously, in order. Must not throw and must not block: a
+ * hook that needs I/O queues the event and returns.
+ */
+export type EventHook = (event: NodeEvent) => void;
+
+/**
+ * Fans events out to hooks. Hooks that throw are isolated: the others still get the
+ * event and the emitter never sees the error.
+ *
+ * @example
+ * ```ts
+ * import { EventBus } from "./events.ts";
+ * const bus = new EventBus("node-1");
+ * const seen: string[] = [];
+ * bus.subscribe((e) => seen.push(e.type));
+ * bus.emit({ type: "capabilities_changed", capabilities: ["calc"] });
+ * console.assert(seen[0] === "capabilities_changed");
+ * ```
+ */
+export class EventBus {
+  readonly #nodeId: string;
+  readonly #hooks = new Set<EventHook>();
+  #next = 1;
+
+  /** Creates a bus stamping events with `nodeId`. */
+  constructor(nodeId: string) {
+    this.#nodeId = nodeId;
+  }
+
+  /** Adds a hook; returns a function that removes it. */
+  subscribe(hook: EventHook): () => void {
+    this.#hooks.add(hook);
+    return () => this.#hooks.delete(hook);
+  }
+
+  /** Stamps `data` with an id, the time and the node id, and hands it to every hook. */
+  emit(data: NodeEventData): NodeEvent {
+    const event = {
+      ...data,
+      id: this.#next++,
+      time: new Date().toISOString(),
+      node_id: this.#nodeId,
+    } as NodeEvent;
+    for (const hook of this.#hooks) {
+      try {
+        hook(event);
+      } catch {
+        // A broken hook must not break the node or the other hooks.
+      }
+    }
+    return event;
+  }
+}
