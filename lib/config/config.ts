@@ -92,8 +92,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest stdout/stderr kept from a skill or executor command, in bytes. */
   maxOutputBytes: number;
-  /** Minimum level of the JSON log lines written to stderr. */
+  /** Minimum level of the log lines written to stderr. */
   logLevel: "debug" | "info" | "warning" | "error";
+  /** Log line format: JSON lines, text for people, or `auto` (text on a terminal, else JSON). */
+  logFormat: "auto" | "json" | "pretty";
   /**
    * Whether the node announces itself and browses on mDNS. Derived: only on the LAN
    * (`allowNet` given and a non-loopback bind) and unless `--no-mdns` was passed.
@@ -412,6 +414,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "LEVEL",
     defaultText: "info",
     doc: "debug, info, warning or error (JSON lines on stderr)",
+  },
+  {
+    key: "logFormat",
+    flag: "log-format",
+    env: "SWARM_LOG_FORMAT",
+    type: "string",
+    arg: "FORMAT",
+    defaultText: "auto",
+    doc: "json, pretty, or auto (pretty on a terminal, else JSON lines)",
   },
   {
     key: "config",

@@ -228,6 +228,12 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       `Option --log-level must be debug, info, warning or error: current value is ${logLevel}`,
     );
   }
+  const logFormat = (value.logFormat as string | undefined) ?? "auto";
+  if (!["auto", "json", "pretty"].includes(logFormat)) {
+    throw new ConfigError(
+      `Option --log-format must be auto, json or pretty: current value is ${logFormat}`,
+    );
+  }
   const dataDir = value.dataDir === undefined
     ? resolve(cwd, defaultDataDir(sources.env, listen.port))
     : value.dataDir === ":memory:"
@@ -263,6 +269,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
     maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
     logLevel: logLevel as Config["logLevel"],
+    logFormat: logFormat as Config["logFormat"],
     mdnsEnabled: mdnsActive(allowNet, listen.host, (value.noMdns as boolean | undefined) ?? false),
     mdnsInterface: (value.mdnsInterface as string | undefined)?.trim() || undefined,
     mdnsTtlS: (value.mdnsTtlS as number | undefined) ?? 120,

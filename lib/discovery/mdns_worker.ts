@@ -58,7 +58,7 @@ self.onmessage = async (event: MessageEvent<ToMdns>) => {
 };
 
 function start(settings: MdnsSettings) {
-  setupLogging(settings.logLevel);
+  setupLogging(settings.logLevel, settings.logFormat);
   const log = logger("discovery", "mdns");
   const { multicastInterface, addresses } = localAddresses(
     networkInterfaces() as Record<string, { address: string; family: string; internal: boolean }[]>,

@@ -31,6 +31,8 @@ export interface MdnsSettings {
   allow: NetAllowance;
   /** Minimum level of the worker's log lines. */
   logLevel: "debug" | "info" | "warning" | "error";
+  /** Format of the worker's log lines. */
+  logFormat: "json" | "pretty";
 }
 
 /** A peer as discovery reports it to the routing table. */

@@ -22,7 +22,7 @@ import type { AppDeps } from "./types.ts";
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use(requestId({ headerName: "x-request-id" }));
-  app.use(bearerAuth({ token: deps.token }));
+  app.use(bearerAuth({ token: deps.token, onFailure: deps.onAuthFailure }));
   app.route("/", taskRoutes(deps));
   app.route("/", statusRoutes(deps));
   app.route("/", canDoRoutes(deps));

@@ -5,6 +5,7 @@
  */
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import type { TaskTracker } from "./task_tracker.ts";
+import type { TraceContext } from "../observability/trace_context.ts";
 
 /** Options of one routed task. */
 export interface RouteOptions {
@@ -16,6 +17,8 @@ export interface RouteOptions {
   signal?: AbortSignal;
   /** Time budget the caller asked for (`x-swarm-deadline-ms` or `timeout_ms`), in ms. */
   budgetMs?: number;
+  /** The caller's W3C trace context (`traceparent`), when it sent a valid one. */
+  trace?: TraceContext | null;
   /** Receives progress events in stream mode. */
   onEvent?: (event: StreamEvent) => void;
 }
@@ -51,4 +54,6 @@ export interface AppDeps {
   statusExtras: () => Promise<Record<string, unknown>>;
   /** Records an unexpected error. */
   logError: (message: string, props: Record<string, unknown>) => void;
+  /** Told about each refused authentication (for metrics and events). */
+  onAuthFailure?: (reason: "missing" | "invalid", path: string) => void;
 }

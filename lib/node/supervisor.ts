@@ -10,7 +10,7 @@ import type { Config } from "../config/config.ts";
 import { SERVICE_TYPE } from "../discovery/constants.ts";
 import { CommandExecutor } from "../execution/command_executor.ts";
 import { SkillExecutor } from "../execution/skill_executor.ts";
-import { logger, setupLogging } from "../observability/log.ts";
+import { type LogFormat, logger, setupLogging } from "../observability/log.ts";
 import { toSwarmError } from "../protocol/errors.ts";
 import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
 import { VERSION } from "../version.ts";
@@ -45,7 +45,10 @@ function executorKind(skills: number, command: boolean): string {
  * @throws {Error} When the node cannot start (port in use, unreadable data dir, …).
  */
 export async function runNode(config: Config, options: RunNodeOptions = {}): Promise<number> {
-  setupLogging(config.logLevel);
+  if (config.logFormat === "auto") {
+    config = { ...config, logFormat: Deno.stderr.isTerminal() ? "pretty" : "json" };
+  }
+  setupLogging(config.logLevel, config.logFormat as LogFormat);
   const log = logger("main");
   const env = options.env ?? Deno.env.toObject();
   if (config.dataDir !== ":memory:") {
@@ -189,6 +192,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
       interface: config.mdnsInterface,
       allow: config.allowNet,
       logLevel: config.logLevel,
+      logFormat: config.logFormat as LogFormat,
     }, {
       onPeerUp: (peer) => post({ type: "mdns-peer-up", peer }),
       onPeerDown: (id, reason) => post({ type: "mdns-peer-down", id, reason }),

@@ -6,8 +6,11 @@
  * @module
  */
 import type { Inflight, SharedExecution } from "../http/inflight.ts";
+import type { EventBus } from "../observability/events.ts";
+import { currentTask, withTask } from "../observability/task_context.ts";
+import { formatTraceparent, newSpanId, newTraceId } from "../observability/trace_context.ts";
 import type { RouteOptions, TaskRouter } from "../http/types.ts";
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError, toSwarmError } from "../protocol/errors.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import { Deadline, taskBudgetMs } from "../routing/deadline.ts";
 import type { Router } from "../routing/router.ts";
@@ -26,6 +29,10 @@ export interface TaskRunnerDeps {
   shutdown: AbortSignal;
   /** Notes worth a log line (duplicates served, conflicts). */
   log: (message: string, props: Record<string, unknown>) => void;
+  /** Where task events go (logs are separate: see `log`). */
+  events: EventBus;
+  /** This node's id, for the task context. */
+  nodeId: string;
 }
 
 /** How many times a duplicate re-reads the store when the run it joined just ended. */
@@ -44,8 +51,56 @@ export class TaskRunner implements TaskRouter {
     this.#deps = deps;
   }
 
-  /** Routes `task` once, whatever the number of times it arrives. */
-  async route(task: NodeTask, options: RouteOptions): Promise<NodeResult> {
+  /**
+   * Routes `task` once, whatever the number of times it arrives. The result and any
+   * error carry the task's `trace_id` (the caller's trace, or a new one).
+   */
+  route(task: NodeTask, options: RouteOptions): Promise<NodeResult> {
+    const scope = {
+      task_id: task.id,
+      trace_id: options.trace?.traceId ?? newTraceId(),
+      node_id: this.#deps.nodeId,
+      hop: options.hops,
+      outcome: {} as { route?: string; peer?: string },
+    };
+    return withTask(scope, async () => {
+      const fields = { task_id: scope.task_id, trace_id: scope.trace_id, hop: scope.hop };
+      const { events } = this.#deps;
+      const started = performance.now();
+      events.emit({
+        type: "task_received",
+        ...fields,
+        required_capabilities: task.context.required_capabilities,
+        stream: options.onEvent !== undefined,
+      });
+      try {
+        const result = await this.#route(task, options, scope.trace_id);
+        events.emit({
+          type: "task_completed",
+          ...fields,
+          route: scope.outcome.route ?? "deduplicated",
+          ...(scope.outcome.peer ? { peer: scope.outcome.peer } : {}),
+          duration_ms: Math.round(performance.now() - started),
+          completed: result.task_completed,
+        });
+        return { ...result, trace_id: scope.trace_id };
+      } catch (err) {
+        const error = toSwarmError(err);
+        error.details.trace_id = scope.trace_id;
+        events.emit({
+          type: "task_failed",
+          ...fields,
+          route: scope.outcome.route ?? "rejected",
+          error: error.code,
+          status: error.status,
+          duration_ms: Math.round(performance.now() - started),
+        });
+        throw error;
+      }
+    });
+  }
+
+  async #route(task: NodeTask, options: RouteOptions, traceId: string): Promise<NodeResult> {
     const store = await this.#deps.store();
     const fingerprint = await taskFingerprint(task);
     for (let attempt = 0; attempt < REJOIN_ATTEMPTS; attempt++) {
@@ -59,12 +114,12 @@ export class TaskRunner implements TaskRouter {
             { task_id: task.id },
           );
         case "done":
-          this.#deps.log("task_deduplicated", { taskId: task.id, state: "done" });
+          this.#deduplicated(task, "done");
           return admission.result;
         case "running": {
           const shared = this.#deps.inflight.join(task.id);
           if (!shared) break; // It ended between begin and join: read the store again.
-          this.#deps.log("task_deduplicated", { taskId: task.id, state: "running" });
+          this.#deduplicated(task, "running");
           return await follow(shared, options.onEvent);
         }
         default: {
@@ -73,7 +128,7 @@ export class TaskRunner implements TaskRouter {
           const owner = admission.kind === "orphaned" ? admission.record.owner : undefined;
           const shared = this.#deps.inflight.run(
             task.id,
-            (emit) => this.#execute(task, options, emit, store, owner),
+            (emit) => this.#execute(task, options, emit, store, owner, traceId),
           );
           return await follow(shared, options.onEvent);
         }
@@ -82,12 +137,26 @@ export class TaskRunner implements TaskRouter {
     throw new SwarmError("internal", `Task '${task.id}' kept changing state; try again`);
   }
 
+  #deduplicated(task: NodeTask, state: "done" | "running"): void {
+    const scope = currentTask();
+    if (scope) scope.outcome = { route: "deduplicated" };
+    this.#deps.log("task_deduplicated", { taskId: task.id, state });
+    this.#deps.events.emit({
+      type: "task_deduplicated",
+      task_id: task.id,
+      trace_id: scope?.trace_id ?? "",
+      hop: scope?.hop ?? 0,
+      state,
+    });
+  }
+
   async #execute(
     task: NodeTask,
     options: RouteOptions,
     emit: (event: StreamEvent) => void,
     store: KvTaskStore,
     owner: string | undefined,
+    traceId: string,
   ): Promise<NodeResult> {
     const { taskTimeoutMs } = this.#deps;
     const deadline = new Deadline(taskBudgetMs(options.budgetMs, taskTimeoutMs, taskTimeoutMs));
@@ -101,13 +170,15 @@ export class TaskRunner implements TaskRouter {
         signal,
         deadline,
         onEvent: emit,
+        traceparent: formatTraceparent(traceId, newSpanId()),
         ...(owner && owner !== "local" ? { preferPeer: owner } : {}),
       });
       // A local run stopped by the deadline still returns a (failed) result: the task
       // timed out, say so.
       signal.throwIfAborted();
-      await store.finish(task.id, result);
-      return result;
+      const traced = { ...result, trace_id: traceId };
+      await store.finish(task.id, traced);
+      return traced;
     } catch (err) {
       await store.abandon(task.id).catch(() => {});
       if (signal.aborted) throw signal.reason;

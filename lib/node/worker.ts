@@ -21,6 +21,8 @@ import { DEFAULT_HEALTH_POLICY, validateHealthPolicy } from "../peers/health_sta
 import { KvTaskStore } from "../store/task_store.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { TaskRunner } from "./task_runner.ts";
+import { EventBus } from "../observability/events.ts";
+import { currentTask } from "../observability/task_context.ts";
 import type { Peer } from "../routing/types.ts";
 import { KvPeerTable } from "../store/peer_table.ts";
 import { openStore } from "../store/open_store.ts";
@@ -39,6 +41,8 @@ interface Running {
   stop(): Promise<void>;
 }
 let running: Running | null = null;
+/** The node's event bus, once started. */
+let events: EventBus | null = null;
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
@@ -66,6 +70,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
           capabilities: message.capabilities,
           executor: message.executor,
         });
+        events?.emit({ type: "capabilities_changed", capabilities: message.capabilities });
       }
       break;
     case "discovery":
@@ -91,12 +96,20 @@ async function applyMdnsPeer(
   if (message.type === "mdns-peer-down") {
     await table.forget(message.id, "mdns");
     log.info("peer_left", { peer: message.id, reason: message.reason, source: "mdns" });
+    events?.emit({ type: "peer_left", peer: message.id, source: "mdns", reason: message.reason });
     return;
   }
   const { peer } = message;
   const known = (await table.list()).find((p) => p.id === peer.id);
   await table.report({ ...peer, source: "mdns" });
   if (!known?.sources.includes("mdns")) {
+    events?.emit({
+      type: "peer_joined",
+      peer: peer.id,
+      address: peer.address,
+      source: "mdns",
+      capabilities: peer.capabilities,
+    });
     log.info("peer_joined", {
       peer: peer.id,
       address: peer.address,
@@ -109,10 +122,17 @@ async function applyMdnsPeer(
 /** Starts the node; registers it in `running` as soon as messages can be handled. */
 async function start(init: WorkerInit): Promise<void> {
   const { config, nodeId } = init;
-  setupLogging(config.logLevel);
+  setupLogging(config.logLevel, config.logFormat === "pretty" ? "pretty" : "json");
   const log = logger("node");
   const state = { ready: false, draining: false, reason: "Starting" };
   const tracker = new TaskTracker();
+  const bus = new EventBus(nodeId);
+  events = bus;
+  /** Fields of the task the current async work belongs to, for task events. */
+  const taskFields = () => {
+    const t = currentTask();
+    return { task_id: t?.task_id ?? "", trace_id: t?.trace_id ?? "", hop: t?.hop ?? 0 };
+  };
   const token = () => config.token;
   const shutdown = new AbortController();
   let tableRows: () => Promise<Peer[]> = () => Promise.resolve([]);
@@ -127,7 +147,10 @@ async function start(init: WorkerInit): Promise<void> {
     }),
     peers: () => tableRows(),
     token,
-    onChange: (peer, from, to) => log.info("peer_state", { peer: peer.id, from, to }),
+    onChange: (peer, from, to) => {
+      log.info("peer_state", { peer: peer.id, from, to });
+      bus.emit({ type: "peer_state_changed", peer: peer.id, from, to });
+    },
   });
   /** The routing table with health applied (dead peers included, for status). */
   const annotatedPeers = async () => health.annotate(await tableRows());
@@ -146,11 +169,22 @@ async function start(init: WorkerInit): Promise<void> {
     peers: async () => (await annotatedPeers()).filter((p) => p.state !== "dead"),
     executeLocal: async (task, options) => {
       const release = await admission.acquire(options.signal);
+      const started = performance.now();
+      let skill: string | undefined;
       try {
-        return await bridge.execute(task, {
+        const result = await bridge.execute(task, {
           capabilities: options.capabilities,
           signal: options.signal,
+          onProgress: (p) => skill = p.skill ?? skill,
         });
+        bus.emit({
+          type: "task_executed",
+          ...taskFields(),
+          ...(skill ? { skill } : {}),
+          duration_ms: Math.round(performance.now() - started),
+          completed: result.task_completed,
+        });
+        return result;
       } finally {
         release();
       }
@@ -165,14 +199,34 @@ async function start(init: WorkerInit): Promise<void> {
       baseDelayMs: config.retryBaseDelayMs,
       maxDelayMs: config.retryMaxDelayMs,
     },
-    onForwardAttempt: async (task, peer) => {
+    onForwardAttempt: async (task, peer, attempt) => {
+      bus.emit({ type: "task_forwarded", ...taskFields(), peer: peer.id, attempt });
       await (await storeReady.promise).setOwner(task.id, peer.id).catch(() => {});
     },
+    onRetry: (_task, failed) =>
+      bus.emit({
+        type: "task_retried",
+        ...taskFields(),
+        peer: failed.peer.id,
+        attempt: failed.attempt,
+        error: failed.error,
+        delay_ms: failed.delayMs,
+      }),
     onForwardOutcome: (peer, { answered }) => {
       if (!answered) health.passiveFailure(peer);
     },
-    onRouted: (info) =>
-      log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) }),
+    onRouted: (info) => {
+      log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) });
+      const scope = currentTask();
+      if (scope) scope.outcome = { route: info.route, ...(info.peer ? { peer: info.peer } : {}) };
+      bus.emit({
+        type: "task_routed",
+        ...taskFields(),
+        route: info.route,
+        required_capabilities: info.required,
+        ...(info.inference ? { inference: info.inference.source } : {}),
+      });
+    },
   });
   const runner = new TaskRunner({
     router,
@@ -181,6 +235,8 @@ async function start(init: WorkerInit): Promise<void> {
     taskTimeoutMs: config.taskTimeoutMs,
     shutdown: shutdown.signal,
     log: (message, props) => log.info(message, props),
+    events: bus,
+    nodeId,
   });
 
   const app = createApp({
@@ -198,6 +254,7 @@ async function start(init: WorkerInit): Promise<void> {
     localCapabilities: () => init.capabilities,
     statusExtras: () => statusExtras(init, annotatedPeers),
     logError: (message, props) => log.error(message, props),
+    onAuthFailure: (reason, path) => bus.emit({ type: "auth_failed", reason, path }),
   });
 
   const tableReady = Promise.withResolvers<KvPeerTable>();
@@ -238,11 +295,23 @@ async function start(init: WorkerInit): Promise<void> {
     token,
     intervalMs: config.peerProbeIntervalMs,
     timeoutMs: config.canDoTimeoutMs,
-    log: (message, props) => log.info(message, props),
+    log: (message, props) => {
+      log.info(message, props);
+      if (message === "peer_joined") {
+        bus.emit({
+          type: "peer_joined",
+          peer: String(props.peer),
+          address: String(props.address),
+          source: "static",
+          capabilities: props.capabilities as string[],
+        });
+      }
+    },
   });
   await source.start();
   state.ready = true;
   state.reason = "";
+  bus.emit({ type: "swarm_started", url, version: init.version, capabilities: init.capabilities });
   log.info("swarm_started", {
     node_id: nodeId,
     url,
@@ -255,6 +324,7 @@ async function start(init: WorkerInit): Promise<void> {
   });
 
   lifecycle.stop = async () => {
+    bus.emit({ type: "swarm_stopping", reason: "signal" });
     state.draining = true;
     state.reason = "Draining";
     source.stop();

@@ -7,29 +7,79 @@ import {
   configureSync,
   getJsonLinesFormatter,
   getLogger,
+  getTextFormatter,
   type Logger,
   type LogRecord,
   resetSync,
+  type TextFormatter,
 } from "@logtape/logtape";
+import { taskStorage } from "./task_context.ts";
 
 /** Minimum level of records written. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
+/** Output format: JSON lines, or human-readable text. */
+export type LogFormat = "json" | "pretty";
+
 const encoder = new TextEncoder();
 
+/** Property names whose values never reach a log line. */
+const SECRET_KEY = /token|authorization|password|secret|api_?key|private_?key|cookie/i;
+
 /**
- * Sends swarm's log records to stderr as JSON lines. Writes are synchronous so nothing
- * is lost when the process exits right after logging. Safe to call again (it resets).
+ * Replaces the values of secret-looking properties (token, authorization, api key,
+ * password, …) with `[REDACTED]`, recursively.
+ *
+ * @example
+ * ```ts
+ * import { redact } from "./log.ts";
+ * console.assert(JSON.stringify(redact({ token: "s3cret", peer: "a" })) === '{"token":"[REDACTED]","peer":"a"}');
+ * ```
  */
-export function setupLogging(level: LogLevel): void {
-  const format = getJsonLinesFormatter({ properties: "flatten", message: "rendered" });
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map((
+      [k, v],
+    ) => [k, SECRET_KEY.test(k) ? "[REDACTED]" : redact(v, depth + 1)]),
+  );
+}
+
+/** `HH:MM:SS.mmm LEVEL category: message key=value …` for a person at a terminal. */
+function prettyFormatter(): TextFormatter {
+  const head = getTextFormatter({ timestamp: "time", level: "ABBR" });
+  return (record) => {
+    const fields = Object.entries(record.properties)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(" ");
+    const line = head(record).trimEnd();
+    return fields ? `${line} ${fields}\n` : `${line}\n`;
+  };
+}
+
+/**
+ * Sends swarm's log records to stderr: JSON lines, or text for a person at a terminal.
+ * Writes are synchronous so nothing is lost when the process exits right after logging.
+ * Records inside a task carry its `task_id`, `trace_id`, `node_id` and `hop`. Safe to
+ * call again (it resets).
+ */
+export function setupLogging(level: LogLevel, format: LogFormat = "json"): void {
+  const render = format === "pretty"
+    ? prettyFormatter()
+    : getJsonLinesFormatter({ properties: "flatten", message: "rendered" });
   resetSync();
   configureSync({
     reset: true,
+    contextLocalStorage: taskStorage,
     sinks: {
       stderr: (record: LogRecord) => {
         try {
-          Deno.stderr.writeSync(encoder.encode(format(record)));
+          const clean = {
+            ...record,
+            properties: redact(record.properties) as Record<string, unknown>,
+          };
+          Deno.stderr.writeSync(encoder.encode(render(clean)));
         } catch {
           // stderr closed: nowhere left to report.
         }

@@ -59,6 +59,8 @@ export interface NodeResult {
   tool_calls: number;
   /** The skill the task created; absent or null when none. */
   new_skill?: NewSkill | null;
+  /** swarm extension: the W3C trace id shared by every hop of the task. */
+  trace_id?: string;
 }
 
 /** Body of `GET /status`: SkillLite's two fields first, swarm's extensions after. */

@@ -110,7 +110,12 @@ export interface RouterDeps {
    * Called before each forward attempt, awaited: the node records which peer owns the
    * task, so a retry after a lost answer asks that peer first.
    */
-  onForwardAttempt?(task: NodeTask, peer: Peer): Promise<void>;
+  onForwardAttempt?(task: NodeTask, peer: Peer, attempt: number): Promise<void>;
+  /** Called when a failed attempt is followed by another, after `delayMs`. */
+  onRetry?(
+    task: NodeTask,
+    failed: { peer: Peer; attempt: number; error: string; delayMs: number },
+  ): void;
   /**
    * Called after each forward attempt with its outcome: `answered` is false when no
    * HTTP answer came (connection error, timeout) — a passive health signal.
@@ -129,6 +134,8 @@ export interface RouteOptions extends HopState {
   deadline?: Deadline;
   /** Peer to try first among the candidates (the owner of an earlier attempt). */
   preferPeer?: string;
+  /** W3C `traceparent` sent with every forward, so the next hop joins the trace. */
+  traceparent?: string;
   /** Progress sink; when given, forwarding uses the peers' streams and relays their events. */
   onEvent?: (event: StreamEvent) => void;
 }
@@ -347,7 +354,7 @@ export class Router {
     info: RoutedInfo,
   ): Promise<NodeResult> {
     this.#ensureHopLeft(options);
-    const { hops, via, signal, onEvent, deadline, preferPeer } = options;
+    const { hops, via, signal, onEvent, deadline, preferPeer, traceparent } = options;
     const ordered = preferPeer
       ? [
         ...candidates.filter((p) => p.id === preferPeer),
@@ -367,13 +374,14 @@ export class Router {
         selfId: this.#deps.selfId,
       });
       if (deadline) headers[DEADLINE_HEADER] = String(deadline.forwardBudgetMs());
+      if (traceparent) headers.traceparent = traceparent;
       const timeoutMs = deadline
         ? Math.max(1, deadline.attemptTimeoutMs(this.#forwardTimeoutMs))
         : this.#forwardTimeoutMs;
       const request = { headers, signal, timeoutMs };
       const started = performance.now();
       try {
-        await this.#deps.onForwardAttempt?.(task, peer);
+        await this.#deps.onForwardAttempt?.(task, peer, index + 1);
         const client = this.#deps.clientFor(peer);
         const result = onEvent
           ? await relayStream(client.streamTask(task, request), onEvent, peer.address)
@@ -405,6 +413,16 @@ export class Router {
           if (next.reason === "not_retryable") throw error;
           if (next.reason === "deadline" && deadline) throw deadlineError(deadline);
           break;
+        }
+        try {
+          this.#deps.onRetry?.(task, {
+            peer,
+            attempt: index + 1,
+            error: error.code,
+            delayMs: next.delayMs,
+          });
+        } catch {
+          // A failing hook must not fail the task.
         }
         await sleep(next.delayMs, signal);
       }

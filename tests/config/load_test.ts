@@ -88,6 +88,7 @@ Deno.test("loadConfig() gives the documented defaults", () => {
       maxBodyBytes: 1_048_576,
       maxOutputBytes: 1_048_576,
       logLevel: "info",
+      logFormat: "auto",
       mdnsEnabled: false,
       mdnsInterface: undefined,
       mdnsTtlS: 120,

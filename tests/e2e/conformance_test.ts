@@ -24,12 +24,16 @@ function assertNodeResult(body: unknown, taskId: string): asserts body is Record
   assert.equal(typeof r.task_completed, "boolean");
   assert.ok(Number.isSafeInteger(r.tool_calls) && (r.tool_calls as number) >= 0, "tool_calls");
   assert.ok(r.new_skill === undefined || r.new_skill === null);
+  // SkillLite's fields, plus swarm's trace_id extension (SkillLite ignores extra fields).
   for (const key of Object.keys(r)) {
     assert.ok(
-      ["task_id", "response", "task_completed", "tool_calls", "new_skill"].includes(key),
+      ["task_id", "response", "task_completed", "tool_calls", "new_skill", "trace_id"].includes(
+        key,
+      ),
       key,
     );
   }
+  assert.match(String(r.trace_id), /^[0-9a-f]{32}$/);
 }
 
 function assertError(body: unknown, code: string): void {

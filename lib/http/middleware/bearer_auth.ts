@@ -11,6 +11,8 @@ import { SwarmError } from "../../protocol/errors.ts";
 export interface BearerAuthOptions {
   /** The expected token; the middleware lets everything through when it is undefined. */
   token: () => string | undefined;
+  /** Told about each refusal: `missing` (no Authorization header) or `invalid`. */
+  onFailure?: (reason: "missing" | "invalid", path: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -42,6 +44,7 @@ export const bearerAuth = (options: BearerAuthOptions): MiddlewareHandler => {
   return async function bearerAuth(c, next) {
     const token = options.token();
     if (token !== undefined && !isAuthorized(c.req.header("authorization"), token)) {
+      options.onFailure?.(c.req.header("authorization") ? "invalid" : "missing", c.req.path);
       throw new SwarmError("unauthorized", "Missing or invalid bearer token");
     }
     await next();

@@ -10,6 +10,7 @@ import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
 import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../protocol/types.ts";
 import { parseHopHeaders } from "../../routing/hops.ts";
 import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
+import { parseTraceparent, TRACEPARENT_HEADER } from "../../observability/trace_context.ts";
 import { readTask } from "../read_task.ts";
 import type { AppDeps, RouteOptions } from "../types.ts";
 
@@ -50,7 +51,11 @@ export function taskRoutes(deps: AppDeps): Hono {
     if (budgetMs === 0) {
       throw new SwarmError("timeout", "The task's deadline had passed on arrival");
     }
-    const options = { ...parseHopHeaders(c.req.raw.headers), budgetMs };
+    const options = {
+      ...parseHopHeaders(c.req.raw.headers),
+      budgetMs,
+      trace: parseTraceparent(c.req.header(TRACEPARENT_HEADER)),
+    };
     c.header(NODE_HEADER, deps.nodeId);
     if (c.req.query("stream") === "1") return await streamTask(c, deps, task, options);
     deps.tracker.begin(task.id);

@@ -1,0 +1,32 @@
+/**
+ * The task a piece of async work belongs to, carried implicitly (AsyncLocalStorage):
+ * log lines and event hooks read it, so every line about a task names its task id,
+ * trace id, node and hop without threading them through every call.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** What is known about the current task. */
+export interface TaskScope {
+  task_id: string;
+  trace_id: string;
+  node_id: string;
+  /** Hops the task had crossed when it reached this node. */
+  hop: number;
+  /** Filled in as routing proceeds: the route taken and the peer that answered. */
+  outcome?: { route?: string; peer?: string };
+}
+
+/** The storage LogTape reads for implicit log context, shared with event hooks. */
+export const taskStorage: AsyncLocalStorage<Record<string, unknown>> = new AsyncLocalStorage();
+
+/** Runs `fn` with `scope` as the current task. */
+export function withTask<T>(scope: TaskScope, fn: () => T): T {
+  return taskStorage.run(scope as unknown as Record<string, unknown>, fn);
+}
+
+/** The current task, or undefined outside a task. */
+export function currentTask(): TaskScope | undefined {
+  return taskStorage.getStore() as TaskScope | undefined;
+}
