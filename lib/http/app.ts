@@ -10,6 +10,7 @@ import { notFound, onError } from "./middleware/errors.ts";
 import { canDoRoutes } from "./routes/can_do.ts";
 import { statusRoutes } from "./routes/status.ts";
 import { taskRoutes } from "./routes/task.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import type { AppDeps } from "./types.ts";
 
 /**
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", taskRoutes(deps));
   app.route("/", statusRoutes(deps));
   app.route("/", canDoRoutes(deps));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   app.notFound(notFound);
   app.onError(
     onError((err) =>

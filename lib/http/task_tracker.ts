@@ -33,6 +33,11 @@ export class TaskTracker {
     return total;
   }
 
+  /** Ids of the tasks in flight, oldest first. */
+  ids(): string[] {
+    return [...this.#running.keys()];
+  }
+
   /** The most recently started task, or null when idle. */
   current(): string | null {
     let last: string | null = null;

@@ -54,6 +54,8 @@ export interface AppDeps {
   statusExtras: () => Promise<Record<string, unknown>>;
   /** Records an unexpected error. */
   logError: (message: string, props: Record<string, unknown>) => void;
+  /** Renders `/metrics`; the route is absent without it. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
   /** Told about each refused authentication (for metrics and events). */
   onAuthFailure?: (reason: "missing" | "invalid", path: string) => void;
 }

@@ -8,19 +8,38 @@ import { formatHostPort } from "../config/listen_address.ts";
 import type { Peer } from "../routing/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/types.ts";
 import type { WorkerInit } from "./messages.ts";
+import type { TaskLedger } from "../observability/task_ledger.ts";
+
+/** Version of the `/status` extension schema (docs/status.schema.json). */
+export const STATUS_VERSION = 1;
+
+/** What changes from moment to moment: readiness and tasks. */
+export interface LiveStatus {
+  ready: boolean;
+  /** Ids of the tasks in flight. */
+  inFlight: string[];
+  ledger: TaskLedger;
+  /** Local executions running and waiting. */
+  load: { running: number; queued: number };
+}
 
 /** Builds the extension fields from the node's start data and its routing table. */
 export async function statusExtras(
   init: WorkerInit,
   peers: () => Promise<Peer[]>,
+  live: () => LiveStatus,
 ): Promise<Record<string, unknown>> {
   const { config } = init;
+  const now = live();
   return {
+    status_version: STATUS_VERSION,
+    ready: now.ready,
     node_id: init.nodeId,
     instance_name: init.nodeId,
     version: init.version,
     protocol_version: PROTOCOL_VERSION,
     listen: formatHostPort(config.listen.host, config.listen.port),
+    scheme: "http",
     uptime_ms: Date.now() - init.startedAtMs,
     auth: config.token ? "bearer" : "none",
     permissions: {
@@ -28,6 +47,13 @@ export async function statusExtras(
       network_worker: init.permissions,
     },
     executor: init.executor,
+    tasks: {
+      in_flight: now.inFlight,
+      running_local: now.load.running,
+      queued_local: now.load.queued,
+      recent: now.ledger.recent(),
+    },
+    counters: now.ledger.counters,
     discovery: init.discovery,
     capabilities: init.capabilities,
     skills: init.skills,

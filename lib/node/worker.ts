@@ -22,6 +22,8 @@ import { KvTaskStore } from "../store/task_store.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { TaskRunner } from "./task_runner.ts";
 import { EventBus } from "../observability/events.ts";
+import { TaskLedger } from "../observability/task_ledger.ts";
+import { NodeMetrics } from "../observability/metrics.ts";
 import { currentTask } from "../observability/task_context.ts";
 import type { Peer } from "../routing/types.ts";
 import { KvPeerTable } from "../store/peer_table.ts";
@@ -128,6 +130,16 @@ async function start(init: WorkerInit): Promise<void> {
   const tracker = new TaskTracker();
   const bus = new EventBus(nodeId);
   events = bus;
+  const ledger = new TaskLedger();
+  bus.subscribe(ledger.hook);
+  /** Peer counts by health state, refreshed before each scrape. */
+  let peersByState: Record<string, number> = {};
+  const metrics = new NodeMetrics({
+    nodeId,
+    version: init.version,
+    gauges: () => ({ peersByState, queued: admission.queued, running: admission.running }),
+  });
+  bus.subscribe(metrics.hook);
   /** Fields of the task the current async work belongs to, for task events. */
   const taskFields = () => {
     const t = currentTask();
@@ -252,9 +264,21 @@ async function start(init: WorkerInit): Promise<void> {
       draining: state.draining,
     }),
     localCapabilities: () => init.capabilities,
-    statusExtras: () => statusExtras(init, annotatedPeers),
+    statusExtras: () =>
+      statusExtras(init, annotatedPeers, () => ({
+        ready: state.ready && !state.draining,
+        inFlight: tracker.ids(),
+        ledger,
+        load: { running: admission.running, queued: admission.queued },
+      })),
     logError: (message, props) => log.error(message, props),
     onAuthFailure: (reason, path) => bus.emit({ type: "auth_failed", reason, path }),
+    metrics: async () => {
+      const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0 };
+      for (const peer of await annotatedPeers()) counts[peer.state ?? "alive"]++;
+      peersByState = counts;
+      return await metrics.render();
+    },
   });
 
   const tableReady = Promise.withResolvers<KvPeerTable>();

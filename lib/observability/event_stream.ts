@@ -199,7 +199,7 @@ class Subscription implements EventSubscription {
  * const sub = hub.subscribe({ lastEventId: 0 });
  * bus.emit({ type: "swarm_stopping", reason: "signal" });
  * hub.close();
- * const types = [];
+ * const types: string[] = [];
  * for await (const event of sub) types.push(event.type);
  * console.assert(types.join() === "capabilities_changed,swarm_stopping");
  * ```
@@ -274,7 +274,7 @@ export class EventStreamHub {
 
   /**
    * Starts following: replays ring events after `lastEventId`, then live events. After
-   * {@link close} the subscription is already ended.
+   * {@link close} it yields the replay only.
    *
    * @throws {RangeError} When `lastEventId` is not an integer ≥ 0 or `bufferSize` not one ≥ 1.
    */

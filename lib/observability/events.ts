@@ -17,6 +17,7 @@ export interface EventBase {
 
 /** Task fields of task events. */
 export interface TaskFields {
+  /** The task's id (its idempotency key). */
   task_id: string;
   /** W3C trace id (32 hex) shared by every hop of the task. */
   trace_id: string;

@@ -10,3 +10,8 @@
  * @module
  */
 export * from "./log.ts";
+export * from "./events.ts";
+export * from "./metrics.ts";
+export * from "./task_context.ts";
+export * from "./trace_context.ts";
+export * from "./task_ledger.ts";

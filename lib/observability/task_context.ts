@@ -9,8 +9,11 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 /** What is known about the current task. */
 export interface TaskScope {
+  /** The task's id. */
   task_id: string;
+  /** Its W3C trace id (32 hex). */
   trace_id: string;
+  /** This node's id. */
   node_id: string;
   /** Hops the task had crossed when it reached this node. */
   hop: number;

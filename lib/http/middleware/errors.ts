@@ -43,6 +43,8 @@ const ROUTE_METHODS: Record<string, string> = {
   "/can-do": "GET",
   "/healthz": "GET",
   "/readyz": "GET",
+  "/metrics": "GET",
+  "/events": "GET",
 };
 
 /** `app.notFound` handler: 405 for a known route with the wrong method, else 404. */
