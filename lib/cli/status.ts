@@ -6,22 +6,28 @@
 import { parseArgs } from "node:util";
 import { SwarmClient } from "../client/client.ts";
 import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
-import { EXIT_OK, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm status`. */
-export const STATUS_HELP = `Usage: swarm status [--url URL] [--json]
+export const STATUS_HELP = `Usage: swarm status [--url URL] [--json] [--mesh]
 
 Shows a node's id, version, listen address, effective permissions, capabilities,
-skills, peers (with source and last contact) and current task. --json prints the
-node's GET /status body unchanged (documented in docs/status.md).
+skills, peers (with source, state and last contact), in-flight and recent tasks and
+counters. --json prints the node's GET /status body unchanged (status_version 1,
+docs/status.md, docs/status.schema.json). --mesh asks every peer the node knows too
+and prints one row per node ({"nodes": [...]} with --json).
+
+Exits 1 when the node (with --mesh: any node) is unreachable or not ready.
 
 Options:
+  --mesh             the whole mesh: this node and every peer it knows
 ${CLIENT_HELP}`;
 
 /** Parsed arguments of `swarm status`. */
 export interface StatusArgs {
   help: boolean;
   json: boolean;
+  mesh: boolean;
   url?: string;
   tokenFile?: string;
 }
@@ -36,7 +42,7 @@ export function parseStatusArgs(argv: string[]): StatusArgs {
   try {
     parsed = parseArgs({
       args: argv,
-      options: CLIENT_OPTIONS,
+      options: { ...CLIENT_OPTIONS, mesh: { type: "boolean" } },
       strict: true,
       allowPositionals: true,
     });
@@ -48,6 +54,7 @@ export function parseStatusArgs(argv: string[]): StatusArgs {
   return {
     help: values.help ?? false,
     json: values.json ?? false,
+    mesh: values.mesh ?? false,
     url: values.url,
     tokenFile: values["token-file"],
   };
@@ -98,7 +105,76 @@ export function formatStatus(body: Record<string, unknown>): string {
       }, ${health}`,
     );
   }
+  const tasks = body.tasks as
+    | { in_flight?: string[]; recent?: Array<Record<string, unknown>> }
+    | undefined;
+  if (tasks) {
+    lines.push(`in flight   ${tasks.in_flight?.length ? tasks.in_flight.join(", ") : "none"}`);
+    for (const t of (tasks.recent ?? []).slice(0, 5)) {
+      const where = t.peer ? ` → ${t.peer}` : "";
+      lines.push(
+        `  ${t.at}  ${t.task_id}  ${t.route}${where}  ${t.outcome}${
+          t.error ? ` (${t.error})` : ""
+        }  ${t.duration_ms}ms`,
+      );
+    }
+  }
+  const counters = body.counters as Record<string, number> | undefined;
+  if (counters) {
+    lines.push(`counters    ${Object.entries(counters).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  }
   return lines.join("\n");
+}
+
+/** One node of `swarm status --mesh`: its status body, or why it could not be read. */
+export type MeshRow =
+  | { address: string; status: Record<string, unknown> }
+  | { address: string; node_id: string; error: string };
+
+/** Renders `--mesh` rows as an aligned table. */
+export function formatMesh(rows: MeshRow[]): string {
+  const table = [["NODE", "ADDRESS", "READY", "STATUS", "CAPABILITIES", "PEERS", "RUNNING"]];
+  for (const row of rows) {
+    if ("error" in row) {
+      table.push([row.node_id, row.address, "no", `unreachable: ${row.error}`, "", "", ""]);
+      continue;
+    }
+    const s = row.status;
+    const caps = Array.isArray(s.capabilities) ? s.capabilities.join(",") : "";
+    table.push([
+      String(s.node_id ?? "(SkillLite node)"),
+      row.address,
+      s.ready === false ? "no" : "yes",
+      String(s.status ?? "?"),
+      caps || "-",
+      String(Array.isArray(s.peers) ? s.peers.length : "-"),
+      String(s.running_tasks ?? "-"),
+    ]);
+  }
+  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  return table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+async function meshRows(
+  self: Record<string, unknown>,
+  selfAddress: string,
+  token: string | undefined,
+): Promise<MeshRow[]> {
+  const peers = Array.isArray(self.peers) ? self.peers as Array<Record<string, unknown>> : [];
+  const others = await Promise.all(peers.map(async (peer): Promise<MeshRow> => {
+    const address = String(peer.address);
+    try {
+      const client = new SwarmClient({
+        url: `${peer.scheme ?? "http"}://${address}`,
+        token,
+        timeoutMs: 5_000,
+      });
+      return { address, status: await client.status() as Record<string, unknown> };
+    } catch (err) {
+      return { address, node_id: String(peer.id), error: (err as Error).message };
+    }
+  }));
+  return [{ address: selfAddress, status: self }, ...others];
 }
 
 /** Runs `swarm status` and returns the exit code. */
@@ -115,7 +191,21 @@ export async function runStatus(argv: string[]): Promise<number> {
     );
     const client = new SwarmClient({ ...target, timeoutMs: 10_000 });
     const body = await client.status() as Record<string, unknown>;
+    if (args.mesh) {
+      const rows = await meshRows(
+        body,
+        String(body.listen ?? new URL(target.url).host),
+        target.token,
+      );
+      console.log(args.json ? JSON.stringify({ nodes: rows }, null, 2) : formatMesh(rows));
+      const healthy = rows.every((r) => !("error" in r) && r.status.ready !== false);
+      return healthy ? EXIT_OK : EXIT_FAILURE;
+    }
     console.log(args.json ? JSON.stringify(body, null, 2) : formatStatus(body));
+    if (body.ready === false) {
+      console.error("swarm status: the node is not ready");
+      return EXIT_FAILURE;
+    }
     return EXIT_OK;
   } catch (err) {
     return reportError("status", err);

@@ -11,6 +11,7 @@ import { canDoRoutes } from "./routes/can_do.ts";
 import { statusRoutes } from "./routes/status.ts";
 import { taskRoutes } from "./routes/task.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { eventsRoutes } from "./routes/events.ts";
 import type { AppDeps } from "./types.ts";
 
 /**
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", statusRoutes(deps));
   app.route("/", canDoRoutes(deps));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
+  if (deps.events) app.route("/", eventsRoutes({ hub: deps.events }));
   app.notFound(notFound);
   app.onError(
     onError((err) =>

@@ -5,6 +5,7 @@
  */
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import type { TaskTracker } from "./task_tracker.ts";
+import type { EventStreamHub } from "../observability/event_stream.ts";
 import type { TraceContext } from "../observability/trace_context.ts";
 
 /** Options of one routed task. */
@@ -56,6 +57,8 @@ export interface AppDeps {
   logError: (message: string, props: Record<string, unknown>) => void;
   /** Renders `/metrics`; the route is absent without it. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The live event stream behind `GET /events`; the route is absent without it. */
+  events?: EventStreamHub;
   /** Told about each refused authentication (for metrics and events). */
   onAuthFailure?: (reason: "missing" | "invalid", path: string) => void;
 }

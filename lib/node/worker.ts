@@ -24,6 +24,7 @@ import { TaskRunner } from "./task_runner.ts";
 import { EventBus } from "../observability/events.ts";
 import { TaskLedger } from "../observability/task_ledger.ts";
 import { NodeMetrics } from "../observability/metrics.ts";
+import { EventStreamHub } from "../observability/event_stream.ts";
 import { currentTask } from "../observability/task_context.ts";
 import type { Peer } from "../routing/types.ts";
 import { KvPeerTable } from "../store/peer_table.ts";
@@ -140,6 +141,8 @@ async function start(init: WorkerInit): Promise<void> {
     gauges: () => ({ peersByState, queued: admission.queued, running: admission.running }),
   });
   bus.subscribe(metrics.hook);
+  const hub = new EventStreamHub();
+  hub.attach(bus);
   /** Fields of the task the current async work belongs to, for task events. */
   const taskFields = () => {
     const t = currentTask();
@@ -231,14 +234,15 @@ async function start(init: WorkerInit): Promise<void> {
       log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) });
       const scope = currentTask();
       if (scope) scope.outcome = { route: info.route, ...(info.peer ? { peer: info.peer } : {}) };
+    },
+    onRouteDecided: (info) =>
       bus.emit({
         type: "task_routed",
         ...taskFields(),
         route: info.route,
         required_capabilities: info.required,
         ...(info.inference ? { inference: info.inference.source } : {}),
-      });
-    },
+      }),
   });
   const runner = new TaskRunner({
     router,
@@ -273,6 +277,7 @@ async function start(init: WorkerInit): Promise<void> {
       })),
     logError: (message, props) => log.error(message, props),
     onAuthFailure: (reason, path) => bus.emit({ type: "auth_failed", reason, path }),
+    events: hub,
     metrics: async () => {
       const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0 };
       for (const peer of await annotatedPeers()) counts[peer.state ?? "alive"]++;
@@ -376,6 +381,7 @@ async function start(init: WorkerInit): Promise<void> {
       await Promise.race([idle(), new Promise((r) => setTimeout(r, 2_000))]);
     }
     health.stop();
+    hub.close();
     await server.shutdown();
     kv.close();
     log.info("swarm_stopped", { node_id: nodeId, drained_tasks: inFlight, clean: drained });

@@ -104,6 +104,11 @@ export interface RouterDeps {
   fetch?: typeof fetch;
   /** Called once per task when routing ends; errors it throws are ignored. */
   onRouted?(info: RoutedInfo): void;
+  /**
+   * Called once per task when the route is decided, before any forward or local run;
+   * errors it throws are ignored.
+   */
+  onRouteDecided?(info: Pick<RoutedInfo, "taskId" | "route" | "required" | "inference">): void;
   /** Forward retries: attempts, backoff. @default {DEFAULT_RETRY_POLICY} */
   retryPolicy?: RetryPolicy;
   /**
@@ -301,6 +306,16 @@ export class Router {
       info.route = decision.kind;
     }
     info.required = required;
+    try {
+      this.#deps.onRouteDecided?.({
+        taskId: task.id,
+        route: decision.kind,
+        required,
+        ...(info.inference ? { inference: info.inference } : {}),
+      });
+    } catch {
+      // A failing hook must not fail the task.
+    }
     switch (decision.kind) {
       case "local":
         onEvent?.({ event: "executing", node: selfId });

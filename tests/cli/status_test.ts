@@ -1,16 +1,29 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/cli/_usage.ts";
-import { formatStatus, parseStatusArgs } from "../../lib/cli/status.ts";
+import { formatMesh, formatStatus, parseStatusArgs } from "../../lib/cli/status.ts";
 
 const PARSED: Array<[argv: string[], expected: ReturnType<typeof parseStatusArgs>]> = [
-  [[], { help: false, json: false, url: undefined, tokenFile: undefined }],
-  [["--json"], { help: false, json: true, url: undefined, tokenFile: undefined }],
+  [[], { help: false, json: false, mesh: false, url: undefined, tokenFile: undefined }],
+  [["--json"], { help: false, json: true, mesh: false, url: undefined, tokenFile: undefined }],
   [
     ["--url", "http://127.0.0.1:7701", "--token-file=/t"],
-    { help: false, json: false, url: "http://127.0.0.1:7701", tokenFile: "/t" },
+    { help: false, json: false, mesh: false, url: "http://127.0.0.1:7701", tokenFile: "/t" },
   ],
-  [["-h"], { help: true, json: false, url: undefined, tokenFile: undefined }],
-  [["--help", "--json"], { help: true, json: true, url: undefined, tokenFile: undefined }],
+  [["-h"], { help: true, json: false, mesh: false, url: undefined, tokenFile: undefined }],
+  [["--help", "--json"], {
+    help: true,
+    json: true,
+    mesh: false,
+    url: undefined,
+    tokenFile: undefined,
+  }],
+  [["--mesh", "--json"], {
+    help: false,
+    json: true,
+    mesh: true,
+    url: undefined,
+    tokenFile: undefined,
+  }],
 ];
 
 for (const [argv, expected] of PARSED) {
@@ -123,4 +136,27 @@ Deno.test("formatStatus() shows an unrestricted network grant as any", () => {
     permissions: { allow_net: "any", network_worker: { net: true } },
   });
   assert.match(text, /^allow-net {3}any {2}\(network grant: any\)$/m);
+});
+
+Deno.test("formatMesh() aligns one row per node and marks unreachable ones", () => {
+  const text = formatMesh([
+    {
+      address: "10.0.0.1:7700",
+      status: {
+        node_id: "n1",
+        ready: true,
+        status: "idle",
+        capabilities: ["calc"],
+        peers: [{}],
+        running_tasks: 0,
+      },
+    },
+    { address: "10.0.0.2:7700", node_id: "n2", error: "Cannot reach" },
+  ]);
+  const lines = text.split("\n");
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^NODE\s+ADDRESS\s+READY\s+STATUS\s+CAPABILITIES\s+PEERS\s+RUNNING$/);
+  assert.match(lines[1], /^n1\s+10\.0\.0\.1:7700\s+yes\s+idle\s+calc\s+1\s+0$/);
+  assert.match(lines[2], /^n2\s+10\.0\.0\.2:7700\s+no\s+unreachable: Cannot reach/);
+  assert.equal(lines[1].indexOf("10.0.0.1"), lines[0].indexOf("ADDRESS"));
 });

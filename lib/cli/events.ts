@@ -1,0 +1,398 @@
+/**
+ * `swarm events`: follows a node's live event stream (`GET /events`).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { readLines } from "../client/_ndjson.ts";
+import { errorFromBody } from "../client/_response.ts";
+import { SwarmError } from "../protocol/errors.ts";
+import { NDJSON } from "../protocol/types.ts";
+import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
+import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
+import { EXIT_OK, reportError, UsageError } from "./_usage.ts";
+
+/** Help of `swarm events`. */
+export const EVENTS_HELP =
+  `Usage: swarm events [--url URL] [--json] [--types A,B] [--last-event-id N]
+
+Follows a node's live event stream (GET /events) until interrupted: one line per
+event with its time, id, type and main fields, or the event's JSON with --json.
+When the connection drops it reconnects with the id of the last event seen (up to
+5 attempts, backing off from 0.5 s to 8 s), so events still in the node's ring of
+recent events are not missed; a warning says when some were. Exits 1 when the node
+cannot be reached, refuses the token, or stays away.
+
+Options:
+  --types A,B        only these event types, e.g. task_failed,peer_state_changed
+  --last-event-id N  start after event N: first replay the node's recent events
+${CLIENT_HELP}`;
+
+/** Parsed arguments of `swarm events`. */
+export interface EventsArgs {
+  help: boolean;
+  json: boolean;
+  url?: string;
+  tokenFile?: string;
+  /** Event types to keep; empty means all. */
+  types: string[];
+  /** Resume after this event id; absent means live events only. */
+  lastEventId?: number;
+}
+
+/**
+ * Parses `swarm events` arguments.
+ *
+ * @throws {UsageError} On unknown flags, stray arguments or a bad `--last-event-id`.
+ * @example
+ * ```ts
+ * import { parseEventsArgs } from "./events.ts";
+ * const args = parseEventsArgs(["--types", "task_failed, peer_left", "--last-event-id=7"]);
+ * console.assert(args.types.join() === "task_failed,peer_left" && args.lastEventId === 7);
+ * ```
+ */
+export function parseEventsArgs(argv: string[]): EventsArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        ...CLIENT_OPTIONS,
+        types: { type: "string" },
+        "last-event-id": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split("\n")[0]);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
+  const types = (values.types ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "");
+  if (values.types !== undefined && types.length === 0) {
+    throw new UsageError("Option '--types' must name at least one event type");
+  }
+  const rawId = values["last-event-id"];
+  let lastEventId: number | undefined;
+  if (rawId !== undefined) {
+    lastEventId = /^\d+$/.test(rawId.trim()) ? Number(rawId.trim()) : NaN;
+    if (!Number.isSafeInteger(lastEventId)) {
+      throw new UsageError(
+        `Option '--last-event-id' must be a non-negative integer: current value is '${rawId}'`,
+      );
+    }
+  }
+  return {
+    help: values.help ?? false,
+    json: values.json ?? false,
+    url: values.url,
+    tokenFile: values["token-file"],
+    types,
+    lastEventId,
+  };
+}
+
+/** Fields every event has, shown before the others rather than as `key=value`. */
+const HEAD_FIELDS = new Set(["id", "time", "node_id", "type"]);
+
+/** Order of the fields people look for first; others follow alphabetically. */
+const FIELD_ORDER = [
+  "task_id",
+  "peer",
+  "route",
+  "from",
+  "to",
+  "state",
+  "attempt",
+  "skill",
+  "completed",
+  "status",
+  "duration_ms",
+  "delay_ms",
+  "error",
+  "reason",
+  "address",
+  "source",
+  "url",
+  "version",
+  "capabilities",
+  "required_capabilities",
+  "inference",
+  "stream",
+  "path",
+  "hop",
+  "trace_id",
+];
+
+/** Width of the type column: the longest type name, `capabilities_changed`. */
+const TYPE_WIDTH = 20;
+
+function rank(field: string): number {
+  const at = FIELD_ORDER.indexOf(field);
+  return at === -1 ? FIELD_ORDER.length : at;
+}
+
+function formatValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(",")}]`;
+  if (typeof value === "string") {
+    return /^[^\s"=,[\]]+$/.test(value) ? value : JSON.stringify(value);
+  }
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * Renders one event as a line for people: time, `#id`, type, then its other fields as
+ * `key=value` (task, peer and route first; values with spaces quoted).
+ *
+ * @example
+ * ```ts
+ * import { formatEvent } from "./events.ts";
+ * const line = formatEvent({
+ *   id: 4,
+ *   time: "2025-01-01T00:00:00.000Z",
+ *   node_id: "n1",
+ *   type: "peer_state_changed",
+ *   peer: "p2",
+ *   from: "healthy",
+ *   to: "suspect",
+ * });
+ * console.assert(
+ *   line === "2025-01-01T00:00:00.000Z #4 peer_state_changed   peer=p2 from=healthy to=suspect",
+ * );
+ * ```
+ */
+export function formatEvent(event: Record<string, unknown>): string {
+  const fields = Object.keys(event)
+    .filter((key) => !HEAD_FIELDS.has(key) && event[key] !== undefined)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map((key) => `${key}=${formatValue(event[key])}`);
+  const head = `${event.time ?? "-"} #${event.id ?? "?"} ${String(event.type).padEnd(TYPE_WIDTH)}`;
+  return fields.length > 0 ? `${head} ${fields.join(" ")}` : head.trimEnd();
+}
+
+/** Options of {@link runEvents}, for embedding and tests; the CLI uses the defaults. */
+export interface RunEventsOptions {
+  /** Stops following; `runEvents` then returns 0. */
+  signal?: AbortSignal;
+  /**
+   * Reconnect attempts in a row before giving up. An attempt that receives anything
+   * (an event or a keep-alive) resets the count.
+   *
+   * @default {5}
+   */
+  maxReconnects?: number;
+  /**
+   * Delay before the first reconnect in milliseconds; it doubles with each attempt in a
+   * row, up to 16 times this, with a fifth of each delay random.
+   *
+   * @default {500}
+   */
+  reconnectDelayMs?: number;
+  /**
+   * A connection on which nothing (not even a keep-alive) arrives for this many
+   * milliseconds is taken as dead and reconnected. Nodes send a keep-alive every 15 s.
+   *
+   * @default {60_000}
+   */
+  idleTimeoutMs?: number;
+}
+
+/** What one connection did. */
+interface Connection {
+  /** Whether any byte (event or keep-alive) arrived. */
+  received: boolean;
+  /** Why it ended. */
+  reason: string;
+}
+
+/** Whether a failed request should be tried again: a node error or unavailability, not a refusal. */
+function isRetryable(err: unknown): boolean {
+  if (!(err instanceof SwarmError)) return false;
+  const status = err.details.status;
+  if (typeof status !== "number") return err.code === "forward_failed";
+  return status >= 500 || status === 429 || status === 408;
+}
+
+/** Follows the stream, reconnecting; resolves when `signal` aborts, throws on giving up. */
+class Follower {
+  #lastId: number | undefined;
+  readonly #args: EventsArgs;
+  readonly #target: { url: string; token?: string };
+  readonly #options: Required<Omit<RunEventsOptions, "signal">> & { signal?: AbortSignal };
+
+  constructor(
+    args: EventsArgs,
+    target: { url: string; token?: string },
+    options: RunEventsOptions,
+  ) {
+    const {
+      maxReconnects = 5,
+      reconnectDelayMs = 500,
+      idleTimeoutMs = 60_000,
+      signal,
+    } = options;
+    this.#args = args;
+    this.#target = target;
+    this.#lastId = args.lastEventId;
+    this.#options = { maxReconnects, reconnectDelayMs, idleTimeoutMs, signal };
+  }
+
+  async run(): Promise<void> {
+    const { signal, maxReconnects, reconnectDelayMs } = this.#options;
+    const policy: RetryPolicy = {
+      maxAttempts: maxReconnects + 1,
+      baseDelayMs: reconnectDelayMs,
+      maxDelayMs: reconnectDelayMs * 16,
+      jitter: 0.2,
+    };
+    let failures = 0;
+    let connectedOnce = false;
+    while (!signal?.aborted) {
+      let reason: string;
+      try {
+        const connection = await this.#connect(() => connectedOnce = true);
+        if (connection.received) failures = 0;
+        reason = connection.reason;
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (!connectedOnce || !isRetryable(err)) throw err;
+        reason = err instanceof Error ? err.message : String(err);
+      }
+      if (signal?.aborted) return;
+      failures++;
+      if (failures > maxReconnects) {
+        throw new SwarmError(
+          "forward_failed",
+          `Lost the event stream of ${this.#target.url}: ${reason} (gave up after ${maxReconnects} reconnect attempts)`,
+        );
+      }
+      const delay = backoffDelayMs(failures, policy);
+      console.error(
+        `swarm events: ${reason}: reconnecting in ${delay} ms (attempt ${failures} of ${maxReconnects})`,
+      );
+      await sleep(delay, signal);
+    }
+  }
+
+  /** One connection: prints its events until it ends; throws when it cannot start. */
+  async #connect(onConnected: () => void): Promise<Connection> {
+    const { url, token } = this.#target;
+    const { signal, idleTimeoutMs } = this.#options;
+    const idle = new AbortController();
+    const both = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+    let timer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    };
+    const headers = new Headers({ accept: NDJSON });
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    if (this.#lastId !== undefined) headers.set("last-event-id", String(this.#lastId));
+    const types = this.#args.types;
+    const query = types.length > 0 ? `?types=${types.map(encodeURIComponent).join(",")}` : "";
+    const idleReason = `No data from ${url} for ${idleTimeoutMs} ms`;
+    try {
+      let response: Response;
+      try {
+        response = await fetch(`${url}/events${query}`, { headers, signal: both });
+      } catch (err) {
+        const why = idle.signal.aborted ? idleReason : (err as Error).message;
+        throw new SwarmError("forward_failed", `Cannot reach ${url}: ${why}`, {}, { cause: err });
+      }
+      if (!response.ok) {
+        const text = await response.text().catch(() => "");
+        throw errorFromBody(response.status, response.statusText, text, url);
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (!type.toLowerCase().includes(NDJSON) || response.body === null) {
+        await response.body?.cancel();
+        throw new SwarmError(
+          "bad_peer_response",
+          `${url}/events answered '${type}' instead of an event stream: is it a swarm node?`,
+        );
+      }
+      onConnected();
+      if (response.headers.get("x-swarm-events-gap") === "true") {
+        console.error(
+          `swarm events: Some events after id ${this.#lastId} were lost: the node no longer holds them or restarted`,
+        );
+      }
+      let received = false;
+      const body = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            received = true;
+            touch();
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      try {
+        for await (const line of readLines(body, url)) this.#print(line, url);
+      } catch (err) {
+        if (signal?.aborted || err instanceof SwarmError && err.code === "bad_peer_response") {
+          throw err;
+        }
+        const why = idle.signal.aborted ? idleReason : (err as Error).message;
+        return { received, reason: `Lost connection to ${url}: ${why}` };
+      }
+      return { received, reason: `${url} ended the event stream` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #print(line: string, url: string): void {
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      event = undefined;
+    }
+    if (typeof event !== "object" || event === null || Array.isArray(event)) {
+      throw new SwarmError(
+        "bad_peer_response",
+        `Invalid event from ${url}: expected a JSON object: ${line.slice(0, 200)}`,
+      );
+    }
+    const record = event as Record<string, unknown>;
+    if (typeof record.id === "number") this.#lastId = record.id;
+    console.log(this.#args.json ? JSON.stringify(record) : formatEvent(record));
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Runs `swarm events` and returns the exit code: 0 when `options.signal` stops it, 1
+ * when the node cannot be reached, refuses the request, or stays away through every
+ * reconnect attempt, 2 on a usage mistake.
+ */
+export async function runEvents(argv: string[], options: RunEventsOptions = {}): Promise<number> {
+  try {
+    const args = parseEventsArgs(argv);
+    if (args.help) {
+      console.log(EVENTS_HELP);
+      return EXIT_OK;
+    }
+    const target = clientTarget(
+      { url: args.url, "token-file": args.tokenFile },
+      Deno.env.toObject(),
+    );
+    await new Follower(args, { ...target, url: target.url.replace(/\/+$/, "") }, options).run();
+    return EXIT_OK;
+  } catch (err) {
+    return reportError("events", err);
+  }
+}
