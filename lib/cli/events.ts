@@ -30,9 +30,13 @@ ${CLIENT_HELP}`;
 
 /** Parsed arguments of `swarm events`. */
 export interface EventsArgs {
+  /** `-h`, `--help`: print the help instead. */
   help: boolean;
+  /** `--json`: print each event as its JSON line. */
   json: boolean;
+  /** `--url`: the node; the environment's or the default when absent. */
   url?: string;
+  /** `--token-file`: where the bearer token is; `SKILLLITE_SWARM_TOKEN` when absent. */
   tokenFile?: string;
   /** Event types to keep; empty means all. */
   types: string[];

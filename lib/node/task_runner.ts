@@ -9,6 +9,7 @@ import type { Inflight, SharedExecution } from "../http/inflight.ts";
 import type { EventBus } from "../observability/events.ts";
 import { currentTask, withTask } from "../observability/task_context.ts";
 import { formatTraceparent, newSpanId, newTraceId } from "../observability/trace_context.ts";
+import { activeTraceContext, withSpan } from "../observability/otel.ts";
 import type { RouteOptions, TaskRouter } from "../http/types.ts";
 import { SwarmError, toSwarmError } from "../protocol/errors.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
@@ -164,15 +165,23 @@ export class TaskRunner implements TaskRouter {
     // and duplicates may be sharing it. The deadline and shutdown do stop it.
     const signal = AbortSignal.any([deadline.signal(), this.#deps.shutdown]);
     try {
-      const result = await this.#deps.router.route(task, {
-        hops: options.hops,
-        via: options.via,
-        signal,
-        deadline,
-        onEvent: emit,
-        traceparent: formatTraceparent(traceId, newSpanId()),
-        ...(owner && owner !== "local" ? { preferPeer: owner } : {}),
-      });
+      const result = await withSpan(
+        "swarm.task",
+        { "swarm.task_id": task.id, "swarm.hop": options.hops },
+        () =>
+          this.#deps.router.route(task, {
+            hops: options.hops,
+            via: options.via,
+            signal,
+            deadline,
+            onEvent: emit,
+            // With Deno's OpenTelemetry on, fetch sends the active span's traceparent.
+            ...(activeTraceContext()
+              ? {}
+              : { traceparent: formatTraceparent(traceId, newSpanId()) }),
+            ...(owner && owner !== "local" ? { preferPeer: owner } : {}),
+          }),
+      );
       // A local run stopped by the deadline still returns a (failed) result: the task
       // timed out, say so.
       signal.throwIfAborted();

@@ -25,6 +25,7 @@ import { EventBus } from "../observability/events.ts";
 import { TaskLedger } from "../observability/task_ledger.ts";
 import { NodeMetrics } from "../observability/metrics.ts";
 import { EventStreamHub } from "../observability/event_stream.ts";
+import { withSpan } from "../observability/otel.ts";
 import { currentTask } from "../observability/task_context.ts";
 import type { Peer } from "../routing/types.ts";
 import { KvPeerTable } from "../store/peer_table.ts";
@@ -235,6 +236,7 @@ async function start(init: WorkerInit): Promise<void> {
       const scope = currentTask();
       if (scope) scope.outcome = { route: info.route, ...(info.peer ? { peer: info.peer } : {}) };
     },
+    span: withSpan,
     onRouteDecided: (info) =>
       bus.emit({
         type: "task_routed",

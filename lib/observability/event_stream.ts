@@ -79,7 +79,7 @@ type Waiter = (result: IteratorResult<NodeEvent, undefined>) => void;
 
 const DONE: IteratorResult<NodeEvent, undefined> = { value: undefined, done: true };
 
-/** A subscriber's state; the hub calls `offer`, `end` and `drop`, the follower iterates. */
+/** A subscriber's state: the hub calls `offer` and `end`, the follower iterates. */
 class Subscription implements EventSubscription {
   readonly gap: boolean;
   #dropped = false;

@@ -15,3 +15,4 @@ export * from "./metrics.ts";
 export * from "./task_context.ts";
 export * from "./trace_context.ts";
 export * from "./task_ledger.ts";
+export * from "./otel.ts";

@@ -116,6 +116,15 @@ export interface RouterDeps {
    * task, so a retry after a lost answer asks that peer first.
    */
   onForwardAttempt?(task: NodeTask, peer: Peer, attempt: number): Promise<void>;
+  /**
+   * Runs one step (`swarm.forward`, `swarm.execute`) inside a tracing span.
+   * @default {direct call, no span}
+   */
+  span?<T>(
+    name: string,
+    attributes: Record<string, string | number>,
+    fn: () => Promise<T>,
+  ): Promise<T>;
   /** Called when a failed attempt is followed by another, after `delayMs`. */
   onRetry?(
     task: NodeTask,
@@ -319,12 +328,24 @@ export class Router {
     switch (decision.kind) {
       case "local":
         onEvent?.({ event: "executing", node: selfId });
-        return await this.#deps.executeLocal(task, { capabilities: required, signal, onEvent });
+        return await this.#span(
+          "swarm.execute",
+          { "swarm.task_id": task.id },
+          () => this.#deps.executeLocal(task, { capabilities: required, signal, onEvent }),
+        );
       case "forward":
         return await this.#forward(outgoing, decision.candidates, options, required, info);
       default:
         throw noMatch(required);
     }
+  }
+
+  #span<T>(
+    name: string,
+    attributes: Record<string, string | number>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    return this.#deps.span ? this.#deps.span(name, attributes, fn) : fn();
   }
 
   #ensureHopLeft({ hops, via }: RouteOptions): void {
@@ -398,9 +419,19 @@ export class Router {
       try {
         await this.#deps.onForwardAttempt?.(task, peer, index + 1);
         const client = this.#deps.clientFor(peer);
-        const result = onEvent
-          ? await relayStream(client.streamTask(task, request), onEvent, peer.address)
-          : await client.submitTask(task, request);
+        const attributes = {
+          "swarm.task_id": task.id,
+          "swarm.peer": peer.id,
+          "swarm.attempt": index + 1,
+        };
+        const result = await this.#span(
+          "swarm.forward",
+          attributes,
+          () =>
+            onEvent
+              ? relayStream(client.streamTask(task, request), onEvent, peer.address)
+              : client.submitTask(task, request),
+        );
         this.#deps.onForwardOutcome?.(peer, {
           answered: true,
           latencyMs: performance.now() - started,

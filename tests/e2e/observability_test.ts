@@ -271,3 +271,110 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "observability: with OTEL_DENO, all three nodes export spans of one trace to an OTLP receiver",
+  sanitizeResources: false,
+  async fn() {
+    const spans: Array<
+      { service: string; traceId: string; spanId: string; parentSpanId: string; name: string }
+    > = [];
+    const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      if (new URL(req.url).pathname === "/v1/traces") {
+        const body = await req.json();
+        for (const rs of body.resourceSpans ?? []) {
+          const service = rs.resource?.attributes?.find((a: { key: string }) =>
+            a.key === "service.name"
+          )
+            ?.value?.stringValue ?? "?";
+          for (const ss of rs.scopeSpans ?? []) {
+            for (const s of ss.spans ?? []) {
+              spans.push({
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId ?? "",
+                name: s.name,
+              });
+            }
+          }
+        }
+      } else {
+        await req.body?.cancel();
+      }
+      return Response.json({});
+    });
+    const otel = (service: string) => ({
+      ...env,
+      OTEL_DENO: "true",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.addr.port}`,
+      OTEL_SERVICE_NAME: service,
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+    });
+    const nodes: TestNode[] = [];
+    const bSkills = await Deno.makeTempDir({ prefix: "swarm-otel-" });
+    try {
+      const c = await startNode({
+        args: ["--skills-dir", `${FIXTURE_SKILLS}echo-deno`],
+        env: otel("node-c"),
+      });
+      nodes.push(c);
+      await copyDir(`${FIXTURE_SKILLS}echo-deno`, `${bSkills}/echo-deno`);
+      const b = await startNode({
+        args: ["--skills-dir", bSkills, "--peer", `127.0.0.1:${c.port}`],
+        env: otel("node-b"),
+      });
+      nodes.push(b);
+      const a = await startNode({
+        args: ["--peer", `127.0.0.1:${b.port}`, "--peer-probe-interval-ms", "600000"],
+        env: otel("node-a"),
+      });
+      nodes.push(a);
+      await Deno.remove(`${bSkills}/echo-deno`, { recursive: true });
+      const until = Date.now() + 10_000;
+      while (Date.now() < until) {
+        const s = await (await fetch(`${b.url}/status`, { headers: auth })).json();
+        if (s.capabilities.length === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const res = await postTask(a.url, nodeTask("hello", { required: ["echo"] }), {
+        token: TOKEN,
+      });
+      assert.equal(res.status, 200, res.text);
+      const traceId = String((res.body as Record<string, unknown>).trace_id);
+      const deadline = Date.now() + 15_000;
+      const services = () =>
+        new Set(spans.filter((s) => s.traceId === traceId).map((s) => s.service));
+      while (services().size < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const mine = spans.filter((s) => s.traceId === traceId);
+      assert.deepEqual(
+        [...services()].sort(),
+        ["node-a", "node-b", "node-c"],
+        JSON.stringify(spans.slice(0, 20)),
+      );
+      for (const name of ["swarm.task", "swarm.forward", "swarm.execute"]) {
+        assert.ok(mine.some((s) => s.name === name), `no ${name} span`);
+      }
+      // One trace: exactly one root, and every other span's parent is a span of the trace.
+      const ids = new Set(mine.map((s) => s.spanId));
+      const roots = mine.filter((s) => !s.parentSpanId);
+      assert.equal(roots.length, 1, JSON.stringify(roots));
+      for (const s of mine) {
+        if (s.parentSpanId) {
+          assert.ok(
+            ids.has(s.parentSpanId),
+            `${s.service} ${s.name} has a parent outside the trace`,
+          );
+        }
+      }
+    } finally {
+      await stopAll(nodes);
+      await receiver.shutdown();
+      await Deno.remove(bSkills, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -11,6 +11,7 @@ import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../prot
 import { parseHopHeaders } from "../../routing/hops.ts";
 import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
 import { parseTraceparent, TRACEPARENT_HEADER } from "../../observability/trace_context.ts";
+import { activeTraceContext } from "../../observability/otel.ts";
 import { readTask } from "../read_task.ts";
 import type { AppDeps, RouteOptions } from "../types.ts";
 
@@ -54,7 +55,9 @@ export function taskRoutes(deps: AppDeps): Hono {
     const options = {
       ...parseHopHeaders(c.req.raw.headers),
       budgetMs,
-      trace: parseTraceparent(c.req.header(TRACEPARENT_HEADER)),
+      // Deno's OpenTelemetry (OTEL_DENO=true) already started a span for this request:
+      // join its trace when the caller sent none.
+      trace: parseTraceparent(c.req.header(TRACEPARENT_HEADER)) ?? activeTraceContext(),
     };
     c.header(NODE_HEADER, deps.nodeId);
     if (c.req.query("stream") === "1") return await streamTask(c, deps, task, options);
