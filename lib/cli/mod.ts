@@ -16,6 +16,7 @@ import { runServe } from "./serve.ts";
 import { runSkills } from "./skills.ts";
 import { runStatus } from "./status.ts";
 import { runTask } from "./task.ts";
+import { runEvents } from "./events.ts";
 
 /** The top-level help text. */
 export const MAIN_HELP = `swarm ${VERSION} — edge node for a P2P mesh of AI-agent skill executors
@@ -24,6 +25,8 @@ Usage:
   swarm --listen [ADDR] [options]   run a node (default 127.0.0.1:7700, loopback only)
   swarm serve [options]             the same, spelled as a subcommand
   swarm status [--url URL] [--json] show a node's identity, permissions, skills and peers
+                                    (--mesh: every node the node knows)
+  swarm events [--url URL] [--json] follow a node's live event stream (--types, --last-event-id)
   swarm skills [--skills-dir DIR]…  list the skills found, with capabilities and fingerprints
   swarm task DESCRIPTION [options]  submit a task to a node and print the result
   swarm help [COMMAND]              show help (also: swarm COMMAND --help)
@@ -42,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   status: runStatus,
   skills: runSkills,
   task: runTask,
+  events: runEvents,
 };
 
 /**

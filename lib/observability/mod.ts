@@ -16,3 +16,4 @@ export * from "./task_context.ts";
 export * from "./trace_context.ts";
 export * from "./task_ledger.ts";
 export * from "./otel.ts";
+export * from "./event_stream.ts";

@@ -1,0 +1,262 @@
+import assert from "node:assert/strict";
+import { EventStreamHub, type EventSubscription } from "../../lib/observability/event_stream.ts";
+import { EventBus, type NodeEvent } from "../../lib/observability/events.ts";
+
+/** Emits `n` capabilities_changed events; returns the last. */
+function emitMany(bus: EventBus, n: number): NodeEvent | undefined {
+  let last: NodeEvent | undefined;
+  for (let i = 0; i < n; i++) last = bus.emit({ type: "capabilities_changed", capabilities: [] });
+  return last;
+}
+
+/** Reads everything until the subscription ends; returns the ids. */
+async function drain(sub: EventSubscription): Promise<number[]> {
+  const ids: number[] = [];
+  for await (const event of sub) ids.push(event.id);
+  return ids;
+}
+
+/** Reads `n` events (fails if the subscription ends first). */
+async function take(sub: EventSubscription, n: number): Promise<number[]> {
+  const ids: number[] = [];
+  while (ids.length < n) {
+    const { value, done } = await sub.next();
+    assert.equal(done, false, `Subscription ended after ${ids.length} of ${n} events`);
+    ids.push(value!.id);
+  }
+  return ids;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+function setup(options: ConstructorParameters<typeof EventStreamHub>[0] = {}) {
+  const bus = new EventBus("n1");
+  const hub = new EventStreamHub(options);
+  hub.attach(bus);
+  return { bus, hub };
+}
+
+Deno.test("EventStreamHub.subscribe() without lastEventId yields live events only", async () => {
+  const { bus, hub } = setup();
+  emitMany(bus, 3);
+  const sub = hub.subscribe();
+  emitMany(bus, 2);
+  hub.close();
+  assert.deepEqual(await drain(sub), [4, 5]);
+  assert.equal(sub.gap, false);
+});
+
+const RESUMES: Array<
+  [name: string, emitted: number, lastEventId: number, replayed: number[], gap: boolean]
+> = [
+  ["replays the ring after lastEventId", 10, 6, [7, 8, 9, 10], false],
+  ["replays nothing when lastEventId is the newest", 10, 10, [], false],
+  ["replays all from 0 when nothing was lost", 4, 0, [1, 2, 3, 4], false],
+  ["resumes without a gap right before the oldest", 10, 5, [6, 7, 8, 9, 10], false],
+  ["flags a gap when lastEventId left the ring", 10, 3, [6, 7, 8, 9, 10], true],
+  ["flags a gap and replays all for an id of an earlier run", 10, 50, [6, 7, 8, 9, 10], true],
+  ["flags a gap for an id of an earlier run on a fresh hub", 0, 7, [], true],
+];
+
+for (const [name, emitted, lastEventId, replayed, gap] of RESUMES) {
+  Deno.test(`EventStreamHub.subscribe() ${name}`, async () => {
+    const { bus, hub } = setup({ ringSize: 5 });
+    emitMany(bus, emitted);
+    const sub = hub.subscribe({ lastEventId });
+    assert.equal(sub.gap, gap);
+    hub.close();
+    assert.deepEqual(await drain(sub), replayed);
+  });
+}
+
+Deno.test("EventStreamHub.subscribe() with ringSize 0 flags any missed event as a gap", async () => {
+  const { bus, hub } = setup({ ringSize: 0 });
+  emitMany(bus, 3);
+  assert.equal(hub.subscribe({ lastEventId: 3 }).gap, false);
+  const sub = hub.subscribe({ lastEventId: 2 });
+  assert.equal(sub.gap, true);
+  emitMany(bus, 1);
+  hub.close();
+  assert.deepEqual(await drain(sub), [4]);
+});
+
+Deno.test("EventStreamHub.subscribe() replays then continues live, in order", async () => {
+  const { bus, hub } = setup();
+  emitMany(bus, 3);
+  const sub = hub.subscribe({ lastEventId: 1 });
+  emitMany(bus, 2);
+  assert.deepEqual(await take(sub, 4), [2, 3, 4, 5]);
+  const waiting = sub.next();
+  emitMany(bus, 1);
+  assert.equal((await waiting).value?.id, 6);
+  sub.close();
+});
+
+Deno.test("EventStreamHub.subscribe() keeps only the requested types, replay included", async () => {
+  const { bus, hub } = setup();
+  bus.emit({ type: "peer_left", peer: "p1", source: "mdns", reason: "goodbye" });
+  bus.emit({ type: "capabilities_changed", capabilities: ["calc"] });
+  const sub = hub.subscribe({
+    lastEventId: 0,
+    types: ["peer_left", "swarm_stopping"],
+    bufferSize: 1,
+  });
+  // Filtered events do not fill the buffer: many of them do not drop the subscriber.
+  emitMany(bus, 10);
+  bus.emit({ type: "swarm_stopping", reason: "signal" });
+  hub.close();
+  const types: string[] = [];
+  for await (const event of sub) types.push(event.type);
+  assert.deepEqual(types, ["peer_left", "swarm_stopping"]);
+  assert.equal(hub.droppedSubscribers, 0);
+});
+
+Deno.test("EventStreamHub.subscribe() with empty types keeps every type", async () => {
+  const { bus, hub } = setup();
+  const sub = hub.subscribe({ types: [] });
+  bus.emit({ type: "peer_left", peer: "p1", source: "mdns", reason: "goodbye" });
+  bus.emit({ type: "capabilities_changed", capabilities: [] });
+  hub.close();
+  assert.deepEqual(await drain(sub), [1, 2]);
+});
+
+Deno.test("EventStreamHub drops a subscriber whose buffer overflows, at once", async () => {
+  const { bus, hub } = setup({ bufferSize: 4 });
+  const slow = hub.subscribe({ lastEventId: 0 });
+  const healthy = hub.subscribe();
+  emitMany(bus, 4);
+  assert.equal(hub.subscribers, 2);
+  assert.equal(slow.dropped, false);
+  assert.deepEqual(await take(healthy, 4), [1, 2, 3, 4]);
+  emitMany(bus, 1);
+  assert.equal(slow.dropped, true);
+  assert.equal(hub.droppedSubscribers, 1);
+  assert.equal(hub.subscribers, 1);
+  // Its buffered events are discarded: it resumes from the ring with its last id.
+  assert.deepEqual(await drain(slow), []);
+  assert.deepEqual(await take(healthy, 1), [5]);
+  healthy.close();
+  assert.equal(hub.subscribers, 0);
+});
+
+Deno.test("EventStreamHub emit stays fast with a stalled subscriber while a healthy one gets all", async () => {
+  const { bus, hub } = setup();
+  const stalled = hub.subscribe();
+  const healthy = hub.subscribe();
+  const received = (async () => {
+    let count = 0;
+    for await (const _ of healthy) count++;
+    return count;
+  })();
+  const total = 10_000;
+  let emitMs = 0;
+  let slowest = 0;
+  for (let batch = 0; batch < total / 100; batch++) {
+    const started = performance.now();
+    emitMany(bus, 100);
+    const took = performance.now() - started;
+    emitMs += took;
+    slowest = Math.max(slowest, took);
+    // Let the healthy follower read, as a real one does between two bursts.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  hub.close();
+  assert.equal(await received, total);
+  assert.equal(stalled.dropped, true);
+  assert.equal(hub.droppedSubscribers, 1);
+  // 10k emits fan out to two hooks; a stalled follower must not make that slow.
+  assert.ok(emitMs < 1_000, `Emitting ${total} events took ${emitMs.toFixed(1)} ms`);
+  assert.ok(slowest < 250, `The slowest burst of 100 emits took ${slowest.toFixed(1)} ms`);
+  assert.deepEqual(await drain(stalled), []);
+});
+
+Deno.test("EventStreamHub.close() ends every subscription after what is buffered", async () => {
+  const { bus, hub } = setup();
+  const a = hub.subscribe();
+  const b = hub.subscribe({ types: ["swarm_stopping"] });
+  const waiting = b.next();
+  bus.emit({ type: "capabilities_changed", capabilities: [] });
+  hub.close();
+  assert.equal(hub.subscribers, 0);
+  assert.equal(hub.closed, true);
+  assert.deepEqual(await waiting, { value: undefined, done: true });
+  assert.deepEqual(await drain(a), [1]);
+  // Events after close go nowhere, and a late subscriber only gets the replay.
+  bus.emit({ type: "capabilities_changed", capabilities: [] });
+  assert.deepEqual(await drain(hub.subscribe({ lastEventId: 0 })), [1]);
+  assert.deepEqual(await drain(hub.subscribe()), []);
+});
+
+Deno.test("EventStreamHub subscription close() and break release the subscriber", async () => {
+  const { bus, hub } = setup();
+  const a = hub.subscribe();
+  const b = hub.subscribe();
+  assert.equal(hub.subscribers, 2);
+  const waiting = a.next();
+  a.close();
+  assert.deepEqual(await waiting, { value: undefined, done: true });
+  assert.equal(hub.subscribers, 1);
+  emitMany(bus, 3);
+  for await (const _ of b) break;
+  assert.equal(hub.subscribers, 0);
+  assert.deepEqual(await drain(b), []);
+  hub.close();
+});
+
+Deno.test("EventStreamHub.attach() detaches through its return value and on close", async () => {
+  const bus = new EventBus("n1");
+  const detached = new EventStreamHub();
+  const detach = detached.attach(bus);
+  const closed = new EventStreamHub();
+  closed.attach(bus);
+  bus.emit({ type: "capabilities_changed", capabilities: [] });
+  detach();
+  closed.close();
+  bus.emit({ type: "capabilities_changed", capabilities: [] });
+  detached.close();
+  assert.deepEqual(await drain(detached.subscribe({ lastEventId: 0 })), [1]);
+  assert.deepEqual(await drain(closed.subscribe({ lastEventId: 0 })), [1]);
+});
+
+Deno.test("EventStreamHub.hook publishes like attach()", async () => {
+  const bus = new EventBus("n1");
+  const hub = new EventStreamHub();
+  bus.subscribe(hub.hook);
+  const sub = hub.subscribe();
+  bus.emit({ type: "capabilities_changed", capabilities: ["x"] });
+  hub.close();
+  assert.deepEqual(await drain(sub), [1]);
+});
+
+const BAD_OPTIONS: Array<[name: string, make: () => unknown, field: string]> = [
+  ["ringSize -1", () => new EventStreamHub({ ringSize: -1 }), "ringSize"],
+  ["ringSize 1.5", () => new EventStreamHub({ ringSize: 1.5 }), "ringSize"],
+  ["bufferSize 0", () => new EventStreamHub({ bufferSize: 0 }), "bufferSize"],
+  ["lastEventId -1", () => new EventStreamHub().subscribe({ lastEventId: -1 }), "lastEventId"],
+  ["lastEventId NaN", () => new EventStreamHub().subscribe({ lastEventId: NaN }), "lastEventId"],
+  [
+    "bufferSize 0 of a subscriber",
+    () => new EventStreamHub().subscribe({ bufferSize: 0 }),
+    "bufferSize",
+  ],
+];
+
+for (const [name, make, field] of BAD_OPTIONS) {
+  Deno.test(`EventStreamHub refuses ${name} with a RangeError`, () => {
+    assert.throws(make, (err: unknown) => {
+      assert.ok(err instanceof RangeError);
+      assert.match(err.message, new RegExp(`^Cannot use event stream option '${field}' as`));
+      return true;
+    });
+  });
+}
+
+Deno.test("EventStreamHub replay preserves order across the ring's wrap-around", async () => {
+  const { bus, hub } = setup({ ringSize: 3 });
+  emitMany(bus, 7);
+  const sub = hub.subscribe({ lastEventId: 4 });
+  hub.close();
+  assert.deepEqual(await drain(sub), range(5, 7));
+});
