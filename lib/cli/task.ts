@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { SwarmClient } from "../client/client.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import { SwarmError } from "../protocol/errors.ts";
 import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
 import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
 
@@ -22,6 +23,8 @@ Options:
   --workspace LABEL   context.workspace label (default ".")
   --session-key KEY   context.session_key (default "default")
   --stream            follow the NDJSON progress stream
+  --agent-events      print SkillLite's agent events as JSON lines on stdout:
+                      swarm_started, swarm_progress, swarm_finished, swarm_failed
   --timeout-ms MS     give up after MS milliseconds (default 120000)
 ${CLIENT_HELP}`;
 
@@ -30,6 +33,8 @@ export interface TaskArgs {
   help: boolean;
   task: NodeTask;
   stream: boolean;
+  /** Print SkillLite's agent-loop events (swarm_started, …) instead of the plain output. */
+  agentEvents: boolean;
   json: boolean;
   timeoutMs: number;
   url?: string;
@@ -59,6 +64,7 @@ export function parseTaskArgs(
         workspace: { type: "string" },
         "session-key": { type: "string" },
         stream: { type: "boolean" },
+        "agent-events": { type: "boolean" },
         "timeout-ms": { type: "string" },
       },
     });
@@ -69,6 +75,7 @@ export function parseTaskArgs(
   const base = {
     help: values.help ?? false,
     stream: values.stream ?? false,
+    agentEvents: values["agent-events"] ?? false,
     json: values.json ?? false,
     url: values.url,
     tokenFile: values["token-file"],
@@ -131,6 +138,37 @@ function describeEvent(event: StreamEvent): string {
   }
 }
 
+/**
+ * Delegates like SkillLite's `delegate_to_swarm`, printing the agent loop's events as
+ * JSON lines: `swarm_started {description}`, `swarm_progress {status}` per progress
+ * step, then `swarm_finished {summary}` or `swarm_failed {message}` (the message ends
+ * with "Fallback to local execution", as SkillLite's tool says to the model).
+ */
+async function delegateWithAgentEvents(client: SwarmClient, task: NodeTask): Promise<number> {
+  const emit = (event: Record<string, unknown>) => console.log(JSON.stringify(event));
+  emit({ event: "swarm_started", description: task.description });
+  try {
+    let result: NodeResult | undefined;
+    for await (const event of client.streamTask(task)) {
+      if (event.event === "done") result = event.result;
+      else if (event.event === "error") {
+        throw new Error(`${event.error.error}: ${event.error.message}`);
+      } else emit({ event: "swarm_progress", status: describeEvent(event) });
+    }
+    if (!result) throw new Error("The stream ended without a result");
+    if (!result.task_completed) throw new Error(`Task did not complete: ${result.response}`);
+    emit({ event: "swarm_finished", summary: result.response });
+    return EXIT_OK;
+  } catch (err) {
+    const why = err instanceof SwarmError ? `${err.code}: ${err.message}` : (err as Error).message;
+    emit({
+      event: "swarm_failed",
+      message: `Swarm delegation failed: ${why}. Fallback to local execution`,
+    });
+    return EXIT_FAILURE;
+  }
+}
+
 /** Runs `swarm task` and returns the exit code. */
 export async function runTask(argv: string[]): Promise<number> {
   try {
@@ -144,6 +182,7 @@ export async function runTask(argv: string[]): Promise<number> {
       Deno.env.toObject(),
     );
     const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });
+    if (args.agentEvents) return await delegateWithAgentEvents(client, args.task);
     let result: NodeResult | undefined;
     if (args.stream) {
       for await (const event of client.streamTask(args.task)) {

@@ -9,6 +9,7 @@ Deno.test("parseTaskArgs() builds a SkillLite NodeTask with defaults", () => {
   assert.deepEqual(args, {
     help: false,
     stream: false,
+    agentEvents: false,
     json: false,
     url: undefined,
     tokenFile: undefined,
@@ -48,6 +49,7 @@ Deno.test("parseTaskArgs() reads every flag", () => {
   assert.deepEqual(args, {
     help: false,
     stream: true,
+    agentEvents: false,
     json: true,
     url: "http://127.0.0.1:7701",
     tokenFile: "/run/token",

@@ -95,3 +95,28 @@ Deno.test("node: a stable id kept in the data dir across restarts; SIGTERM exits
     assert.equal(await second.stop(), 0);
   }
 });
+
+Deno.test("cli: swarm task --agent-events prints SkillLite's agent-loop events", async () => {
+  const node = await startNode({ args: ["--skills-dir", `${FIXTURE_SKILLS}echo-deno`] });
+  try {
+    const env = { SKILLLITE_SWARM_URL: node.url };
+    const ok = await runSwarm(["task", "hi", "--require", "echo", "--agent-events"], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    const events = ok.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(events[0], { event: "swarm_started", description: "hi" });
+    assert.ok(
+      events.slice(1, -1).every((e) =>
+        e.event === "swarm_progress" && typeof e.status === "string"
+      ),
+    );
+    assert.equal(events.at(-1).event, "swarm_finished");
+    assert.equal(JSON.parse(events.at(-1).summary).runtime, "deno");
+    const failed = await runSwarm(["task", "x", "--require", "gpu", "--agent-events"], env);
+    assert.equal(failed.code, 1);
+    const last = JSON.parse(failed.stdout.trim().split("\n").at(-1)!);
+    assert.equal(last.event, "swarm_failed");
+    assert.match(last.message, /no_match.*Fallback to local execution$/);
+  } finally {
+    await node.stop();
+  }
+});
