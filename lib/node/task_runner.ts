@@ -84,7 +84,8 @@ export class TaskRunner implements TaskRouter {
           duration_ms: Math.round(performance.now() - started),
           completed: result.task_completed,
         });
-        return { ...result, trace_id: scope.trace_id };
+        // A duplicate gets the stored answer as it was, with the original run's trace.
+        return result.trace_id ? result : { ...result, trace_id: scope.trace_id };
       } catch (err) {
         const error = toSwarmError(err);
         error.details.trace_id = scope.trace_id;

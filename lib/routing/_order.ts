@@ -37,14 +37,23 @@ export function uniquePeers(peers: Peer[], selfId: string, exclude: string[]): P
 }
 
 /**
- * Tie-break order: healthy first, then lower load (absent = 0), then lower latency
- * (absent last), then loopback, then address.
+ * Latency class: everything under 20 ms is one class (noise on a LAN), then one class
+ * per doubling, so a few milliseconds of jitter never reorders candidates.
+ */
+function latencyClass(ms: number | undefined): number {
+  if (ms === undefined) return Infinity;
+  return ms < 20 ? 0 : Math.floor(Math.log2(ms / 20)) + 1;
+}
+
+/**
+ * Tie-break order: healthy first, then lower load (absent = 0), then a clearly lower
+ * latency (absent last), then loopback, then address.
  */
 export function compareTieBreaks(a: Peer, b: Peer): number {
   if (a.healthy !== b.healthy) return a.healthy ? -1 : 1;
   const load = (a.load ?? 0) - (b.load ?? 0);
   if (load !== 0) return load;
-  const latency = (a.latencyMs ?? Infinity) - (b.latencyMs ?? Infinity);
+  const latency = latencyClass(a.latencyMs) - latencyClass(b.latencyMs);
   if (latency !== 0 && !Number.isNaN(latency)) return latency;
   const loopA = isLoopback(a.address);
   if (loopA !== isLoopback(b.address)) return loopA ? -1 : 1;

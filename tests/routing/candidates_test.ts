@@ -164,3 +164,24 @@ Deno.test("fallbackChain() lists peers with any capability, most capabilities fi
     assert.deepEqual(ids(fallbackChain(peers, { selfId: "me", exclude })), want, name);
   }
 });
+
+Deno.test("matchingPeers() orders by latency only when it clearly differs", () => {
+  const at = (id: string, address: string, latencyMs?: number) =>
+    peer(id, {
+      address,
+      capabilities: ["calc"],
+      ...(latencyMs === undefined ? {} : { latencyMs }),
+    });
+  const jitter = matchingPeers([at("b", "127.0.0.1:2", 1), at("a", "127.0.0.1:1", 9)], ["calc"], {
+    selfId: "me",
+  });
+  assert.deepEqual(jitter.map((p) => p.id), ["a", "b"], "a few ms is noise: address decides");
+  const slow = matchingPeers([at("a", "127.0.0.1:1", 300), at("b", "127.0.0.1:2", 15)], ["calc"], {
+    selfId: "me",
+  });
+  assert.deepEqual(slow.map((p) => p.id), ["b", "a"], "300 ms vs 15 ms: the fast one first");
+  const unknown = matchingPeers([at("a", "127.0.0.1:1"), at("b", "127.0.0.1:2", 500)], ["calc"], {
+    selfId: "me",
+  });
+  assert.deepEqual(unknown.map((p) => p.id), ["b", "a"], "unknown latency sorts last");
+});
