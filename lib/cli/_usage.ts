@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SwarmError } from "../protocol/errors.ts";
 
 /** A command-line mistake (unknown flag, bad value). Exits with {@link EXIT_USAGE}. */
@@ -10,6 +11,24 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/**
+ * `node:util` `parseArgs` (strict by default) with its errors turned into a one-line
+ * {@link UsageError}. Why `parseArgs`: it is built into Deno (the design card's
+ * `@std/cli` is on JSR, which is unreachable here) and its typed result needs no
+ * dependency.
+ *
+ * @throws {UsageError} On an unknown flag, a missing value or a stray argument.
+ */
+export function parseCliArgs<T extends ParseArgsConfig>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message.split("\n")[0]);
   }
 }
 

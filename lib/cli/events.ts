@@ -3,14 +3,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { readLines } from "../client/_ndjson.ts";
 import { errorFromBody } from "../client/_response.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { NDJSON } from "../protocol/types.ts";
 import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
 import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
-import { EXIT_OK, reportError, UsageError } from "./_usage.ts";
+import { EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm events`. */
 export const EVENTS_HELP =
@@ -56,21 +55,16 @@ export interface EventsArgs {
  * ```
  */
 export function parseEventsArgs(argv: string[]): EventsArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        ...CLIENT_OPTIONS,
-        types: { type: "string" },
-        "last-event-id": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCliArgs({
+    args: argv,
+    options: {
+      ...CLIENT_OPTIONS,
+      types: { type: "string" },
+      "last-event-id": { type: "string" },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
   const types = (values.types ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "");

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import {
   chooseSandbox,
@@ -17,7 +16,7 @@ import {
   type SkillCatalog,
   type SkillPermissions,
 } from "../skills/mod.ts";
-import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help text of `swarm skills`. */
 export const SKILLS_HELP = `Usage: swarm skills [options]
@@ -63,22 +62,17 @@ export interface SkillsArgs {
  * ```
  */
 export function parseSkillsArgs(argv: string[]): SkillsArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "skills-dir": { type: "string", multiple: true },
-        json: { type: "boolean" },
-        "allow-unsandboxed": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
+  const { values } = parseCliArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "skills-dir": { type: "string", multiple: true },
+      json: { type: "boolean" },
+      "allow-unsandboxed": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   const skillsDirs = values["skills-dir"] ?? [];
   if (skillsDirs.some((dir) => dir === "")) {
     throw new UsageError("Option '--skills-dir' needs a directory: got an empty value");

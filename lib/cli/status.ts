@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { SwarmClient } from "../client/client.ts";
 import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
-import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm status`. */
 export const STATUS_HELP = `Usage: swarm status [--url URL] [--json] [--mesh]
@@ -38,17 +37,12 @@ export interface StatusArgs {
  * @throws {UsageError} On unknown flags or stray arguments.
  */
 export function parseStatusArgs(argv: string[]): StatusArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...CLIENT_OPTIONS, mesh: { type: "boolean" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCliArgs({
+    args: argv,
+    options: { ...CLIENT_OPTIONS, mesh: { type: "boolean" } },
+    strict: true,
+    allowPositionals: true,
+  });
   const { values, positionals } = parsed;
   if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
   return {

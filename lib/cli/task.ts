@@ -3,12 +3,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { SwarmClient } from "../client/client.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
-import { EXIT_FAILURE, EXIT_OK, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm task`. */
 export const TASK_HELP = `Usage: swarm task DESCRIPTION [options]
@@ -50,27 +49,22 @@ export function parseTaskArgs(
   argv: string[],
   newId: () => string = () => crypto.randomUUID(),
 ): TaskArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        require: { type: "string", multiple: true },
-        "tool-hint": { type: "string" },
-        input: { type: "string" },
-        workspace: { type: "string" },
-        "session-key": { type: "string" },
-        stream: { type: "boolean" },
-        "agent-events": { type: "boolean" },
-        "timeout-ms": { type: "string" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
-  }
+  const parsed = parseCliArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...CLIENT_OPTIONS,
+      require: { type: "string", multiple: true },
+      "tool-hint": { type: "string" },
+      input: { type: "string" },
+      workspace: { type: "string" },
+      "session-key": { type: "string" },
+      stream: { type: "boolean" },
+      "agent-events": { type: "boolean" },
+      "timeout-ms": { type: "string" },
+    },
+  });
   const { values, positionals } = parsed;
   const base = {
     help: values.help ?? false,
