@@ -193,6 +193,8 @@ export class TaskRunner implements TaskRouter {
       await store.abandon(task.id).catch(() => {});
       if (signal.aborted) throw signal.reason;
       throw err;
+    } finally {
+      deadline.dispose();
     }
   }
 }

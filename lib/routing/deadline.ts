@@ -113,6 +113,7 @@ export function taskBudgetMs(
  * ```
  */
 export class Deadline {
+  readonly #timers: ReturnType<typeof setTimeout>[] = [];
   /** The budget granted at creation, in milliseconds. */
   readonly budgetMs: number;
   /** Clock time at which the budget runs out, in milliseconds. */
@@ -200,11 +201,16 @@ export class Deadline {
     const remaining = this.remainingMs();
     if (remaining <= 0) return AbortSignal.abort(reason());
     const controller = new AbortController();
-    AbortSignal.timeout(Math.ceil(remaining)).addEventListener(
-      "abort",
-      () => controller.abort(reason()),
-      { once: true },
-    );
+    const timer = setTimeout(() => controller.abort(reason()), Math.ceil(remaining));
+    this.#timers.push(timer);
     return controller.signal;
+  }
+
+  /**
+   * Cancels the timers of the signals handed out: call it when the task ends, so a
+   * finished task holds no timer (and nothing it references) until its deadline.
+   */
+  dispose(): void {
+    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
   }
 }

@@ -189,3 +189,11 @@ Deno.test("Deadline.signal() uses the time left, not the whole budget", async ()
   assert.ok(performance.now() - started < 5000);
   assert.equal(signal.reason.message, "Deadline of 60000 ms exceeded");
 });
+
+Deno.test("Deadline.dispose() cancels the signal's timer: it never aborts afterwards", async () => {
+  const deadline = new Deadline(50);
+  const signal = deadline.signal();
+  deadline.dispose();
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(signal.aborted, false);
+});
