@@ -47,6 +47,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Time limit of this request in milliseconds; the client's `timeoutMs` when absent. */
   timeoutMs?: number;
+  /**
+   * Bearer token for this request in place of the client's own, e.g. the caller's
+   * scoped token carried by a forwarded task.
+   */
+  token?: string;
 }
 
 /** What {@link SwarmClient}'s private send step returns. */
@@ -261,7 +266,8 @@ export class SwarmClient {
     for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     if (body !== undefined) headers.set("content-type", "application/json");
     if (path.includes("stream=1")) headers.set("accept", `${NDJSON}, application/json`);
-    if (this.#token) headers.set("authorization", `Bearer ${this.#token}`);
+    const token = options.token ?? this.#token;
+    if (token) headers.set("authorization", `Bearer ${token}`);
     try {
       const response = await this.#fetch(`${this.url}${path}`, { method, headers, body, signal });
       return { response, fail };

@@ -32,6 +32,41 @@ export interface Config {
   insecureNoAuth: boolean;
   /** Shared bearer token (SKILLLITE_SWARM_TOKEN or `--token-file`); undefined = no auth. */
   token?: string;
+  /**
+   * Keyring file whose public keys verify scoped tokens (`swarm token`); reloaded live
+   * when it changes, so rotation and revocation need no restart.
+   */
+  keyringFile?: string;
+  /**
+   * Credential this node presents on its own calls to peers (probes, who-can-do,
+   * forwards of callers without a scoped token): a token from `swarm token issue`, read
+   * from SWARM_NODE_TOKEN or `--node-token-file`. Defaults to the shared token.
+   */
+  nodeToken?: string;
+  /** PEM certificate chain served over HTTPS; with `tlsKeyFile`, turns TLS on. */
+  tlsCertFile?: string;
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string;
+  /**
+   * PEM CA bundle that client certificates must chain to (mTLS): every caller must then
+   * present one. Undefined = no client certificates asked for.
+   */
+  tlsClientCaFile?: string;
+  /**
+   * PEM CA bundle that https peers' certificates are verified against. Undefined = the
+   * client CA when mTLS is on, else the system's roots.
+   */
+  tlsCaFile?: string;
+  /**
+   * Use plain-http peers although this node serves TLS. Off by default: a TLS node never
+   * sends a task or a token in clear text.
+   */
+  allowPlainPeers: boolean;
+  /**
+   * Forward tasks that came with a scoped token to SkillLite peers (which know only the
+   * shared token and cannot enforce scopes) once this node has checked the scope.
+   */
+  forwardScopedToSkilllite: boolean;
   /** Directory holding the node id and the Deno KV store; `:memory:` keeps nothing. */
   dataDir: string;
   /** Static peer seeds as base URLs (`http://host:port`). */
@@ -90,6 +125,17 @@ export interface Config {
   peerProbeIntervalMs: number;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
+  /** Largest request header block (names, values and the request target), in bytes. */
+  maxHeaderBytes: number;
+  /** Most request headers accepted. */
+  maxHeaders: number;
+  /**
+   * Tasks per second one client (token, certificate or address) may submit on average;
+   * beyond it 429 `rate_limited`. 0 = no limit.
+   */
+  taskRatePerSecond: number;
+  /** Tasks one client may submit in a burst above `taskRatePerSecond`. */
+  taskRateBurst: number;
   /** Largest stdout/stderr kept from a skill or executor command, in bytes. */
   maxOutputBytes: number;
   /** Minimum level of the log lines written to stderr. */
@@ -173,6 +219,76 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "FILE",
     defaultText: "$SKILLLITE_SWARM_TOKEN",
     doc: "read the bearer token from FILE instead of SKILLLITE_SWARM_TOKEN",
+  },
+  {
+    key: "keyringFile",
+    flag: "keyring",
+    env: "SWARM_KEYRING",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    doc: "keyring verifying scoped tokens ('swarm token'); reloaded live on change",
+  },
+  {
+    key: "nodeTokenFile",
+    flag: "node-token-file",
+    env: "SWARM_NODE_TOKEN_FILE",
+    type: "string",
+    arg: "FILE",
+    defaultText: "$SWARM_NODE_TOKEN, else the shared token",
+    doc: "token this node presents to peers (probes, who-can-do, its own forwards)",
+  },
+  {
+    key: "tlsCertFile",
+    flag: "tls-cert",
+    env: "SWARM_TLS_CERT",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none (plain HTTP)",
+    doc: "PEM certificate to serve HTTPS with (needs --tls-key); reloaded on change or SIGHUP",
+  },
+  {
+    key: "tlsKeyFile",
+    flag: "tls-key",
+    env: "SWARM_TLS_KEY",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    doc: "PEM private key of --tls-cert",
+  },
+  {
+    key: "tlsClientCaFile",
+    flag: "tls-client-ca",
+    env: "SWARM_TLS_CLIENT_CA",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    doc: "mTLS: require client certificates signed by this PEM CA bundle",
+  },
+  {
+    key: "tlsCaFile",
+    flag: "tls-ca",
+    env: "SWARM_TLS_CA",
+    type: "string",
+    arg: "FILE",
+    defaultText: "--tls-client-ca, else system roots",
+    doc: "PEM CA bundle that https peers are verified against",
+  },
+  {
+    key: "allowPlainPeers",
+    flag: "allow-plain-peers",
+    env: "SWARM_ALLOW_PLAIN_PEERS",
+    type: "boolean",
+    defaultText: "false",
+    doc: "let a TLS node use http:// peers (tasks and tokens then cross in clear text)",
+  },
+  {
+    key: "forwardScopedToSkilllite",
+    flag: "forward-scoped-to-skilllite",
+    env: "SWARM_FORWARD_SCOPED_TO_SKILLLITE",
+    type: "boolean",
+    defaultText: "false",
+    doc: "forward scoped-token tasks to SkillLite peers, which cannot enforce scopes",
   },
   {
     key: "dataDir",
@@ -370,6 +486,42 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "BYTES",
     defaultText: "1048576",
     doc: "largest accepted request body",
+  },
+  {
+    key: "maxHeaderBytes",
+    flag: "max-header-bytes",
+    env: "SWARM_MAX_HEADER_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "16384",
+    doc: "largest request header block (then 431)",
+  },
+  {
+    key: "maxHeaders",
+    flag: "max-headers",
+    env: "SWARM_MAX_HEADERS",
+    type: "integer",
+    arg: "N",
+    defaultText: "100",
+    doc: "most request headers (then 431)",
+  },
+  {
+    key: "taskRatePerSecond",
+    flag: "task-rate",
+    env: "SWARM_TASK_RATE",
+    type: "integer",
+    arg: "N",
+    defaultText: "20",
+    doc: "tasks per second one client may submit on average (then 429); 0 = no limit",
+  },
+  {
+    key: "taskRateBurst",
+    flag: "task-burst",
+    env: "SWARM_TASK_BURST",
+    type: "integer",
+    arg: "N",
+    defaultText: "40",
+    doc: "tasks one client may submit at once above --task-rate",
   },
   {
     key: "maxOutputBytes",

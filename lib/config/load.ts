@@ -140,7 +140,7 @@ function typed(spec: OptionSpec, value: unknown): unknown {
 }
 
 /**
- * Normalises a `--peer` seed to a base URL.
+ * Normalises a `--peer` seed to a base URL; a seed without a scheme gets `defaultScheme`.
  *
  * @example
  * ```ts
@@ -148,9 +148,9 @@ function typed(spec: OptionSpec, value: unknown): unknown {
  * console.assert(normalisePeerSeed("127.0.0.1:7701") === "http://127.0.0.1:7701");
  * ```
  */
-export function normalisePeerSeed(seed: string): string {
+export function normalisePeerSeed(seed: string, defaultScheme: "http" | "https" = "http"): string {
   const text = seed.trim();
-  const withScheme = /^https?:\/\//i.test(text) ? text : `http://${text}`;
+  const withScheme = /^https?:\/\//i.test(text) ? text : `${defaultScheme}://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -222,6 +222,21 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     if (!token) throw new ConfigError(`Token file '${path}' is empty`);
   }
 
+  let nodeToken = sources.env.SWARM_NODE_TOKEN?.trim() || undefined;
+  if (value.nodeTokenFile !== undefined) {
+    const path = resolve(cwd, value.nodeTokenFile as string);
+    try {
+      nodeToken = read(path).trim() || undefined;
+    } catch (err) {
+      throw new ConfigError(`Cannot read node token file '${path}': ${(err as Error).message}`);
+    }
+    if (!nodeToken) throw new ConfigError(`Node token file '${path}' is empty`);
+  }
+  const path = (key: string) =>
+    typeof value[key] === "string" && value[key] !== ""
+      ? resolve(cwd, value[key] as string)
+      : undefined;
+
   const logLevel = (value.logLevel as string | undefined) ?? "info";
   if (!["debug", "info", "warning", "error"].includes(logLevel)) {
     throw new ConfigError(
@@ -245,8 +260,19 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     allowNet,
     insecureNoAuth: (value.insecureNoAuth as boolean | undefined) ?? false,
     token,
+    keyringFile: path("keyringFile"),
+    nodeToken: nodeToken ?? token,
+    tlsCertFile: path("tlsCertFile"),
+    tlsKeyFile: path("tlsKeyFile"),
+    tlsClientCaFile: path("tlsClientCaFile"),
+    tlsCaFile: path("tlsCaFile"),
+    allowPlainPeers: (value.allowPlainPeers as boolean | undefined) ?? false,
+    forwardScopedToSkilllite: (value.forwardScopedToSkilllite as boolean | undefined) ?? false,
     dataDir,
-    peers: ((value.peers as string[] | undefined) ?? []).map(normalisePeerSeed),
+    // A TLS node reaches seeds given without a scheme over https.
+    peers: ((value.peers as string[] | undefined) ?? []).map((seed) =>
+      normalisePeerSeed(seed, path("tlsCertFile") ? "https" : "http")
+    ),
     skillsDirs: ((value.skillsDirs as string[] | undefined) ?? []).map((d) => resolve(cwd, d)),
     executorCmd: (value.executorCmd as string | undefined)?.trim() || undefined,
     allowUnsandboxed: (value.allowUnsandboxed as boolean | undefined) ?? false,
@@ -267,6 +293,10 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     canDoTimeoutMs: (value.canDoTimeoutMs as number | undefined) ?? 3_000,
     peerProbeIntervalMs: (value.peerProbeIntervalMs as number | undefined) ?? 5_000,
     maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
+    maxHeaderBytes: (value.maxHeaderBytes as number | undefined) ?? 16_384,
+    maxHeaders: (value.maxHeaders as number | undefined) ?? 100,
+    taskRatePerSecond: (value.taskRatePerSecond as number | undefined) ?? 20,
+    taskRateBurst: (value.taskRateBurst as number | undefined) ?? 40,
     maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
     logLevel: logLevel as Config["logLevel"],
     logFormat: logFormat as Config["logFormat"],
@@ -312,6 +342,9 @@ function validate(config: Config): void {
       "canDoTimeoutMs",
       "peerProbeIntervalMs",
       "maxBodyBytes",
+      "maxHeaderBytes",
+      "maxHeaders",
+      "taskRateBurst",
       "maxOutputBytes",
     ] as const
   ) {
@@ -326,9 +359,24 @@ function validate(config: Config): void {
       `Refusing to listen on ${host}: the node is loopback-only unless you opt into the LAN with --allow-net (e.g. --allow-net=0.0.0.0)`,
     );
   }
-  if (!isLoopbackHost(host) && !config.token && !config.insecureNoAuth) {
+  if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
+    throw new ConfigError("Options --tls-cert and --tls-key go together: give both or neither");
+  }
+  if (config.tlsClientCaFile && !config.tlsCertFile) {
     throw new ConfigError(
-      `Refusing to listen on ${host} without authentication: set SKILLLITE_SWARM_TOKEN or --token-file (or pass --insecure-no-auth to accept the risk)`,
+      "Option --tls-client-ca (mTLS) needs the node's own --tls-cert and --tls-key",
+    );
+  }
+  const plain = config.peers.find((p) => p.startsWith("http://"));
+  if (config.tlsCertFile && plain && !config.allowPlainPeers) {
+    throw new ConfigError(
+      `Peer ${plain} is plain HTTP but this node serves TLS: use https:// (or pass --allow-plain-peers)`,
+    );
+  }
+  const authenticated = config.token || config.keyringFile || config.tlsClientCaFile;
+  if (!isLoopbackHost(host) && !authenticated && !config.insecureNoAuth) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} without authentication: set SKILLLITE_SWARM_TOKEN, --token-file, --keyring or --tls-client-ca (or pass --insecure-no-auth to accept the risk)`,
     );
   }
 }

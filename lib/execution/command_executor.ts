@@ -10,6 +10,8 @@ import { parseNodeResult } from "../protocol/validate.ts";
 import { type ProcessRun, runProcess } from "./run_process.ts";
 import type { ExecuteOptions, Executor } from "./types.ts";
 import { withWorkDir } from "./work_dir.ts";
+import { AGENT_SKILL_NAME, checkSkill } from "../security/scope.ts";
+import { refuseOutsideScope } from "./scope_refusal.ts";
 
 /** Characters of the command's stderr (its end) quoted in an error message. */
 const STDERR_TAIL_CHARS = 1000;
@@ -120,6 +122,15 @@ export class CommandExecutor implements Executor {
    */
   async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
     const { signal, onProgress } = options;
+    if (options.grant) {
+      refuseOutsideScope(
+        // The agent can take any task, so only its name is checked against the scope.
+        checkSkill(options.grant, {
+          name: AGENT_SKILL_NAME,
+          capabilities: [...options.grant.capabilities],
+        }),
+      );
+    }
     onProgress?.({});
     const run = await withWorkDir(
       this.#workRoot,

@@ -15,6 +15,8 @@ import { runProcess } from "./run_process.ts";
 import { probeSandboxHost, type SandboxHost } from "./sandbox_host.ts";
 import { scrubbedEnv } from "./scrubbed_env.ts";
 import { selectSkill } from "./select_skill.ts";
+import { checkSkill } from "../security/scope.ts";
+import { refuseOutsideScope } from "./scope_refusal.ts";
 import { skillInput } from "./skill_input.ts";
 import type { ExecuteOptions, Executor } from "./types.ts";
 import { withWorkDir } from "./work_dir.ts";
@@ -148,6 +150,7 @@ export class SkillExecutor implements Executor {
   async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
     const { capabilities, signal, onProgress } = options;
     const skill = selectSkill(this.#skills(), task, capabilities);
+    if (options.grant) refuseOutsideScope(checkSkill(options.grant, skill));
     const sandbox = this.sandboxFor(skill);
     if (sandbox === "unavailable") throw this.#unavailable(skill);
     const host = sandbox === "deno" ? undefined : await this.#probeHost();

@@ -4,6 +4,7 @@
  * @module
  */
 import type { NodeResult, NodeTask } from "../protocol/types.ts";
+import type { Grant } from "../security/grant.ts";
 
 /** Progress reported by an executor while it runs. */
 export interface ExecutionProgress {
@@ -19,6 +20,11 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Called once the executor knows what it will run. */
   onProgress?: (progress: ExecutionProgress) => void;
+  /**
+   * What the caller may run; a skill (or the agent command) outside it is refused with
+   * 403 `forbidden`. Absent: anything.
+   */
+  grant?: Grant;
 }
 
 /**

@@ -7,6 +7,8 @@ import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import type { TaskTracker } from "./task_tracker.ts";
 import type { EventStreamHub } from "../observability/event_stream.ts";
 import type { TraceContext } from "../observability/trace_context.ts";
+import type { Grant } from "../security/grant.ts";
+import type { RateLimiter } from "../security/token_bucket.ts";
 
 /** Options of one routed task. */
 export interface RouteOptions {
@@ -22,6 +24,8 @@ export interface RouteOptions {
   trace?: TraceContext | null;
   /** Receives progress events in stream mode. */
   onEvent?: (event: StreamEvent) => void;
+  /** What the caller may do (its scope has been checked against the task already). */
+  grant?: Grant;
 }
 
 /** Routes one task to wherever it runs and returns its result. */
@@ -37,10 +41,21 @@ export interface TaskRouter {
 export interface AppDeps {
   /** This node's stable id (`instance_name` in answers). */
   nodeId: string;
-  /** Current bearer token; undefined disables auth. A function so rotation needs no restart. */
+  /** The shared SkillLite token; undefined when none. A function so rotation needs no restart. */
   token: () => string | undefined;
+  /**
+   * Verifies a scoped token into a grant (rejecting with a `reason`); undefined when no
+   * keyring is loaded. A function so the keyring reloads live.
+   */
+  verifyToken?: () => ((token: string) => Promise<Grant>) | undefined;
   /** Largest accepted body in bytes. */
   maxBodyBytes: number;
+  /** Largest request header block, in bytes (431 beyond). */
+  maxHeaderBytes?: number;
+  /** Most request headers (431 beyond). */
+  maxHeaders?: number;
+  /** Per-client limiter of `POST /task`; undefined = no limit. */
+  taskRateLimiter?: RateLimiter;
   /** Decides where each accepted task runs. */
   router: TaskRouter;
   /** In-flight tasks: feeds `/status` and is kept up to date by the task routes. */
@@ -60,5 +75,7 @@ export interface AppDeps {
   /** The live event stream behind `GET /events`; the route is absent without it. */
   events?: EventStreamHub;
   /** Told about each refused authentication (for metrics and events). */
-  onAuthFailure?: (reason: "missing" | "invalid", path: string) => void;
+  onAuthFailure?: (reason: string, path: string) => void;
+  /** Told about each refused authorization (403), with the missing scope. */
+  onForbidden?: (scope: string, subject: string, path: string) => void;
 }

@@ -34,7 +34,9 @@ export class BridgeExecutor {
       options.signal?.addEventListener("abort", () => {
         if (this.#pending.has(id)) this.#post({ type: "exec-cancel", id });
       }, { once: true });
-      this.#post({ type: "exec", id, task, capabilities: options.capabilities });
+      // The raw token stays in the worker: the main process needs only the scope.
+      const grant = options.grant ? { ...options.grant, token: undefined } : undefined;
+      this.#post({ type: "exec", id, task, capabilities: options.capabilities, grant });
     });
   }
 

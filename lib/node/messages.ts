@@ -8,6 +8,8 @@ import type { MdnsPeer } from "../discovery/worker_messages.ts";
 import type { NetworkScope } from "../execution/network_scope.ts";
 import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
 import type { WorkerPermissions } from "./permissions.ts";
+import type { Grant } from "../security/grant.ts";
+import type { SecurityMaterial } from "./security_material.ts";
 
 /** A skill as the network side sees it (no paths beyond what status shows). */
 export interface SkillSummary {
@@ -50,6 +52,8 @@ export interface WorkerInit {
   executor: string;
   startedAtMs: number;
   discovery: DiscoveryState;
+  /** Contents of the TLS and keyring files (the worker cannot read them itself). */
+  security: SecurityMaterial;
 }
 
 /** Main → worker. */
@@ -60,6 +64,7 @@ export type ToWorker =
   | { type: "exec-error"; id: number; error: ErrorBody }
   | { type: "skills"; skills: SkillSummary[]; capabilities: string[]; executor: string }
   | { type: "discovery"; discovery: DiscoveryState }
+  | { type: "security"; material: SecurityMaterial }
   | { type: "mdns-peer-up"; peer: MdnsPeer }
   | { type: "mdns-peer-down"; id: string; reason: string }
   | { type: "stop" };
@@ -67,7 +72,7 @@ export type ToWorker =
 /** Worker → main. */
 export type FromWorker =
   | { type: "listening"; host: string; port: number; url: string }
-  | { type: "exec"; id: number; task: NodeTask; capabilities: string[] }
+  | { type: "exec"; id: number; task: NodeTask; capabilities: string[]; grant?: Grant }
   | { type: "exec-cancel"; id: number }
   | { type: "fatal"; message: string }
   | { type: "stopped" };

@@ -19,6 +19,11 @@ import { LocalExecutor } from "./local_executor.ts";
 import { type MdnsLink, startMdns } from "./mdns_link.ts";
 import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./messages.ts";
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
+import {
+  readSecurityMaterial,
+  securityFiles,
+  watchSecurityMaterial,
+} from "./security_material.ts";
 import { loadSkillState, skillStateChanged } from "./skill_state.ts";
 
 /** Time beyond the drain timeout the worker gets to close its server and store. */
@@ -92,6 +97,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     );
   let executor: LocalExecutor | null = null;
 
+  const security = await readSecurityMaterial(config);
   const permissions = workerPermissions(config);
   const discovery: DiscoveryState = config.mdnsEnabled
     ? {
@@ -117,6 +123,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     executor: executorKind(skills.catalog.skills.length, config.executorCmd !== undefined),
     startedAtMs: Date.now(),
     discovery,
+    security,
   };
   const worker = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
@@ -154,6 +161,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         running.set(message.id, controller);
         executor!.execute(message.task, {
           capabilities: message.capabilities,
+          grant: message.grant,
           signal: controller.signal,
           onProgress: (p) => post({ type: "exec-progress", id: message.id, skill: p.skill }),
         }).then(
@@ -184,7 +192,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
       self: {
         nodeId,
         port,
-        scheme: "http",
+        scheme: security.tls ? "https" : "http",
         capabilities: skills.capabilities,
         bindHost: config.listen.host,
       },
@@ -208,6 +216,13 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   }
 
   const watching = new AbortController();
+  watchSecurityMaterial(config, security, (material) => {
+    log.info("Security files changed: reloading", { files: securityFiles(config) });
+    post({ type: "security", material });
+  }, {
+    signal: watching.signal,
+    onError: (err) => log.error("Cannot reload the security files", { error: err.message }),
+  });
   watchSkillDirs(dirs, async () => {
     const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed);
     if (!skillStateChanged(skills, next)) return;

@@ -17,6 +17,8 @@ import { Deadline, taskBudgetMs } from "../routing/deadline.ts";
 import type { Router } from "../routing/router.ts";
 import { taskFingerprint } from "../store/task_fingerprint.ts";
 import type { KvTaskStore } from "../store/task_store.ts";
+import type { Grant } from "../security/grant.ts";
+import type { ForwardingRules } from "../security/forwarding.ts";
 
 /** Dependencies of {@link TaskRunner}. */
 export interface TaskRunnerDeps {
@@ -34,6 +36,11 @@ export interface TaskRunnerDeps {
   events: EventBus;
   /** This node's id, for the task context. */
   nodeId: string;
+  /**
+   * How the caller's grant shapes routing: the scope check of inferred tags, the peers
+   * allowed and the credential forwarded (see `forwardingFor`).
+   */
+  forwarding?: (grant: Grant | undefined) => ForwardingRules;
 }
 
 /** How many times a duplicate re-reads the store when the run it joined just ended. */
@@ -181,6 +188,8 @@ export class TaskRunner implements TaskRouter {
               ? {}
               : { traceparent: formatTraceparent(traceId, newSpanId()) }),
             ...(owner && owner !== "local" ? { preferPeer: owner } : {}),
+            ...this.#deps.forwarding?.(options.grant),
+            grant: options.grant,
           }),
       );
       // A local run stopped by the deadline still returns a (failed) result: the task

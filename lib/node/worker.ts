@@ -33,6 +33,12 @@ import { openStore } from "../store/open_store.ts";
 import { BridgeExecutor } from "./bridge_executor.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./messages.ts";
 import { statusExtras } from "./status_extras.ts";
+import { startHttpServer } from "../http/server.ts";
+import { OutboundTls } from "./outbound.ts";
+import type { SecurityMaterial } from "./security_material.ts";
+import { forwardingFor } from "../security/forwarding.ts";
+import { RateLimiter } from "../security/token_bucket.ts";
+import { keyringVerifier } from "../security/keyring_verifier.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
 const bridge = new BridgeExecutor(post);
@@ -42,6 +48,8 @@ interface Running {
   init: WorkerInit;
   /** Resolves with the routing table once the store is open. */
   table: Promise<KvPeerTable>;
+  /** Applies rotated TLS material or a changed keyring. */
+  reloadSecurity(material: SecurityMaterial): Promise<void>;
   stop(): Promise<void>;
 }
 let running: Running | null = null;
@@ -79,6 +87,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       break;
     case "discovery":
       if (running) running.init.discovery = message.discovery;
+      break;
+    case "security":
+      await running?.reloadSecurity(message.material);
       break;
     case "mdns-peer-up":
     case "mdns-peer-down":
@@ -150,10 +161,20 @@ async function start(init: WorkerInit): Promise<void> {
     return { task_id: t?.task_id ?? "", trace_id: t?.trace_id ?? "", hop: t?.hop ?? 0 };
   };
   const token = () => config.token;
+  const nodeToken = () => config.nodeToken;
+  const outbound = new OutboundTls(init.security);
+  let verifier = await keyringVerifier(init.security.keyring);
   const shutdown = new AbortController();
+  // A TLS node sends tasks and tokens to plain-http peers only when told it may.
+  const reachable = (peer: Peer) =>
+    peer.scheme === "https" || !init.security.tls || config.allowPlainPeers;
   let tableRows: () => Promise<Peer[]> = () => Promise.resolve([]);
   const clientFor = (peer: Peer) =>
-    new SwarmClient({ url: `${peer.scheme}://${peer.address}`, token: config.token });
+    new SwarmClient({
+      url: `${peer.scheme}://${peer.address}`,
+      token: config.nodeToken,
+      fetch: outbound.fetch,
+    });
   const health = new HealthChecker({
     policy: validateHealthPolicy({
       ...DEFAULT_HEALTH_POLICY,
@@ -161,8 +182,9 @@ async function start(init: WorkerInit): Promise<void> {
       timeoutMs: config.healthTimeoutMs,
       deadAfterFailures: config.deadAfterFailures,
     }),
-    peers: () => tableRows(),
-    token,
+    peers: async () => (await tableRows()).filter(reachable),
+    token: nodeToken,
+    fetch: outbound.fetch,
     onChange: (peer, from, to) => {
       log.info("peer_state", { peer: peer.id, from, to });
       bus.emit({ type: "peer_state_changed", peer: peer.id, from, to });
@@ -182,7 +204,8 @@ async function start(init: WorkerInit): Promise<void> {
     maxHops: config.maxHops,
     localCapabilities: () => init.capabilities,
     // Dead peers are de-registered from routing until they answer again.
-    peers: async () => (await annotatedPeers()).filter((p) => p.state !== "dead"),
+    peers: async () =>
+      (await annotatedPeers()).filter((p) => p.state !== "dead" && reachable(p)),
     executeLocal: async (task, options) => {
       const release = await admission.acquire(options.signal);
       const started = performance.now();
@@ -190,6 +213,7 @@ async function start(init: WorkerInit): Promise<void> {
       try {
         const result = await bridge.execute(task, {
           capabilities: options.capabilities,
+          grant: options.grant,
           signal: options.signal,
           onProgress: (p) => skill = p.skill ?? skill,
         });
@@ -255,12 +279,19 @@ async function start(init: WorkerInit): Promise<void> {
     log: (message, props) => log.info(message, props),
     events: bus,
     nodeId,
+    forwarding: (grant) => forwardingFor(grant, config),
   });
 
   const app = createApp({
     nodeId,
     token,
+    verifyToken: () => verifier,
     maxBodyBytes: config.maxBodyBytes,
+    maxHeaderBytes: config.maxHeaderBytes,
+    maxHeaders: config.maxHeaders,
+    taskRateLimiter: config.taskRatePerSecond > 0
+      ? new RateLimiter({ ratePerSecond: config.taskRatePerSecond, burst: config.taskRateBurst })
+      : undefined,
     router: runner,
     tracker,
     load: () => ({ running: admission.running, queued: admission.queued }),
@@ -278,7 +309,14 @@ async function start(init: WorkerInit): Promise<void> {
         load: { running: admission.running, queued: admission.queued },
       })),
     logError: (message, props) => log.error(message, props),
-    onAuthFailure: (reason, path) => bus.emit({ type: "auth_failed", reason, path }),
+    onAuthFailure: (reason, path) => {
+      log.info("auth_failed", { reason, path });
+      bus.emit({ type: "auth_failed", reason, path });
+    },
+    onForbidden: (scope, subject, path) => {
+      log.info("auth_forbidden", { scope, subject, path });
+      bus.emit({ type: "auth_failed", reason: "forbidden", path, scope });
+    },
     events: hub,
     metrics: async () => {
       const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0 };
@@ -289,18 +327,47 @@ async function start(init: WorkerInit): Promise<void> {
   });
 
   const tableReady = Promise.withResolvers<KvPeerTable>();
-  const lifecycle = { stop: () => Promise.resolve() };
-  running = { init, table: tableReady.promise, stop: () => lifecycle.stop() };
   const { host, port } = config.listen;
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
+  const server = await startHttpServer({
     hostname: host,
     port,
-    onListen: (addr) => listening.resolve(addr),
-  }, app.fetch);
-  const addr = await Promise.race([listening.promise, server.finished.then(() => null)]);
-  if (!addr) throw new Error(`Cannot listen on ${formatHostPort(host, port)}`);
-  const url = `http://${formatHostPort(addr.hostname, addr.port)}`;
+    tls: init.security.tls,
+    maxHeaderBytes: config.maxHeaderBytes,
+    handler: (request, caller) => app.fetch(request, caller),
+  }).catch((err) => {
+    throw new Error(`Cannot listen on ${formatHostPort(host, port)}: ${err.message}`);
+  });
+  const addr = server.addr;
+  const url = `${server.scheme}://${formatHostPort(addr.hostname, addr.port)}`;
+  const lifecycle = { stop: () => Promise.resolve() };
+  running = {
+    init,
+    table: tableReady.promise,
+    stop: () => lifecycle.stop(),
+    reloadSecurity: async (material) => {
+      const changed = [];
+      try {
+        if (material.keyring !== init.security.keyring) {
+          verifier = await keyringVerifier(material.keyring);
+          changed.push("keyring");
+        }
+        if (JSON.stringify(material.tls) !== JSON.stringify(init.security.tls)) {
+          if (!material.tls) throw new Error("TLS cannot be turned off without a restart");
+          await server.reload(material.tls);
+          changed.push("tls");
+        }
+        if (changed.includes("tls") || material.peerCa !== init.security.peerCa) {
+          outbound.update(material);
+        }
+        init.security = material;
+        log.info("security_reloaded", { changed });
+      } catch (err) {
+        log.error("Security material not reloaded: keeping the previous one", {
+          error: (err as Error).message,
+        });
+      }
+    },
+  };
   init.config = { ...config, listen: { host: addr.hostname, port: addr.port } };
   post({ type: "listening", host: addr.hostname, port: addr.port, url });
 
@@ -323,7 +390,8 @@ async function start(init: WorkerInit): Promise<void> {
     seeds: config.peers,
     selfId: nodeId,
     table,
-    token,
+    token: nodeToken,
+    fetch: outbound.fetch,
     intervalMs: config.peerProbeIntervalMs,
     timeoutMs: config.canDoTimeoutMs,
     log: (message, props) => {
@@ -385,6 +453,7 @@ async function start(init: WorkerInit): Promise<void> {
     health.stop();
     hub.close();
     await server.shutdown();
+    outbound.close();
     kv.close();
     log.info("swarm_stopped", { node_id: nodeId, drained_tasks: inFlight, clean: drained });
   };

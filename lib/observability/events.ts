@@ -59,7 +59,14 @@ export type NodeEventData =
     & { type: "task_failed"; route: string; error: string; status: number; duration_ms: number }
     & TaskFields
   )
-  | { type: "auth_failed"; reason: string; path: string };
+  | {
+    type: "auth_failed";
+    /** `missing`, `invalid`, a scoped token's refusal reason, or `forbidden` (403). */
+    reason: string;
+    path: string;
+    /** The missing scope, for `forbidden`. */
+    scope?: string;
+  };
 
 /** An event as delivered: its data plus the common fields. */
 export type NodeEvent = NodeEventData & EventBase;

@@ -26,6 +26,8 @@ export interface StaticPeerSourceOptions {
   timeoutMs: number;
   /** Receives notable changes (peer joined, self seed, failure). */
   log: (message: string, props: Record<string, unknown>) => void;
+  /** The fetch to probe with (e.g. one verifying peers against the mesh CA). @default {globalThis.fetch} */
+  fetch?: typeof fetch;
 }
 
 /** What a status body tells about its node. */
@@ -124,6 +126,7 @@ export class StaticPeerSource {
       url: seed,
       token: this.#options.token(),
       timeoutMs: this.#options.timeoutMs,
+      fetch: this.#options.fetch,
     });
     try {
       const body = await client.status() as Record<string, unknown>;

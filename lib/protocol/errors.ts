@@ -9,6 +9,8 @@ import type { ErrorBody } from "./types.ts";
 export const ERROR_STATUS = {
   // SkillLite's own codes (DESIGN.md §3).
   unauthorized: 401,
+  // Authenticated, but the credential's scope does not cover the request.
+  forbidden: 403,
   no_match: 503,
   forward_failed: 502,
   local_executor_not_configured: 503,
@@ -20,6 +22,8 @@ export const ERROR_STATUS = {
   invalid_task: 422,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
   not_found: 404,
   method_not_allowed: 405,
   // swarm's own.
@@ -30,6 +34,7 @@ export const ERROR_STATUS = {
   not_ready: 503,
   draining: 503,
   overloaded: 429,
+  rate_limited: 429,
   task_conflict: 409,
   timeout: 504,
   bad_peer_response: 502,

@@ -10,6 +10,57 @@ import type { NewSkill, NodeResult, NodeTask } from "./types.ts";
 
 type Json = Record<string, unknown>;
 
+/**
+ * Largest accepted sizes of a task's fields. Lengths are in UTF-16 code units (what
+ * `String.length` counts: one per character for most text, two for an emoji). The whole
+ * body is also capped in bytes by the node's `maxBodyBytes` (413 `payload_too_large`);
+ * these bound each field below that, so that one field cannot fill logs, task records,
+ * routing tables or peer queries.
+ */
+export const LIMITS = {
+  /** Most entries of `context.required_capabilities` (also of `/can-do?required=`). */
+  maxCapabilityTags: 64,
+  /** Longest capability tag. Tags are also non-empty and free of control characters. */
+  maxCapabilityTagChars: 64,
+  /** Longest `id`. */
+  maxIdChars: 128,
+  /** Longest `description`: 256 Ki characters. */
+  maxDescriptionChars: 256 * 1024,
+  /** Longest `context.workspace` (a path label, so as long as a path may be). */
+  maxWorkspaceChars: 4096,
+  /** Longest `context.session_key`. */
+  maxSessionKeyChars: 256,
+  /** Longest `tool_hint` (a skill name). */
+  maxToolHintChars: 128,
+} as const;
+
+/** Unicode control characters (C0, DEL, C1): never part of a readable tag. */
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * What is wrong with one capability tag, or `undefined` when it is acceptable: it must
+ * be non-empty, at most {@link LIMITS}`.maxCapabilityTagChars` long, well-formed
+ * Unicode and free of control characters.
+ *
+ * @param tag The tag to check.
+ * @returns A phrase to put after the tag's name (`is empty`, …), or `undefined`.
+ * @example
+ * ```ts
+ * import { capabilityTagProblem } from "./validate.ts";
+ * console.assert(capabilityTagProblem("calc") === undefined);
+ * console.assert(capabilityTagProblem("a\nb") === "contains a control character");
+ * ```
+ */
+export function capabilityTagProblem(tag: string): string | undefined {
+  if (tag === "") return "is empty";
+  if (tag.length > LIMITS.maxCapabilityTagChars) {
+    return `is longer than ${LIMITS.maxCapabilityTagChars} characters`;
+  }
+  if (!tag.isWellFormed()) return "is not well-formed Unicode (a lone surrogate)";
+  if (CONTROL.test(tag)) return "contains a control character";
+  return undefined;
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -34,11 +85,39 @@ function requireString(
   return value;
 }
 
+function checkLength(value: string, max: number, path: string): void {
+  if (value.length > max) {
+    throw new SwarmError("invalid_task", `Field '${path}' is longer than ${max} characters`, {
+      field: path,
+    });
+  }
+}
+
+function checkCapabilities(tags: string[]): void {
+  const path = "context.required_capabilities";
+  if (tags.length > LIMITS.maxCapabilityTags) {
+    throw new SwarmError(
+      "invalid_task",
+      `Field '${path}' has more than ${LIMITS.maxCapabilityTags} entries: it has ${tags.length}`,
+      { field: path },
+    );
+  }
+  tags.forEach((tag, i) => {
+    const problem = capabilityTagProblem(tag);
+    if (problem) {
+      throw new SwarmError("invalid_task", `Field '${path}[${i}]' ${problem}`, {
+        field: `${path}[${i}]`,
+      });
+    }
+  });
+}
+
 /**
  * Checks a decoded `POST /task` body and returns it as a {@link NodeTask}, with
  * `required_capabilities` defaulted to `[]` and unknown fields dropped.
  *
- * @throws {SwarmError} `invalid_task` (422) naming the first bad field.
+ * @throws {SwarmError} `invalid_task` (422) naming the first bad field, also when a
+ * field is over its {@link LIMITS}.
  * @example
  * ```ts
  * import { parseNodeTask } from "./validate.ts";
@@ -57,7 +136,9 @@ export function parseNodeTask(body: unknown): NodeTask {
   if (id.trim() === "") {
     throw new SwarmError(code, "Field 'id' must not be empty", { field: "id" });
   }
+  checkLength(id, LIMITS.maxIdChars, "id");
   const description = requireString(body, "description", "description", code);
+  checkLength(description, LIMITS.maxDescriptionChars, "description");
   const context = body.context;
   if (!isObject(context)) {
     const found = context === undefined ? "missing" : `a ${describe(context)}`;
@@ -66,7 +147,9 @@ export function parseNodeTask(body: unknown): NodeTask {
     });
   }
   const workspace = requireString(context, "workspace", "context.workspace", code);
+  checkLength(workspace, LIMITS.maxWorkspaceChars, "context.workspace");
   const session_key = requireString(context, "session_key", "context.session_key", code);
+  checkLength(session_key, LIMITS.maxSessionKeyChars, "context.session_key");
   const required = context.required_capabilities ?? [];
   if (!Array.isArray(required) || required.some((t) => typeof t !== "string")) {
     throw new SwarmError(
@@ -75,6 +158,7 @@ export function parseNodeTask(body: unknown): NodeTask {
       { field: "context.required_capabilities" },
     );
   }
+  checkCapabilities(required as string[]);
   const task: NodeTask = {
     id,
     description,
@@ -82,6 +166,7 @@ export function parseNodeTask(body: unknown): NodeTask {
   };
   if (body.tool_hint !== undefined && body.tool_hint !== null) {
     task.tool_hint = requireString(body, "tool_hint", "tool_hint", code);
+    checkLength(task.tool_hint, LIMITS.maxToolHintChars, "tool_hint");
   }
   if (body.input !== undefined) task.input = body.input;
   if (body.timeout_ms !== undefined && body.timeout_ms !== null) {

@@ -145,6 +145,7 @@ const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
   "not_ready",
   "draining",
   "overloaded",
+  "rate_limited",
   "no_match",
   "local_executor_not_configured",
   "loop_detected",
@@ -160,7 +161,7 @@ const NOT_HANDLED_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
  *
  * Retried: a connection error (`forward_failed` without `details.status`: no HTTP
  * answer came back); a peer's refusal before starting — `not_ready`, `draining`,
- * `overloaded`, `no_match`, `local_executor_not_configured`, `loop_detected`,
+ * `overloaded`, `rate_limited`, `no_match`, `local_executor_not_configured`, `loop_detected`,
  * `hop_limit_exceeded`, and `forward_failed` answered with 502 (the peer's own
  * forwarding failed), 429, 503 or 504 (also when the body is not swarm's JSON, e.g. a
  * proxy); and `timeout`, whether the attempt's own time limit passed or the peer

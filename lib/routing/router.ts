@@ -20,6 +20,7 @@ import {
 import { type Inference, inferTaskCapabilities } from "./infer.ts";
 import type { LlmConfig } from "./llm_config.ts";
 import type { Peer } from "./types.ts";
+import type { Grant } from "../security/grant.ts";
 
 /** What the router needs from a client of one peer; `SwarmClient` is one. */
 export interface PeerClient {
@@ -39,6 +40,8 @@ export interface LocalExecuteOptions {
   signal?: AbortSignal;
   /** Progress sink, present in stream mode. */
   onEvent?: (event: StreamEvent) => void;
+  /** What the caller may do; the executor refuses a skill outside it. */
+  grant?: Grant;
 }
 
 /** One failed forwarding try. */
@@ -152,6 +155,20 @@ export interface RouteOptions extends HopState {
   traceparent?: string;
   /** Progress sink; when given, forwarding uses the peers' streams and relays their events. */
   onEvent?: (event: StreamEvent) => void;
+  /** What the caller may do; handed to the local executor. */
+  grant?: Grant;
+  /**
+   * Checks the tags the task is finally routed with (given or inferred) against the
+   * caller's scope; throws (e.g. a 403 SwarmError) to refuse the task.
+   */
+  authorize?: (required: string[]) => void;
+  /** Which peers may take this task at all (e.g. no SkillLite peer for a scoped task). */
+  peerFilter?: (peer: Peer) => boolean;
+  /**
+   * Bearer token sent on a forward to `peer` instead of the node's own (the caller's
+   * scoped token); undefined = the node's own.
+   */
+  credential?: (peer: Peer) => string | undefined;
 }
 
 function positive(name: string, value: number): number {
@@ -288,7 +305,9 @@ export class Router {
     const { hops, via, signal, onEvent } = options;
     checkArrival({ selfId, via, hops, maxHops });
     const local = this.#deps.localCapabilities();
-    const peers = await this.#deps.peers();
+    const { peerFilter } = options;
+    const all = await this.#deps.peers();
+    const peers = peerFilter ? all.filter(peerFilter) : all;
     let required = task.context.required_capabilities;
     let outgoing = task;
     const known = required.length === 0 ? knownTags(local, peers, selfId) : [];
@@ -315,6 +334,7 @@ export class Router {
       info.route = decision.kind;
     }
     info.required = required;
+    options.authorize?.(required);
     try {
       this.#deps.onRouteDecided?.({
         taskId: task.id,
@@ -331,7 +351,13 @@ export class Router {
         return await this.#span(
           "swarm.execute",
           { "swarm.task_id": task.id },
-          () => this.#deps.executeLocal(task, { capabilities: required, signal, onEvent }),
+          () =>
+            this.#deps.executeLocal(task, {
+              capabilities: required,
+              signal,
+              onEvent,
+              grant: options.grant,
+            }),
         );
       case "forward":
         return await this.#forward(outgoing, decision.candidates, options, required, info);
@@ -414,7 +440,7 @@ export class Router {
       const timeoutMs = deadline
         ? Math.max(1, deadline.attemptTimeoutMs(this.#forwardTimeoutMs))
         : this.#forwardTimeoutMs;
-      const request = { headers, signal, timeoutMs };
+      const request = { headers, signal, timeoutMs, token: options.credential?.(peer) };
       const started = performance.now();
       try {
         await this.#deps.onForwardAttempt?.(task, peer, index + 1);

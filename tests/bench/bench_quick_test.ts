@@ -24,7 +24,7 @@ Deno.test({
           "run",
           "-A",
           "--unstable-kv",
-          "--unstable-worker-options",
+          "--unstable-worker-options --unstable-net",
           "--unstable-no-legacy-abort",
           MAIN,
           "--quick",

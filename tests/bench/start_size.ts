@@ -97,7 +97,7 @@ async function floor(tmp: string, settleMs: number, worker: boolean) {
         "--no-config",
         "-A",
         "--unstable-kv",
-        "--unstable-worker-options",
+        "--unstable-worker-options --unstable-net",
         fromFileUrl(new URL("./_floor_server.ts", import.meta.url)),
         String(port),
         ...(worker ? ["--worker", dir] : []),

@@ -68,3 +68,15 @@ Deno.test("toSwarmError() turns other errors and values into internal", () => {
   assert.equal(toSwarmError("text").message, "text");
   assert.equal(toSwarmError(undefined).code, "internal");
 });
+
+const LIMIT_STATUSES: Array<[code: ErrorCode, status: number]> = [
+  ["rate_limited", 429],
+  ["headers_too_large", 431],
+  ["uri_too_long", 414],
+];
+
+for (const [code, status] of LIMIT_STATUSES) {
+  Deno.test(`SwarmError() maps the limit code ${code} to HTTP ${status}`, () => {
+    assert.equal(new SwarmError(code, "m").status, status);
+  });
+}

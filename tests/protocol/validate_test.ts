@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { NodeTask } from "../../lib/protocol/types.ts";
-import { parseNodeResult, parseNodeTask } from "../../lib/protocol/validate.ts";
+import {
+  capabilityTagProblem,
+  LIMITS,
+  parseNodeResult,
+  parseNodeTask,
+} from "../../lib/protocol/validate.ts";
 
 function validTask(): Record<string, unknown> {
   return {
@@ -231,5 +236,126 @@ for (const [name, change, field] of BAD_RESULTS) {
 for (const body of [null, [], "ok", 1]) {
   Deno.test(`parseNodeResult() refuses a ${JSON.stringify(body)} result`, () => {
     throwsFieldError(() => parseNodeResult(body), "bad_peer_response", 502, "");
+  });
+}
+
+type LimitCase = [
+  name: string,
+  max: number,
+  set: (body: Record<string, unknown>, value: string) => void,
+  field: string,
+];
+
+const LENGTH_LIMITS: LimitCase[] = [
+  ["id", LIMITS.maxIdChars, (b, v) => b.id = v, "id"],
+  ["description", LIMITS.maxDescriptionChars, (b, v) => b.description = v, "description"],
+  ["workspace", LIMITS.maxWorkspaceChars, (b, v) => ctx(b).workspace = v, "context.workspace"],
+  [
+    "session_key",
+    LIMITS.maxSessionKeyChars,
+    (b, v) => ctx(b).session_key = v,
+    "context.session_key",
+  ],
+  ["tool_hint", LIMITS.maxToolHintChars, (b, v) => b.tool_hint = v, "tool_hint"],
+  [
+    "a capability tag",
+    LIMITS.maxCapabilityTagChars,
+    (b, v) => ctx(b).required_capabilities = ["calc", "web", "gpu", v],
+    "context.required_capabilities[3]",
+  ],
+];
+
+Deno.test("LIMITS holds the documented values", () => {
+  assert.deepEqual(LIMITS, {
+    maxCapabilityTags: 64,
+    maxCapabilityTagChars: 64,
+    maxIdChars: 128,
+    maxDescriptionChars: 262_144,
+    maxWorkspaceChars: 4096,
+    maxSessionKeyChars: 256,
+    maxToolHintChars: 128,
+  });
+});
+
+for (const [name, max, set, field] of LENGTH_LIMITS) {
+  Deno.test(`parseNodeTask() accepts ${name} of ${max} characters, refuses ${max + 1}`, () => {
+    const atLimit = validTask();
+    set(atLimit, "a".repeat(max));
+    parseNodeTask(atLimit);
+    const over = validTask();
+    set(over, "a".repeat(max + 1));
+    throwsFieldError(() => parseNodeTask(over), "invalid_task", 422, field);
+    assert.throws(() => parseNodeTask(over), {
+      message: `Field '${field}' is longer than ${max} characters`,
+    });
+  });
+}
+
+Deno.test("parseNodeTask() counts a length in UTF-16 code units", () => {
+  const body = validTask();
+  body.id = "😀".repeat(LIMITS.maxIdChars / 2); // 2 code units each
+  parseNodeTask(body);
+  body.id = "😀".repeat(LIMITS.maxIdChars / 2) + "a";
+  throwsFieldError(() => parseNodeTask(body), "invalid_task", 422, "id");
+});
+
+Deno.test(`parseNodeTask() accepts ${LIMITS.maxCapabilityTags} required capabilities, refuses one more`, () => {
+  const tags = Array.from({ length: LIMITS.maxCapabilityTags }, (_, i) => `tag-${i}`);
+  const atLimit = validTask();
+  ctx(atLimit).required_capabilities = tags;
+  assert.deepEqual(parseNodeTask(atLimit).context.required_capabilities, tags);
+  const over = validTask();
+  ctx(over).required_capabilities = [...tags, "one-more"];
+  throwsFieldError(() => parseNodeTask(over), "invalid_task", 422, "context.required_capabilities");
+  assert.throws(() => parseNodeTask(over), {
+    message: "Field 'context.required_capabilities' has more than 64 entries: it has 65",
+  });
+});
+
+const BAD_TAGS: Array<[name: string, tag: string, problem: string]> = [
+  ["empty", "", "is empty"],
+  ["with a newline", "a\nb", "contains a control character"],
+  ["with a NUL", "a\u0000", "contains a control character"],
+  ["with an escape", "\u001b[31mred", "contains a control character"],
+  ["with DEL", "a\u007f", "contains a control character"],
+  ["with a C1 control", "a\u0085", "contains a control character"],
+  ["with a lone surrogate", "a\ud800", "is not well-formed Unicode (a lone surrogate)"],
+];
+
+for (const [name, tag, problem] of BAD_TAGS) {
+  Deno.test(`parseNodeTask() refuses a capability tag ${name}, naming its index`, () => {
+    const body = validTask();
+    ctx(body).required_capabilities = ["calc", tag];
+    throwsFieldError(
+      () => parseNodeTask(body),
+      "invalid_task",
+      422,
+      "context.required_capabilities[1]",
+    );
+    assert.throws(
+      () => parseNodeTask(body),
+      { message: `Field 'context.required_capabilities[1]' ${problem}` },
+    );
+    assert.equal(capabilityTagProblem(tag), problem);
+  });
+}
+
+const GOOD_TAGS = [
+  "calc",
+  "web search",
+  "Calc",
+  "gpu:a100",
+  "中文",
+  "😀",
+  "a-b_c.d/e",
+  "a".repeat(64),
+];
+
+for (const tag of GOOD_TAGS) {
+  Deno.test(`capabilityTagProblem() accepts ${JSON.stringify(tag.slice(0, 12))}`, () => {
+    assert.equal(capabilityTagProblem(tag), undefined);
+    const body = validTask();
+    ctx(body).required_capabilities = [tag];
+    assert.deepEqual(parseNodeTask(body).context.required_capabilities, [tag]);
   });
 }

@@ -13,6 +13,7 @@ import {
 /** Whether a peer's answer with each code (and its own status) may be retried elsewhere. */
 const ANSWERED: Record<string, boolean> = {
   unauthorized: false,
+  forbidden: false,
   no_match: true,
   forward_failed: true,
   local_executor_not_configured: true,
@@ -32,6 +33,9 @@ const ANSWERED: Record<string, boolean> = {
   not_ready: true,
   draining: true,
   overloaded: true,
+  rate_limited: true,
+  headers_too_large: false,
+  uri_too_long: false,
   task_conflict: false,
   timeout: true,
   bad_peer_response: false,

@@ -4,16 +4,6 @@
  * @module
  */
 import { timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
-
-/** Options of {@link bearerAuth}. */
-export interface BearerAuthOptions {
-  /** The expected token; the middleware lets everything through when it is undefined. */
-  token: () => string | undefined;
-  /** Told about each refusal: `missing` (no Authorization header) or `invalid`. */
-  onFailure?: (reason: "missing" | "invalid", path: string) => void;
-}
 
 const encoder = new TextEncoder();
 
@@ -29,9 +19,9 @@ const encoder = new TextEncoder();
  * ```
  */
 export function isAuthorized(header: string | null | undefined, token: string): boolean {
-  const parts = (header ?? "").trim().split(/\s+/);
-  if (parts.length !== 2 || parts[0].toLowerCase() !== "bearer") return false;
-  const given = encoder.encode(parts[1]);
+  const presented = bearerToken(header);
+  if (presented === undefined) return false;
+  const given = encoder.encode(presented);
   const expected = encoder.encode(token);
   // Compare equal-length buffers so the time taken does not reveal the token's length.
   const padded = new Uint8Array(expected.length);
@@ -39,14 +29,19 @@ export function isAuthorized(header: string | null | undefined, token: string): 
   return timingSafeEqual(padded, expected) && given.length === expected.length;
 }
 
-/** Rejects requests without the right bearer token with SkillLite's 401 body, before the body is read. */
-export const bearerAuth = (options: BearerAuthOptions): MiddlewareHandler => {
-  return async function bearerAuth(c, next) {
-    const token = options.token();
-    if (token !== undefined && !isAuthorized(c.req.header("authorization"), token)) {
-      options.onFailure?.(c.req.header("authorization") ? "invalid" : "missing", c.req.path);
-      throw new SwarmError("unauthorized", "Missing or invalid bearer token");
-    }
-    await next();
-  };
-};
+/**
+ * The token of an `Authorization: Bearer <token>` value, split the way SkillLite does;
+ * undefined when the value is not of that shape.
+ *
+ * @example
+ * ```ts
+ * import { bearerToken } from "./bearer_auth.ts";
+ * console.assert(bearerToken(" bearer  abc ") === "abc");
+ * console.assert(bearerToken("Basic abc") === undefined);
+ * ```
+ */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  const parts = (header ?? "").trim().split(/\s+/);
+  if (parts.length !== 2 || parts[0].toLowerCase() !== "bearer") return undefined;
+  return parts[1];
+}

@@ -13,6 +13,8 @@ import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
 import { parseTraceparent, TRACEPARENT_HEADER } from "../../observability/trace_context.ts";
 import { activeTraceContext } from "../../observability/otel.ts";
 import { readTask } from "../read_task.ts";
+import { grantOf } from "../middleware/auth.ts";
+import { checkTask } from "../../security/scope.ts";
 import type { AppDeps, RouteOptions } from "../types.ts";
 
 /** The task routes. Authentication runs before these (see `createApp`). */
@@ -29,6 +31,14 @@ export function taskRoutes(deps: AppDeps): Hono {
   });
   return new Hono().post("/task", limit, async (c) => {
     const task = await readTask(c);
+    const grant = grantOf(c);
+    const denial = checkTask(grant, {
+      requiredCapabilities: task.context.required_capabilities,
+      toolHint: task.tool_hint,
+    });
+    if (denial) {
+      throw new SwarmError("forbidden", denial.message, { missing_scope: denial.scope });
+    }
     const { ready, reason, draining } = deps.readiness();
     if (!ready) {
       // Both are retryable: a peer sends the task elsewhere, a client comes back later.
@@ -58,6 +68,7 @@ export function taskRoutes(deps: AppDeps): Hono {
       // Deno's OpenTelemetry (OTEL_DENO=true) already started a span for this request:
       // join its trace when the caller sent none.
       trace: parseTraceparent(c.req.header(TRACEPARENT_HEADER)) ?? activeTraceContext(),
+      grant,
     };
     c.header(NODE_HEADER, deps.nodeId);
     if (c.req.query("stream") === "1") return await streamTask(c, deps, task, options);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { bearerAuth } from "../../../lib/http/middleware/bearer_auth.ts";
+import { authenticate } from "../../../lib/http/middleware/auth.ts";
 import { notFound, onError } from "../../../lib/http/middleware/errors.ts";
 import { EVENTS_GAP_HEADER, eventsRoutes } from "../../../lib/http/routes/events.ts";
 import { EventStreamHub } from "../../../lib/observability/event_stream.ts";
@@ -18,7 +18,7 @@ function setup(options: { heartbeatMs?: number; ringSize?: number; bufferSize?: 
   const hub = new EventStreamHub({ ringSize: options.ringSize, bufferSize: options.bufferSize });
   hub.attach(bus);
   const app = new Hono();
-  app.use(bearerAuth({ token: () => TOKEN }));
+  app.use(authenticate({ sharedSecret: () => TOKEN, verifyToken: () => undefined }));
   app.route("/", eventsRoutes({ hub, heartbeatMs: options.heartbeatMs ?? 0 }));
   app.notFound(notFound);
   app.onError(onError((err) => {

@@ -1,0 +1,18 @@
+/**
+ * Turns a scope denial into the 403 answer an executor throws.
+ *
+ * @module
+ */
+import { SwarmError } from "../protocol/errors.ts";
+import type { Denial } from "../security/scope.ts";
+
+/**
+ * Throws 403 `forbidden` naming the missing scope when `denial` is set.
+ *
+ * @throws {SwarmError} `forbidden`, with `missing_scope` in its details.
+ */
+export function refuseOutsideScope(denial: Denial | null): void {
+  if (denial) {
+    throw new SwarmError("forbidden", denial.message, { missing_scope: denial.scope });
+  }
+}

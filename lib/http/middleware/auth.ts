@@ -1,0 +1,119 @@
+/**
+ * Authentication and authorization of every request: who the caller is (shared
+ * SkillLite token, scoped token, client certificate) and whether its grant covers the
+ * route. 401 for missing or invalid credentials, 403 naming the missing scope.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { SwarmError } from "../../protocol/errors.ts";
+import { type Action, fullGrant, type Grant } from "../../security/grant.ts";
+import { allows } from "../../security/scope.ts";
+import type { Caller } from "../server.ts";
+import { bearerToken, isAuthorized } from "./bearer_auth.ts";
+
+/** Why a request was refused with 401. */
+export type AuthFailure = "missing" | "invalid" | (string & {});
+
+/** Options of {@link authenticate}. */
+export interface AuthOptions {
+  /** The shared SkillLite token; undefined when none is set. Read per request (rotation). */
+  sharedSecret: () => string | undefined;
+  /**
+   * Verifies a scoped token into a grant, or rejects with an error carrying a
+   * `reason`; undefined when no keyring is loaded. Read per request (live reload).
+   */
+  verifyToken: () => ((token: string) => Promise<Grant>) | undefined;
+  /** Told about each refusal: `missing`, `invalid`, or a token refusal reason. */
+  onFailure?: (reason: AuthFailure, path: string) => void;
+}
+
+declare module "hono" {
+  /** Variables set on every request's context. */
+  interface ContextVariableMap {
+    /** What the caller may do, set by {@link authenticate}. */
+    grant: Grant;
+  }
+}
+
+/**
+ * Finds the caller's grant and stores it as `c.var.grant`, before any body is read.
+ *
+ * - No token authentication configured: the caller gets everything (a loopback node, or
+ *   an mTLS node where the verified certificate is the credential).
+ * - Otherwise the `Authorization: Bearer` value must be the shared token (full scope,
+ *   SkillLite-compatible) or a scoped token the keyring verifies; a client certificate
+ *   alone is then not enough, so scoped tokens keep their meaning on mTLS nodes.
+ */
+export const authenticate = (options: AuthOptions): MiddlewareHandler => {
+  return async function authenticate(c, next) {
+    const caller = c.env as Caller | undefined;
+    const cert = caller?.clientCert;
+    const secret = options.sharedSecret();
+    const verify = options.verifyToken();
+    const header = c.req.header("authorization");
+    const refuse = (reason: AuthFailure, message: string): never => {
+      options.onFailure?.(reason, c.req.path);
+      const plain = reason === "missing" || reason === "invalid";
+      throw new SwarmError("unauthorized", message, plain ? {} : { reason });
+    };
+    let grant: Grant;
+    if (secret === undefined && verify === undefined) {
+      grant = cert ? fullGrant("client-cert", cert.commonName) : fullGrant("open", "anonymous");
+    } else if (!header) {
+      return refuse("missing", "Missing or invalid bearer token");
+    } else if (secret !== undefined && isAuthorized(header, secret)) {
+      grant = fullGrant("shared-secret", "shared-token");
+    } else {
+      const token = bearerToken(header);
+      if (token === undefined || verify === undefined) {
+        return refuse("invalid", "Missing or invalid bearer token");
+      }
+      try {
+        grant = { ...(await verify(token)), token };
+      } catch (err) {
+        const reason = (err as { reason?: string }).reason ?? "invalid";
+        return refuse(reason, `Invalid token: ${reason.replaceAll("_", " ")}`);
+      }
+    }
+    c.set("grant", cert ? { ...grant, clientCert: cert } : grant);
+    await next();
+  };
+};
+
+/**
+ * The action a request needs: `task` to submit tasks, `read` for everything else.
+ *
+ * @example
+ * ```ts
+ * import { actionFor } from "./auth.ts";
+ * console.assert(actionFor("POST", "/task") === "task");
+ * console.assert(actionFor("GET", "/status") === "read");
+ * ```
+ */
+export function actionFor(method: string, path: string): Action {
+  return method === "POST" && path === "/task" ? "task" : "read";
+}
+
+/** Refuses with 403 a caller whose grant lacks the route's action. */
+export const authorizeAction = (): MiddlewareHandler => {
+  return async function authorizeAction(c, next) {
+    const grant = grantOf(c);
+    const action = actionFor(c.req.method, c.req.path);
+    if (!allows(grant, action)) {
+      throw new SwarmError(
+        "forbidden",
+        `Credential of '${grant.subject}' lacks the '${action}' action`,
+        { missing_scope: `action:${action}` },
+      );
+    }
+    await next();
+  };
+};
+
+/** The grant {@link authenticate} stored for this request. */
+export function grantOf(c: Context): Grant {
+  const grant = c.get("grant") as Grant | undefined; // Unset only if a route skipped the middleware.
+  if (!grant) throw new SwarmError("internal", "Request reached a route without authentication");
+  return grant;
+}

@@ -1,0 +1,90 @@
+/**
+ * Keyring files: read, and written atomically with mode 0600 so a node watching the
+ * file never reads half a keyring and nobody else can read its private keys.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { type Keyring, KeyringError, parseKeyring, serializeKeyring } from "./keyring.ts";
+
+/**
+ * Reads and validates the keyring at `path`.
+ *
+ * @throws {KeyringError} When the file is missing or invalid; the message starts with
+ * the path.
+ */
+export async function readKeyring(path: string): Promise<Keyring> {
+  const kr = await readKeyringIfExists(path);
+  if (kr === null) throw new KeyringError(`No keyring at ${path}`);
+  return kr;
+}
+
+/**
+ * Reads and validates the keyring at `path`, or returns `null` when there is no file.
+ *
+ * @throws {KeyringError} When the file is invalid; the message starts with the path.
+ */
+export async function readKeyringIfExists(path: string): Promise<Keyring | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw new KeyringError(`${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return parseKeyring(text);
+  } catch (err) {
+    throw new KeyringError(`${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Writes `kr` to `path` atomically with mode 0600 (see {@link writeFileAtomic}). */
+export async function writeKeyring(path: string, kr: Keyring): Promise<void> {
+  await writeFileAtomic(path, serializeKeyring(kr));
+}
+
+/**
+ * Read-modify-write of the keyring at `path`: `edit` gets the current keyring (`null`
+ * when there is no file yet) and returns the new one, which is written atomically.
+ * Two editors running at the same moment are not serialized: the last rename wins.
+ *
+ * @returns The keyring written.
+ */
+export async function updateKeyring(
+  path: string,
+  edit: (current: Keyring | null) => Keyring | Promise<Keyring>,
+): Promise<Keyring> {
+  const next = await edit(await readKeyringIfExists(path));
+  await writeKeyring(path, next);
+  return next;
+}
+
+/**
+ * Writes `text` to `path` so that readers see either the old file or the whole new one:
+ * a temporary file in the same directory, created with `mode`, flushed to disk, then
+ * renamed over `path`. The temporary file is removed when anything fails.
+ *
+ * @param mode Permission bits of the new file.
+ * @default mode 0o600
+ */
+export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.tmp`);
+  try {
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode });
+    try {
+      const bytes = new TextEncoder().encode(text);
+      let offset = 0;
+      while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    // The umask may have narrowed the mode; make it exact (it can only have narrowed it).
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, mode);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
