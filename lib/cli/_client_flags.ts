@@ -10,6 +10,9 @@ import { UsageError } from "./_usage.ts";
 export const CLIENT_OPTIONS = {
   url: { type: "string" },
   "token-file": { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -18,15 +21,88 @@ export const CLIENT_OPTIONS = {
 export const CLIENT_HELP =
   `  --url URL          node to talk to (default $SKILLLITE_SWARM_URL, else http://127.0.0.1:7700)
   --token-file FILE  read the bearer token from FILE (default $SKILLLITE_SWARM_TOKEN)
+  --tls-ca FILE      verify an https node against this PEM CA bundle (default $SWARM_TLS_CA,
+                     else the system roots)
+  --tls-cert FILE    client certificate for a node that requires one (mTLS; default
+  --tls-key FILE     $SWARM_TLS_CERT / $SWARM_TLS_KEY), PEM
   --json             print machine-readable JSON
   -h, --help         show this help`;
 
-/** Resolves URL and token from flags and environment. */
+/** The shared client flags as parsed. */
+export interface ClientFlagValues {
+  /** `--url`. */
+  url?: string;
+  /** `--token-file`. */
+  "token-file"?: string;
+  /** `--tls-ca`. */
+  "tls-ca"?: string;
+  /** `--tls-cert`. */
+  "tls-cert"?: string;
+  /** `--tls-key`. */
+  "tls-key"?: string;
+}
+
+/** Where a client command goes and how it proves who it is. */
+export interface ClientTarget {
+  /** Base URL of the node. */
+  url: string;
+  /** Bearer token, when one is set. */
+  token?: string;
+  /** A `fetch` verifying the node against `--tls-ca` and presenting `--tls-cert`, when set. */
+  fetch?: typeof fetch;
+}
+
+/** The TLS client flags given, if any. */
+export type TlsFlagValues = Pick<ClientFlagValues, "tls-ca" | "tls-cert" | "tls-key">;
+
+/**
+ * Picks the TLS client flags out of a command's parsed values: `{ tls }` when any was
+ * given, else `{}` (spread it into the command's parsed arguments).
+ */
+export function tlsFlagValues(values: Record<string, unknown>): { tls?: TlsFlagValues } {
+  const tls: TlsFlagValues = {};
+  for (const name of ["tls-ca", "tls-cert", "tls-key"] as const) {
+    if (typeof values[name] === "string") tls[name] = values[name] as string;
+  }
+  return Object.keys(tls).length > 0 ? { tls } : {};
+}
+
+function readPemFlag(flag: string, path: string, read: (path: string) => string): string {
+  try {
+    return read(path);
+  } catch (err) {
+    throw new UsageError(`Cannot read --${flag} '${path}': ${(err as Error).message}`);
+  }
+}
+
+/** Builds the TLS `fetch` of the client flags, or undefined when none is set. */
+function tlsFetch(
+  values: ClientFlagValues,
+  env: Record<string, string | undefined>,
+  read: (path: string) => string,
+): typeof fetch | undefined {
+  const ca = values["tls-ca"] ?? (env.SWARM_TLS_CA || undefined);
+  const cert = values["tls-cert"] ?? (env.SWARM_TLS_CERT || undefined);
+  const key = values["tls-key"] ?? (env.SWARM_TLS_KEY || undefined);
+  if (Boolean(cert) !== Boolean(key)) {
+    throw new UsageError("Options --tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!ca && !cert) return undefined;
+  const client = Deno.createHttpClient({
+    ...(ca ? { caCerts: [readPemFlag("tls-ca", ca, read)] } : {}),
+    ...(cert && key
+      ? { cert: readPemFlag("tls-cert", cert, read), key: readPemFlag("tls-key", key, read) }
+      : {}),
+  });
+  return (input, init) => fetch(input, { ...init, client });
+}
+
+/** Resolves URL, token and TLS settings from flags and environment. */
 export function clientTarget(
-  values: { url?: string; "token-file"?: string },
+  values: ClientFlagValues,
   env: Record<string, string | undefined>,
   readTextFile: (path: string) => string = Deno.readTextFileSync,
-): { url: string; token?: string } {
+): ClientTarget {
   let token: string | undefined;
   if (values["token-file"] !== undefined) {
     try {
@@ -44,5 +120,6 @@ export function clientTarget(
   } catch {
     throw new UsageError(`Invalid --url '${resolved.url}'`);
   }
-  return resolved;
+  const fetch = tlsFetch(values, env, readTextFile);
+  return fetch ? { ...resolved, fetch } : resolved;
 }

@@ -8,7 +8,14 @@ import { errorFromBody } from "../client/_response.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { NDJSON } from "../protocol/types.ts";
 import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
-import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
+import {
+  CLIENT_HELP,
+  CLIENT_OPTIONS,
+  type ClientTarget,
+  clientTarget,
+  type TlsFlagValues,
+  tlsFlagValues,
+} from "./_client_flags.ts";
 import { EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm events`. */
@@ -37,6 +44,8 @@ export interface EventsArgs {
   url?: string;
   /** `--token-file`: where the bearer token is; `SKILLLITE_SWARM_TOKEN` when absent. */
   tokenFile?: string;
+  /** `--tls-ca`, `--tls-cert`, `--tls-key`, when any was given. */
+  tls?: TlsFlagValues;
   /** Event types to keep; empty means all. */
   types: string[];
   /** Resume after this event id; absent means live events only. */
@@ -86,6 +95,7 @@ export function parseEventsArgs(argv: string[]): EventsArgs {
     json: values.json ?? false,
     url: values.url,
     tokenFile: values["token-file"],
+    ...tlsFlagValues(values),
     types,
     lastEventId,
   };
@@ -217,12 +227,12 @@ function isRetryable(err: unknown): boolean {
 class Follower {
   #lastId: number | undefined;
   readonly #args: EventsArgs;
-  readonly #target: { url: string; token?: string };
+  readonly #target: ClientTarget;
   readonly #options: Required<Omit<RunEventsOptions, "signal">> & { signal?: AbortSignal };
 
   constructor(
     args: EventsArgs,
-    target: { url: string; token?: string },
+    target: ClientTarget,
     options: RunEventsOptions,
   ) {
     const {
@@ -294,7 +304,8 @@ class Follower {
     try {
       let response: Response;
       try {
-        response = await fetch(`${url}/events${query}`, { headers, signal: both });
+        const send = this.#target.fetch ?? fetch;
+        response = await send(`${url}/events${query}`, { headers, signal: both });
       } catch (err) {
         const why = idle.signal.aborted ? idleReason : (err as Error).message;
         throw new SwarmError("forward_failed", `Cannot reach ${url}: ${why}`, {}, { cause: err });
@@ -385,7 +396,7 @@ export async function runEvents(argv: string[], options: RunEventsOptions = {}):
       return EXIT_OK;
     }
     const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile },
+      { url: args.url, "token-file": args.tokenFile, ...args.tls },
       Deno.env.toObject(),
     );
     await new Follower(args, { ...target, url: target.url.replace(/\/+$/, "") }, options).run();

@@ -17,6 +17,8 @@ import { runSkills } from "./skills.ts";
 import { runStatus } from "./status.ts";
 import { runTask } from "./task.ts";
 import { runEvents } from "./events.ts";
+import { runTls } from "./tls.ts";
+import { runToken } from "./token.ts";
 
 /** The top-level help text. */
 export const MAIN_HELP = `swarm ${VERSION} — edge node for a P2P mesh of AI-agent skill executors
@@ -29,14 +31,17 @@ Usage:
   swarm events [--url URL] [--json] follow a node's live event stream (--types, --last-event-id)
   swarm skills [--skills-dir DIR]…  list the skills found, with capabilities and fingerprints
   swarm task DESCRIPTION [options]  submit a task to a node and print the result
+  swarm tls init|issue|show         a small mesh CA and node/client certificates (TLS, mTLS)
+  swarm token keygen|issue|list|revoke|…
+                                    scoped tokens: signing keys, issue, rotate, revoke
   swarm help [COMMAND]              show help (also: swarm COMMAND --help)
   swarm --version                   print the version
 
 A node speaks SkillLite's 'skilllite swarm' protocol. It stays on loopback unless you
 opt into the LAN with --allow-net (e.g. --allow-net=0.0.0.0 --listen 0.0.0.0:7700).
 
-Environment: SKILLLITE_SWARM_TOKEN (bearer token), SKILLLITE_SWARM_URL (node URL for
-clients). Run 'swarm serve --help' for every node option.`;
+Environment: SKILLLITE_SWARM_TOKEN (bearer token: the shared one, or a scoped token
+from 'swarm token issue'), SKILLLITE_SWARM_URL (node URL for clients). Run 'swarm serve --help' for every node option.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -46,6 +51,8 @@ const COMMANDS: Record<string, Command> = {
   skills: runSkills,
   task: runTask,
   events: runEvents,
+  tls: runTls,
+  token: runToken,
 };
 
 /**

@@ -4,7 +4,13 @@
  * @module
  */
 import { SwarmClient } from "../client/client.ts";
-import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
+import {
+  CLIENT_HELP,
+  CLIENT_OPTIONS,
+  clientTarget,
+  type TlsFlagValues,
+  tlsFlagValues,
+} from "./_client_flags.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm status`. */
@@ -29,6 +35,8 @@ export interface StatusArgs {
   mesh: boolean;
   url?: string;
   tokenFile?: string;
+  /** `--tls-ca`, `--tls-cert`, `--tls-key`, when any was given. */
+  tls?: TlsFlagValues;
 }
 
 /**
@@ -51,6 +59,7 @@ export function parseStatusArgs(argv: string[]): StatusArgs {
     mesh: values.mesh ?? false,
     url: values.url,
     tokenFile: values["token-file"],
+    ...tlsFlagValues(values),
   };
 }
 
@@ -153,6 +162,7 @@ async function meshRows(
   self: Record<string, unknown>,
   selfAddress: string,
   token: string | undefined,
+  fetch?: typeof globalThis.fetch,
 ): Promise<MeshRow[]> {
   const peers = Array.isArray(self.peers) ? self.peers as Array<Record<string, unknown>> : [];
   const others = await Promise.all(peers.map(async (peer): Promise<MeshRow> => {
@@ -162,6 +172,7 @@ async function meshRows(
         url: `${peer.scheme ?? "http"}://${address}`,
         token,
         timeoutMs: 5_000,
+        fetch,
       });
       return { address, status: await client.status() as Record<string, unknown> };
     } catch (err) {
@@ -180,7 +191,7 @@ export async function runStatus(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile },
+      { url: args.url, "token-file": args.tokenFile, ...args.tls },
       Deno.env.toObject(),
     );
     const client = new SwarmClient({ ...target, timeoutMs: 10_000 });
@@ -190,6 +201,7 @@ export async function runStatus(argv: string[]): Promise<number> {
         body,
         String(body.listen ?? new URL(target.url).host),
         target.token,
+        target.fetch,
       );
       console.log(args.json ? JSON.stringify({ nodes: rows }, null, 2) : formatMesh(rows));
       const healthy = rows.every((r) => !("error" in r) && r.status.ready !== false);

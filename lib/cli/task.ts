@@ -6,7 +6,13 @@
 import { SwarmClient } from "../client/client.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import { SwarmError } from "../protocol/errors.ts";
-import { CLIENT_HELP, CLIENT_OPTIONS, clientTarget } from "./_client_flags.ts";
+import {
+  CLIENT_HELP,
+  CLIENT_OPTIONS,
+  clientTarget,
+  type TlsFlagValues,
+  tlsFlagValues,
+} from "./_client_flags.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Help of `swarm task`. */
@@ -38,6 +44,8 @@ export interface TaskArgs {
   timeoutMs: number;
   url?: string;
   tokenFile?: string;
+  /** `--tls-ca`, `--tls-cert`, `--tls-key`, when any was given. */
+  tls?: TlsFlagValues;
 }
 
 /**
@@ -73,6 +81,7 @@ export function parseTaskArgs(
     json: values.json ?? false,
     url: values.url,
     tokenFile: values["token-file"],
+    ...tlsFlagValues(values),
   };
   if (base.help) {
     return {
@@ -172,7 +181,7 @@ export async function runTask(argv: string[]): Promise<number> {
       return EXIT_OK;
     }
     const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile },
+      { url: args.url, "token-file": args.tokenFile, ...args.tls },
       Deno.env.toObject(),
     );
     const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });

@@ -109,7 +109,7 @@ export interface TlsIssueArgs {
   dir: string;
   /** `--out-dir`, else `dir`: where the certificate and key go. */
   outDir: string;
-  /** `--dns` values, normalised; `[NAME]` when neither `--dns` nor `--ip` was given. */
+  /** `--dns` values, lower-cased; empty with no `--ip` means NAME is the DNS name. */
   dns: string[];
   /** `--ip` values, canonical. */
   ips: string[];

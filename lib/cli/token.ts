@@ -35,7 +35,8 @@ Commands:
                       The new key signs new tokens unless --no-activate.
   activate KID        Make key KID the one that signs new tokens.
   retire KID          Retire key KID: tokens it signed are refused from then on and
-                      its private key is deleted. Activate another key first.
+                      its private key is deleted. The active key cannot be retired:
+                      activate another one first.
   issue --subject NAME [--scope task,read] [--capability C]... [--skill S]...
         [--ttl 30d] [--not-before ISO]
                       Sign a token with the active key, record its metadata (not

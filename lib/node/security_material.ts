@@ -9,6 +9,7 @@
 import { dirname, resolve } from "node:path";
 import type { Config } from "../config/config.ts";
 import type { ServerTls } from "../http/server.ts";
+import { keyMatchesCertificate } from "../security/certificates.ts";
 
 /** Everything the worker needs from the security files. */
 export interface SecurityMaterial {
@@ -48,8 +49,8 @@ const KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /**
  * Reads the security files named by `config`.
  *
- * @throws {Error} Naming the file, when one cannot be read or holds no PEM block of
- * the expected kind.
+ * @throws {Error} Naming the file, when one cannot be read, holds no PEM block of the
+ * expected kind, or (TLS) the key does not belong to the certificate.
  */
 export async function readSecurityMaterial(config: Config): Promise<SecurityMaterial> {
   const material: SecurityMaterial = {};
@@ -58,6 +59,15 @@ export async function readSecurityMaterial(config: Config): Promise<SecurityMate
       cert: await readPem(config.tlsCertFile, "TLS certificate", CERT),
       key: await readPem(config.tlsKeyFile, "TLS key", KEY),
     };
+    // A rotation caught between writing the certificate and its key must not be served.
+    if (
+      /-----BEGIN PRIVATE KEY-----/.test(material.tls.key) &&
+      !await keyMatchesCertificate(material.tls.cert, material.tls.key).catch(() => false)
+    ) {
+      throw new Error(
+        `TLS key '${config.tlsKeyFile}' does not belong to certificate '${config.tlsCertFile}'`,
+      );
+    }
     if (config.tlsClientCaFile) {
       material.tls.clientCa = await readPem(config.tlsClientCaFile, "client CA bundle", CERT);
     }

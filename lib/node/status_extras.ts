@@ -5,6 +5,7 @@
  */
 import { describeAllowance } from "../config/net_allowance.ts";
 import { formatHostPort } from "../config/listen_address.ts";
+import { securityStatus } from "./security_status.ts";
 import type { Peer } from "../routing/types.ts";
 import { PROTOCOL_VERSION } from "../protocol/types.ts";
 import type { WorkerInit } from "./messages.ts";
@@ -39,9 +40,14 @@ export async function statusExtras(
     version: init.version,
     protocol_version: PROTOCOL_VERSION,
     listen: formatHostPort(config.listen.host, config.listen.port),
-    scheme: "http",
+    scheme: init.security.tls ? "https" : "http",
     uptime_ms: Date.now() - init.startedAtMs,
-    auth: config.token ? "bearer" : "none",
+    auth: config.token || init.security.keyring !== undefined
+      ? "bearer"
+      : init.security.tls?.clientCa
+      ? "mtls"
+      : "none",
+    security: await securityStatus(config, init.security),
     permissions: {
       allow_net: describeAllowance(config.allowNet),
       network_worker: init.permissions,

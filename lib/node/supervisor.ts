@@ -19,11 +19,7 @@ import { LocalExecutor } from "./local_executor.ts";
 import { type MdnsLink, startMdns } from "./mdns_link.ts";
 import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./messages.ts";
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
-import {
-  readSecurityMaterial,
-  securityFiles,
-  watchSecurityMaterial,
-} from "./security_material.ts";
+import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./security_material.ts";
 import { loadSkillState, skillStateChanged } from "./skill_state.ts";
 
 /** Time beyond the drain timeout the worker gets to close its server and store. */

@@ -18,6 +18,7 @@ import type { Router } from "../routing/router.ts";
 import { taskFingerprint } from "../store/task_fingerprint.ts";
 import type { KvTaskStore } from "../store/task_store.ts";
 import type { Grant } from "../security/grant.ts";
+import type { CallerInfo } from "../observability/events.ts";
 import type { ForwardingRules } from "../security/forwarding.ts";
 
 /** Dependencies of {@link TaskRunner}. */
@@ -41,6 +42,15 @@ export interface TaskRunnerDeps {
    * allowed and the credential forwarded (see `forwardingFor`).
    */
   forwarding?: (grant: Grant | undefined) => ForwardingRules;
+}
+
+function callerInfo(grant: Grant): CallerInfo {
+  return {
+    method: grant.method,
+    subject: grant.subject,
+    ...(grant.tokenId ? { token_id: grant.tokenId } : {}),
+    ...(grant.clientCert ? { cert_fingerprint256: grant.clientCert.fingerprint256 } : {}),
+  };
 }
 
 /** How many times a duplicate re-reads the store when the run it joined just ended. */
@@ -80,6 +90,7 @@ export class TaskRunner implements TaskRouter {
         ...fields,
         required_capabilities: task.context.required_capabilities,
         stream: options.onEvent !== undefined,
+        ...(options.grant ? { caller: callerInfo(options.grant) } : {}),
       });
       try {
         const result = await this.#route(task, options, scope.trace_id);

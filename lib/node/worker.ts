@@ -204,8 +204,7 @@ async function start(init: WorkerInit): Promise<void> {
     maxHops: config.maxHops,
     localCapabilities: () => init.capabilities,
     // Dead peers are de-registered from routing until they answer again.
-    peers: async () =>
-      (await annotatedPeers()).filter((p) => p.state !== "dead" && reachable(p)),
+    peers: async () => (await annotatedPeers()).filter((p) => p.state !== "dead" && reachable(p)),
     executeLocal: async (task, options) => {
       const release = await admission.acquire(options.signal);
       const started = performance.now();

@@ -33,7 +33,16 @@ export type NodeEventData =
   | { type: "peer_left"; peer: string; source: string; reason: string }
   | { type: "peer_state_changed"; peer: string; from: string; to: string }
   | { type: "capabilities_changed"; capabilities: string[] }
-  | ({ type: "task_received"; required_capabilities: string[]; stream: boolean } & TaskFields)
+  | (
+    & {
+      type: "task_received";
+      required_capabilities: string[];
+      stream: boolean;
+      /** Who sent it: how it authenticated, its subject, token id or certificate. */
+      caller?: CallerInfo;
+    }
+    & TaskFields
+  )
   | ({ type: "task_deduplicated"; state: "done" | "running" } & TaskFields)
   | (
     & { type: "task_routed"; route: string; required_capabilities: string[]; inference?: string }
@@ -67,6 +76,18 @@ export type NodeEventData =
     /** The missing scope, for `forbidden`. */
     scope?: string;
   };
+
+/** The authenticated sender of a task, as events show it (never a secret). */
+export interface CallerInfo {
+  /** `open`, `shared-secret`, `token` or `client-cert`. */
+  method: string;
+  /** Token subject or certificate common name. */
+  subject: string;
+  /** Scoped token id (`jti`). */
+  token_id?: string;
+  /** SHA-256 fingerprint of the verified client certificate. */
+  cert_fingerprint256?: string;
+}
 
 /** An event as delivered: its data plus the common fields. */
 export type NodeEvent = NodeEventData & EventBase;

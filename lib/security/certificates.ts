@@ -204,10 +204,13 @@ export async function issueCertificate(
 }
 
 /**
- * Whether a PKCS#8 PEM private key is the key of a PEM certificate's public key. Keys
- * Web Crypto cannot import with the certificate's algorithm answer false.
+ * Whether a PKCS#8 PEM private key is the key of a PEM certificate's public key (EC,
+ * Ed25519 and RSA keys). A key Web Crypto cannot import with the certificate's
+ * algorithm answers false.
  *
- * @throws {SwarmError} `config_invalid` when either PEM does not parse.
+ * @throws {SwarmError} `config_invalid` when either PEM does not parse, or the key is
+ * not PKCS#8 (an SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`; the message names
+ * the openssl command that converts it).
  *
  * @example
  * ```ts
@@ -222,7 +225,8 @@ export async function issueCertificate(
 export async function keyMatchesCertificate(certPem: string, keyPem: string): Promise<boolean> {
   const cert = parseCertificate(certPem);
   const der = pkcs8Der(keyPem);
-  const algorithm = cert.publicKey.algorithm as EcKeyImportParams;
+  // RSA imports need a hash; any will do, only the key material is compared.
+  const algorithm = { hash: "SHA-256", ...cert.publicKey.algorithm } as RsaHashedImportParams;
   let privateJwk: JsonWebKey;
   let publicJwk: JsonWebKey;
   try {

@@ -291,7 +291,7 @@ function onlyFields(o: Record<string, unknown>, at: string, allowed: string[]): 
 }
 
 function array(value: unknown, at: string): unknown[] {
-  if (!Array.isArray(value)) invalid(at, "must be an array");
+  if (!Array.isArray(value)) invalid(at, value === undefined ? "is missing" : "must be an array");
   return value;
 }
 

@@ -30,7 +30,7 @@ export type TokenRefusal =
   /** A required claim is missing or mistyped, or the scope names an unknown action. */
   | "invalid_claims";
 
-/** Every {@link TokenRefusal}, in the order the checks run. */
+/** Every {@link TokenRefusal}. */
 export const TOKEN_REFUSALS: readonly TokenRefusal[] = [
   "malformed",
   "alg_not_allowed",

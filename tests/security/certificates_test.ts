@@ -17,6 +17,7 @@ import {
   parsePemCertificates,
 } from "../../lib/security/certificates.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
+import { writeFileAtomic } from "../../lib/security/certificate_files.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -258,7 +259,7 @@ Deno.test("issueCertificate() explains how to convert an SEC1 'EC PRIVATE KEY'",
   );
 });
 
-Deno.test("issueCertificate() refuses an RSA CA made by openssl with a clear message", async () => {
+Deno.test("issueCertificate() refuses an RSA CA with a clear message; keyMatchesCertificate() reads RSA", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swarm_pki_test_" });
   try {
     const made = await new Deno.Command("openssl", {
@@ -282,6 +283,13 @@ Deno.test("issueCertificate() refuses an RSA CA made by openssl with a clear mes
       stderr: "null",
     }).output();
     assert.equal(made.code, 0);
+    const rsaCert = await Deno.readTextFile(`${dir}/ca.crt`);
+    assert.ok(await keyMatchesCertificate(rsaCert, await Deno.readTextFile(`${dir}/ca.key`)));
+    assert.equal(await keyMatchesCertificate(rsaCert, ca.keyPem), false);
+    assert.equal(
+      await keyMatchesCertificate(ca.certPem, await Deno.readTextFile(`${dir}/ca.key`)),
+      false,
+    );
     await assert.rejects(
       issue({
         caCertPem: await Deno.readTextFile(`${dir}/ca.crt`),
@@ -372,6 +380,36 @@ Deno.test("parsePemCertificates() splits a bundle and skips keys", async () => {
   await assert.rejects(describeCertificate(leaf.keyPem), /No PEM certificate/);
 });
 
+Deno.test("writeFileAtomic() never clobbers without overwrite and leaves no temporary file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "swarm_pki_test_" });
+  try {
+    const path = `${dir}/node.key`;
+    await writeFileAtomic(path, "first", { mode: 0o600, overwrite: false });
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    await assert.rejects(
+      writeFileAtomic(path, "second", { mode: 0o600, overwrite: false }),
+      Deno.errors.AlreadyExists,
+    );
+    assert.equal(await Deno.readTextFile(path), "first");
+
+    // Overwriting replaces a symbolic link itself, never the file it points to.
+    await Deno.writeTextFile(`${dir}/target`, "target");
+    await Deno.remove(path);
+    await Deno.symlink(`${dir}/target`, path);
+    await writeFileAtomic(path, "third", { mode: 0o644, overwrite: true });
+    assert.equal(await Deno.readTextFile(`${dir}/target`), "target");
+    assert.ok((await Deno.lstat(path)).isFile);
+    assert.equal(await Deno.readTextFile(path), "third");
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names.sort(), ["node.key", "target"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** Fetches `url` with a client that trusts `caPem` (and presents `clientCert`, if given). */
 async function fetchWith(
   url: string,
@@ -458,7 +496,10 @@ Deno.test("node:https mTLS accepts a client certificate of the CA and refuses a 
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const seen = JSON.parse(await fetchWith(url, ca.certPem, clientCert));
     assert.equal(seen.cn, "alice");
-    assert.equal(seen.fingerprint256, (await describeCertificate(clientCert.certPem)).fingerprint256);
+    assert.equal(
+      seen.fingerprint256,
+      (await describeCertificate(clientCert.certPem)).fingerprint256,
+    );
 
     await assert.rejects(fetchWith(url, ca.certPem, rogueClient), "rogue CA");
     await assert.rejects(fetchWith(url, ca.certPem), "no client certificate");

@@ -1,0 +1,67 @@
+/**
+ * What `/status` says about the node's security: transport, credentials accepted,
+ * limits. Never a secret: certificate identities and key ids only.
+ *
+ * @module
+ */
+import type { Config } from "../config/config.ts";
+import { describeCertificate } from "../security/certificate_describe.ts";
+import { parseKeyring } from "../security/keyring.ts";
+import type { SecurityMaterial } from "./security_material.ts";
+
+/** Builds the `security` object of `/status`. */
+export async function securityStatus(
+  config: Config,
+  material: SecurityMaterial,
+): Promise<Record<string, unknown>> {
+  let certificate: Record<string, unknown> | null = null;
+  if (material.tls) {
+    try {
+      const info = await describeCertificate(material.tls.cert);
+      certificate = {
+        subject: info.subject,
+        not_after: info.notAfter,
+        dns: info.dns,
+        ips: info.ips,
+        fingerprint256: info.fingerprint256,
+      };
+    } catch (err) {
+      certificate = { error: (err as Error).message };
+    }
+  }
+  let keyring: Record<string, unknown> | null = null;
+  if (material.keyring !== undefined) {
+    try {
+      const kr = parseKeyring(material.keyring);
+      keyring = {
+        audience: kr.audience,
+        active_kid: kr.activeKid,
+        keys: kr.keys.map((k) => ({
+          kid: k.kid,
+          state: k.retiredAt ? "retired" : k.kid === kr.activeKid ? "active" : "verify-only",
+        })),
+        revoked: kr.revoked.length,
+      };
+    } catch (err) {
+      keyring = { error: (err as Error).message };
+    }
+  }
+  return {
+    tls: material.tls
+      ? { enabled: true, mtls: material.tls.clientCa !== undefined, certificate }
+      : { enabled: false },
+    peer_ca: material.peerCa ? "configured" : "system roots",
+    shared_token: config.token !== undefined,
+    keyring,
+    allow_plain_peers: config.allowPlainPeers,
+    forward_scoped_to_skilllite: config.forwardScopedToSkilllite,
+    task_rate: config.taskRatePerSecond > 0
+      ? { per_second: config.taskRatePerSecond, burst: config.taskRateBurst }
+      : null,
+    limits: {
+      max_body_bytes: config.maxBodyBytes,
+      max_header_bytes: config.maxHeaderBytes,
+      max_headers: config.maxHeaders,
+    },
+  };
+}
