@@ -205,15 +205,16 @@ export function parseTokenArgs(
   if (!(TOKEN_COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`Unknown command '${command}': one of ${TOKEN_COMMANDS.join(", ")}`);
   }
+  const options = {
+    keyring: { type: "string" },
+    help: { type: "boolean", short: "h" },
+    ...OPTIONS[command as typeof TOKEN_COMMANDS[number]],
+  } as const;
   const { values, positionals } = parseCliArgs({
-    args: rest,
+    args: positionalsLast(rest, options),
     strict: true,
     allowPositionals: true,
-    options: {
-      keyring: { type: "string" },
-      help: { type: "boolean", short: "h" },
-      ...OPTIONS[command as typeof TOKEN_COMMANDS[number]],
-    },
+    options,
   });
   if (values.help) return { command: "help" };
   const keyring = (values.keyring as string | undefined) ?? env.SWARM_KEYRING;
@@ -328,6 +329,34 @@ function checkAudienceFlag(audience: string): void {
       `Option '--audience' must be 1 to 128 printable ASCII characters without spaces`,
     );
   }
+}
+
+/**
+ * Moves positional arguments behind `--`: a key id is base64url and may start with `-`
+ * (`-G3x…`), which `parseArgs` would take for an option. The only short option is `-h`,
+ * so any other argument with a single leading dash is a positional.
+ */
+function positionalsLast(
+  args: string[],
+  options: Record<string, { type: "string" | "boolean" }>,
+): string[] {
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === "-h" || arg.startsWith("--")) {
+      flags.push(arg);
+      const takesValue = !arg.includes("=") && options[arg.slice(2)]?.type === "string";
+      if (takesValue && i + 1 < args.length) flags.push(args[++i]);
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return [...flags, "--", ...positionals];
 }
 
 function noPositionals(positionals: string[]): void {

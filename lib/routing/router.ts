@@ -475,6 +475,9 @@ export class Router {
           error: error.code,
           message: error.message,
         });
+        // A peer refusing the caller's scope is the answer: every swarm hop enforces the
+        // same token, so the caller gets the 403 naming the missing scope, not a 502.
+        if (error.code === "forbidden") throw error;
         if (index + 1 >= attempts) break;
         const next = decideRetry(error, {
           attempt: index + 1,

@@ -63,6 +63,13 @@ const PARSED: Array<[argv: string[], expected: ReturnType<typeof parseTokenArgs>
   [["export", "--out", "/p.json"], { command: "export", keyring: "/k.json", out: "/p.json" }],
   [["verify", "a.b.c"], { command: "verify", keyring: "/k.json", token: "a.b.c" }],
   [["verify", "-"], { command: "verify", keyring: "/k.json", token: "-" }],
+  [["retire", "-G3xq_"], { command: "retire", keyring: "/k.json", kid: "-G3xq_" }],
+  [["activate", "--keyring", "/a.json", "-k"], {
+    command: "activate",
+    keyring: "/a.json",
+    kid: "-k",
+  }],
+  [["revoke", "--", "--odd"], { command: "revoke", keyring: "/k.json", jti: "--odd" }],
 ];
 
 for (const [argv, expected] of PARSED) {
@@ -78,6 +85,8 @@ const REFUSED: Array<[argv: string[], env: { SWARM_KEYRING?: string }, message: 
   [["list", "--keyring="], {}, /^No keyring/],
   [["list", "extra"], KR, /^Unexpected argument 'extra'$/],
   [["list", "--out", "x"], KR, /Unknown option '--out'/],
+  [["list", "-x"], KR, /^Unexpected argument '-x'$/],
+  [["activate", "--kid", "x"], KR, /Unknown option '--kid'/],
   [["keygen", "--audience", "my mesh"], KR, /'--audience' must be 1 to 128/],
   [["activate"], KR, /^Missing argument KID$/],
   [["retire", "a", "b"], KR, /^Unexpected argument 'b'$/],

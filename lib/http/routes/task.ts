@@ -140,6 +140,14 @@ async function streamTask(
       if (error.code === "internal") {
         deps.logError("Unhandled error", { error: err instanceof Error ? err.stack : String(err) });
       }
+      if (error.code === "forbidden") {
+        // A skill outside the caller's scope is found only once the stream has begun.
+        deps.onForbidden?.(
+          String(error.details.missing_scope),
+          options.grant?.subject ?? "",
+          c.req.path,
+        );
+      }
       write({ event: "error", error: error.toBody() });
     } finally {
       deps.tracker.end(task.id);
