@@ -27,16 +27,38 @@ const encoder = new TextEncoder();
 const SECRET_KEY = /token|authorization|password|secret|api_?key|private_?key|cookie/i;
 
 /**
+ * Secrets recognised inside any string, whatever its property is called: signed tokens
+ * (JWTs), PEM private keys, and the credential of a `Bearer` value.
+ */
+const SECRET_TEXT = [
+  /eyJ[\w-]*\.[\w-]+\.[\w-]*/g,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+  /(\bbearer\s+)\S+/gi,
+];
+
+function redactText(text: string): string {
+  let out = text;
+  for (const pattern of SECRET_TEXT) {
+    out = out.replace(pattern, (match, bearer) =>
+      typeof bearer === "string" && /^bearer/i.test(match) ? `${bearer}[REDACTED]` : "[REDACTED]");
+  }
+  return out;
+}
+
+/**
  * Replaces the values of secret-looking properties (token, authorization, api key,
- * password, …) with `[REDACTED]`, recursively.
+ * password, …) with `[REDACTED]`, recursively, and blanks tokens, private keys and
+ * bearer credentials found inside any other string.
  *
  * @example
  * ```ts
  * import { redact } from "./log.ts";
  * console.assert(JSON.stringify(redact({ token: "s3cret", peer: "a" })) === '{"token":"[REDACTED]","peer":"a"}');
+ * console.assert(redact("got Bearer s3cret") === "got Bearer [REDACTED]");
  * ```
  */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactText(value);
   if (depth > 8 || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(
@@ -77,6 +99,7 @@ export function setupLogging(level: LogLevel, format: LogFormat = "json"): void 
         try {
           const clean = {
             ...record,
+            message: redact(record.message) as unknown[],
             properties: redact(record.properties) as Record<string, unknown>,
           };
           Deno.stderr.writeSync(encoder.encode(render(clean)));

@@ -65,3 +65,32 @@ Deno.test("setupLogging() pretty format is one readable line with key=value fiel
   assert.match(lines[0], /task_id=t1/);
   assert.ok(!text.includes("tok-123"));
 });
+
+const JWT = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz";
+const PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFakeKeyBytesHere\n-----END PRIVATE KEY-----";
+
+const SECRET_TEXTS: Array<[name: string, text: string, secret: string]> = [
+  ["a JWT inside an error message", `verification failed for ${JWT} at hop 2`, JWT],
+  ["a JWT alone", JWT, "c2lnbmF0dXJlLWJ5dGVz"],
+  ["a PEM private key", `loaded ${PEM_KEY} ok`, "FakeKeyBytesHere"],
+  ["a truncated PEM private key", PEM_KEY.slice(0, 50), "MC4CAQAw"],
+  ["a Bearer credential", "peer said: Authorization: Bearer s3cr3t-value", "s3cr3t-value"],
+  ["a lower-case bearer credential", "bearer abc.def", "abc.def"],
+];
+
+for (const [name, text, secret] of SECRET_TEXTS) {
+  Deno.test(`redact() blanks ${name} in any string value`, () => {
+    const out = JSON.stringify(redact({ error: text, nested: [{ detail: text }] }));
+    assert.ok(!out.includes(secret), out);
+    assert.ok(out.includes("[REDACTED]"), out);
+  });
+}
+
+Deno.test("redact() leaves ordinary text and certificate fingerprints alone", () => {
+  const text = "peer 10.0.0.2:7700 fingerprint AB:CD:EF, bearer-less note";
+  assert.equal(redact(text), text);
+  assert.equal(
+    redact("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"),
+    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+  );
+});
