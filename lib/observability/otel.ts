@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Attributes, SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import type { TraceContext } from "./trace_context.ts";
 
 const tracer = trace.getTracer("swarm");
@@ -27,7 +27,7 @@ export function activeTraceContext(): TraceContext | null {
  */
 export async function withSpan<T>(
   name: string,
-  attributes: Attributes,
+  attributes: Record<string, string | number | boolean>,
   fn: () => Promise<T>,
 ): Promise<T> {
   return await tracer.startActiveSpan(name, { attributes }, async (span) => {

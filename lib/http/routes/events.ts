@@ -148,6 +148,9 @@ function eventBody(
  * const lines = (await response.text()).trim().split("\n");
  * console.assert(JSON.parse(lines[0]).type === "capabilities_changed");
  * ```
+ *
+ * @internal Only because it returns npm's `Hono`, which `deno doc --lint` wrongly
+ * calls a private type (denoland/deno#27364).
  */
 export function eventsRoutes(deps: EventsRoutesDeps): Hono {
   const { hub, heartbeatMs = 15_000 } = deps;

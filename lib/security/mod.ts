@@ -1,0 +1,93 @@
+/**
+ * Who may do what: grants and their scope checks, signed scoped tokens and their
+ * keyring (rotation, revocation), the mesh's certificates, forwarding rules and the
+ * per-client rate limiter.
+ *
+ * @example
+ * ```ts
+ * import { checkTask, fullGrant } from "./mod.ts";
+ * console.assert(checkTask(fullGrant("shared-secret", "shared-token"), { requiredCapabilities: ["gpu"] }) === null);
+ * ```
+ *
+ * @module
+ */
+export {
+  type Action,
+  ACTIONS,
+  ANY,
+  type AuthMethod,
+  type ClientCertificate,
+  fullGrant,
+  type Grant,
+} from "./grant.ts";
+export {
+  AGENT_SKILL_NAME,
+  allows,
+  checkSkill,
+  checkTask,
+  type Denial,
+  isWithin,
+  narrowestOf,
+  type SkillScopeRequest,
+  type TaskScopeRequest,
+} from "./scope.ts";
+export {
+  createKeyring,
+  type Ed25519PrivateJwk,
+  type Ed25519PublicJwk,
+  type Keyring,
+  KeyringError,
+  type KeyringKey,
+  parseKeyring,
+  type Revocation,
+  serializeKeyring,
+  type TokenRecord,
+} from "./keyring.ts";
+export {
+  activateKey,
+  addKey,
+  type AddKeyOptions,
+  type KeyPairJwk,
+  type KeyState,
+  keyState,
+  publicView,
+  recordToken,
+  retireKey,
+  revokeToken,
+} from "./keyring_ops.ts";
+export { readKeyring, updateKeyring, writeKeyring } from "./keyring_file.ts";
+export { generateKeyPair, keyId } from "./keyring_keygen.ts";
+export {
+  type IssuedToken,
+  issueToken,
+  type IssueTokenOptions,
+  type TokenClaims,
+} from "./token_issue.ts";
+export {
+  createVerifier,
+  looksLikeJwt,
+  TokenError,
+  type TokenRefusal,
+  type TokenVerifier,
+  verifyToken,
+} from "./token_verify.ts";
+export { keyringVerifier } from "./keyring_verifier.ts";
+export {
+  type CertificateAndKey,
+  type CertificateInfo,
+  type CertificateUsage,
+  createMeshCa,
+  describeCertificate,
+  issueCertificate,
+  type IssueCertificateOptions,
+  keyMatchesCertificate,
+  type MeshCaOptions,
+} from "./certificates.ts";
+export {
+  forwardingFor,
+  type ForwardingRules,
+  type ForwardingSettings,
+  type PeerKind,
+} from "./forwarding.ts";
+export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./token_bucket.ts";
+export { rateKey } from "./rate_key.ts";
