@@ -616,3 +616,289 @@ Deno.test("loadConfig() uses the real cwd and file reader by default", async () 
     assert.equal(result.config.dataDir, join(Deno.cwd(), "rel"));
   });
 });
+
+// ---- Security options (issue 6): TLS, mTLS, keyring, node token, rate limits ----
+
+const TLS = ["--tls-cert", "tls/node.crt", "--tls-key", "tls/node.key"];
+const LAN = ["--listen", "0.0.0.0:7700", "--allow-net"];
+
+Deno.test("loadConfig() resolves the security file paths against cwd and keeps absolute ones", () => {
+  const config = load([
+    ...TLS,
+    "--tls-client-ca",
+    "tls/ca.crt",
+    "--tls-ca",
+    "/etc/swarm/peers-ca.crt",
+    "--keyring",
+    "keyring.json",
+  ]);
+  assert.equal(config.tlsCertFile, "/srv/node/tls/node.crt");
+  assert.equal(config.tlsKeyFile, "/srv/node/tls/node.key");
+  assert.equal(config.tlsClientCaFile, "/srv/node/tls/ca.crt");
+  assert.equal(config.tlsCaFile, "/etc/swarm/peers-ca.crt");
+  assert.equal(config.keyringFile, "/srv/node/keyring.json");
+});
+
+Deno.test("loadConfig() takes the security options from their environment variables", () => {
+  const config = load([], {
+    SWARM_TLS_CERT: "a.crt",
+    SWARM_TLS_KEY: "a.key",
+    SWARM_TLS_CLIENT_CA: "ca.crt",
+    SWARM_TLS_CA: "peers.crt",
+    SWARM_KEYRING: "../keyring.json",
+    SWARM_ALLOW_PLAIN_PEERS: "1",
+    SWARM_FORWARD_SCOPED_TO_SKILLLITE: "true",
+    SWARM_TASK_RATE: "5",
+    SWARM_TASK_BURST: "7",
+    SWARM_MAX_HEADER_BYTES: "2048",
+    SWARM_MAX_HEADERS: "12",
+  });
+  assert.equal(config.tlsCertFile, "/srv/node/a.crt");
+  assert.equal(config.tlsKeyFile, "/srv/node/a.key");
+  assert.equal(config.tlsClientCaFile, "/srv/node/ca.crt");
+  assert.equal(config.tlsCaFile, "/srv/node/peers.crt");
+  assert.equal(config.keyringFile, "/srv/keyring.json");
+  assert.equal(config.allowPlainPeers, true);
+  assert.equal(config.forwardScopedToSkilllite, true);
+  assert.equal(config.taskRatePerSecond, 5);
+  assert.equal(config.taskRateBurst, 7);
+  assert.equal(config.maxHeaderBytes, 2048);
+  assert.equal(config.maxHeaders, 12);
+});
+
+Deno.test("loadConfig() takes the security options from the config file, relative to cwd", () => {
+  const config = load(["--config", "swarm.json"], {}, {
+    "/srv/node/swarm.json": JSON.stringify({
+      tlsCertFile: "n.crt",
+      tlsKeyFile: "n.key",
+      keyringFile: "kr.json",
+      forwardScopedToSkilllite: true,
+    }),
+  });
+  assert.equal(config.tlsCertFile, "/srv/node/n.crt");
+  assert.equal(config.tlsKeyFile, "/srv/node/n.key");
+  assert.equal(config.keyringFile, "/srv/node/kr.json");
+  assert.equal(config.forwardScopedToSkilllite, true);
+});
+
+const TLS_PAIRS: Array<[name: string, args: string[]]> = [
+  ["--tls-cert without --tls-key", ["--tls-cert", "n.crt"]],
+  ["--tls-key without --tls-cert", ["--tls-key", "n.key"]],
+  ["--tls-cert and --tls-client-ca without --tls-key", [
+    "--tls-cert",
+    "n.crt",
+    "--tls-client-ca",
+    "ca.crt",
+  ]],
+];
+
+for (const [name, args] of TLS_PAIRS) {
+  Deno.test(`loadConfig() refuses ${name}`, () => {
+    const err = loadFails(args);
+    assert.equal(
+      err.message,
+      "Options --tls-cert and --tls-key go together: give both or neither",
+    );
+  });
+}
+
+Deno.test("loadConfig() refuses --tls-client-ca without the node's own certificate", () => {
+  const err = loadFails(["--tls-client-ca", "ca.crt"]);
+  assert.match(err.message, /^Option --tls-client-ca \(mTLS\) needs the node's own --tls-cert/);
+  assert.ok(!err.message.includes("\n"));
+});
+
+Deno.test("loadConfig() accepts TLS alone and mTLS on loopback", () => {
+  assert.equal(load(TLS).tlsClientCaFile, undefined);
+  assert.equal(load([...TLS, "--tls-client-ca", "ca.crt"]).tlsClientCaFile, "/srv/node/ca.crt");
+});
+
+const LAN_AUTH: Array<[name: string, args: string[], env: Env]> = [
+  ["a shared token", [], { SKILLLITE_SWARM_TOKEN: "s3cret" }],
+  ["--keyring alone", ["--keyring", "kr.json"], {}],
+  ["SWARM_KEYRING alone", [], { SWARM_KEYRING: "kr.json" }],
+  ["--tls-client-ca alone (no token)", [...TLS, "--tls-client-ca", "ca.crt"], {}],
+  ["--insecure-no-auth", ["--insecure-no-auth"], {}],
+];
+
+for (const [name, args, env] of LAN_AUTH) {
+  Deno.test(`loadConfig() accepts a non-loopback bind with ${name}`, () => {
+    const config = load([...LAN, ...args], env);
+    assert.deepEqual(config.listen, { host: "0.0.0.0", port: 7700 });
+  });
+}
+
+const LAN_NO_AUTH: Array<[name: string, args: string[], env: Env]> = [
+  ["nothing", [], {}],
+  ["TLS without client certificates", TLS, {}],
+  ["a peer CA only", ["--tls-ca", "ca.crt"], {}],
+  ["only a node token", [], { SWARM_NODE_TOKEN: "node" }],
+  ["an empty --keyring", ["--keyring="], {}],
+];
+
+for (const [name, args, env] of LAN_NO_AUTH) {
+  Deno.test(`loadConfig() refuses a non-loopback bind with ${name} for authentication`, () => {
+    const err = loadFails([...LAN, ...args], env);
+    assert.match(err.message, /^Refusing to listen on 0\.0\.0\.0 without authentication: /);
+    for (const way of ["SKILLLITE_SWARM_TOKEN", "--keyring", "--tls-client-ca"]) {
+      assert.ok(err.message.includes(way), `the message names ${way}`);
+    }
+  });
+}
+
+Deno.test("loadConfig() refuses a plain http:// peer on a TLS node, naming it and the way out", () => {
+  for (const peer of ["http://10.0.0.2:7700", "HTTP://10.0.0.2:7700"]) {
+    const err = loadFails([...TLS, "--peer", "https://10.0.0.3:7443", "--peer", peer]);
+    assert.equal(
+      err.message,
+      "Peer http://10.0.0.2:7700 is plain HTTP but this node serves TLS: use https:// (or pass --allow-plain-peers)",
+    );
+  }
+  const fromEnv = loadFails(TLS, { SWARM_PEERS: "https://10.0.0.3:7443,http://10.0.0.4:7700" });
+  assert.match(fromEnv.message, /^Peer http:\/\/10\.0\.0\.4:7700 is plain HTTP/);
+});
+
+Deno.test("loadConfig() lets a TLS node use http:// peers with --allow-plain-peers", () => {
+  const config = load([...TLS, "--allow-plain-peers", "--peer", "http://10.0.0.2:7700"]);
+  assert.equal(config.allowPlainPeers, true);
+  assert.deepEqual(config.peers, ["http://10.0.0.2:7700"]);
+});
+
+Deno.test("loadConfig() lets a plain node use https:// and http:// peers", () => {
+  const config = load(["--peer", "https://10.0.0.3:7443", "--peer", "http://10.0.0.2:7700"]);
+  assert.deepEqual(config.peers, ["https://10.0.0.3:7443", "http://10.0.0.2:7700"]);
+  assert.equal(config.allowPlainPeers, false);
+});
+
+const SEED_SCHEMES: Array<[name: string, args: string[], expected: string[]]> = [
+  ["a plain node reaches a bare seed over http", ["--peer", "10.0.0.2:7700"], [
+    "http://10.0.0.2:7700",
+  ]],
+  ["a TLS node reaches a bare seed over https", [...TLS, "--peer", "10.0.0.2:7443"], [
+    "https://10.0.0.2:7443",
+  ]],
+  ["an mTLS node reaches a bare seed over https", [
+    ...TLS,
+    "--tls-client-ca",
+    "ca.crt",
+    "--peer",
+    "node.lan:7443",
+  ], ["https://node.lan:7443"]],
+  ["a TLS node keeps an explicit scheme", [
+    ...TLS,
+    "--allow-plain-peers",
+    "--peer",
+    "[::1]:7443",
+    "--peer",
+    "http://10.0.0.2:7700",
+  ], ["https://[::1]:7443", "http://10.0.0.2:7700"]],
+  ["a node with only a peer CA reaches a bare seed over http", [
+    "--tls-ca",
+    "ca.crt",
+    "--peer",
+    "10.0.0.2:7700",
+  ], ["http://10.0.0.2:7700"]],
+];
+
+for (const [name, args, expected] of SEED_SCHEMES) {
+  Deno.test(`loadConfig(): ${name}`, () => {
+    assert.deepEqual(load(args).peers, expected);
+  });
+}
+
+Deno.test("normalisePeerSeed() gives a bare seed the default scheme asked for", () => {
+  assert.equal(normalisePeerSeed("10.0.0.2:7443", "https"), "https://10.0.0.2:7443");
+  assert.equal(normalisePeerSeed("http://10.0.0.2:7700", "https"), "http://10.0.0.2:7700");
+  assert.equal(normalisePeerSeed("https://10.0.0.2:7443", "http"), "https://10.0.0.2:7443");
+});
+
+const NODE_TOKENS: Array<
+  [name: string, args: string[], env: Env, files: Files, expected: string | undefined]
+> = [
+  ["no token at all", [], {}, {}, undefined],
+  ["the shared token by default", [], { SKILLLITE_SWARM_TOKEN: "shared" }, {}, "shared"],
+  [
+    "the shared token file by default",
+    ["--token-file", "t"],
+    {},
+    { "/srv/node/t": "file\n" },
+    "file",
+  ],
+  [
+    "SWARM_NODE_TOKEN over the shared token",
+    [],
+    {
+      SKILLLITE_SWARM_TOKEN: "shared",
+      SWARM_NODE_TOKEN: " node\n",
+    },
+    {},
+    "node",
+  ],
+  ["SWARM_NODE_TOKEN without a shared token", [], { SWARM_NODE_TOKEN: "node" }, {}, "node"],
+  [
+    "a blank SWARM_NODE_TOKEN as none",
+    [],
+    {
+      SKILLLITE_SWARM_TOKEN: "shared",
+      SWARM_NODE_TOKEN: "  ",
+    },
+    {},
+    "shared",
+  ],
+  [
+    "--node-token-file over SWARM_NODE_TOKEN, trimmed",
+    ["--node-token-file", "secrets/node"],
+    {
+      SWARM_NODE_TOKEN: "env",
+      SKILLLITE_SWARM_TOKEN: "shared",
+    },
+    { "/srv/node/secrets/node": "  from-file\n" },
+    "from-file",
+  ],
+  ["SWARM_NODE_TOKEN_FILE", [], { SWARM_NODE_TOKEN_FILE: "/etc/swarm/node-token" }, {
+    "/etc/swarm/node-token": "abc",
+  }, "abc"],
+];
+
+for (const [name, args, env, files, expected] of NODE_TOKENS) {
+  Deno.test(`loadConfig() sets the node token from ${name}`, () => {
+    const config = load(args, env, files);
+    assert.equal(config.nodeToken, expected);
+  });
+}
+
+Deno.test("loadConfig() keeps the node token apart from the shared token it accepts", () => {
+  const config = load([], { SKILLLITE_SWARM_TOKEN: "shared", SWARM_NODE_TOKEN: "node" });
+  assert.equal(config.token, "shared");
+  assert.equal(config.nodeToken, "node");
+});
+
+Deno.test("loadConfig() refuses an empty or missing node token file", () => {
+  const empty = loadFails(["--node-token-file", "nt"], { SKILLLITE_SWARM_TOKEN: "s" }, {
+    "/srv/node/nt": " \n\t",
+  });
+  assert.equal(empty.message, "Node token file '/srv/node/nt' is empty");
+  const missing = loadFails(["--node-token-file", "nope"], { SWARM_NODE_TOKEN: "env" });
+  assert.match(missing.message, /^Cannot read node token file '\/srv\/node\/nope': /);
+});
+
+Deno.test("loadConfig() has the documented security defaults", () => {
+  const config = load([]);
+  assert.equal(config.taskRatePerSecond, 20);
+  assert.equal(config.taskRateBurst, 40);
+  assert.equal(config.maxHeaderBytes, 16_384);
+  assert.equal(config.maxHeaders, 100);
+  assert.equal(config.allowPlainPeers, false);
+  assert.equal(config.forwardScopedToSkilllite, false);
+});
+
+for (const flag of ["task-burst", "max-header-bytes", "max-headers"]) {
+  Deno.test(`loadConfig() refuses --${flag} 0`, () => {
+    const err = loadFails([`--${flag}`, "0"]);
+    assert.equal(err.message, `Option --${flag} must be positive: current value is 0`);
+  });
+}
+
+Deno.test("loadConfig() accepts --task-rate 0 (no rate limit)", () => {
+  assert.equal(load(["--task-rate", "0"]).taskRatePerSecond, 0);
+});

@@ -11,9 +11,10 @@ import { type Action, fullGrant, type Grant } from "../../security/grant.ts";
 import { allows } from "../../security/scope.ts";
 import type { Caller } from "../server.ts";
 import { bearerToken, isAuthorized } from "./bearer_auth.ts";
+import { TokenError, type TokenRefusal } from "../../security/token_verify.ts";
 
-/** Why a request was refused with 401. */
-export type AuthFailure = "missing" | "invalid" | (string & {});
+/** Why a request was refused with 401: `missing`, `invalid`, or a scoped token's {@link TokenRefusal}. */
+export type AuthFailure = "missing" | "invalid" | TokenRefusal;
 
 /** Options of {@link authenticate}. */
 export interface AuthOptions {
@@ -72,7 +73,7 @@ export const authenticate = (options: AuthOptions): MiddlewareHandler => {
       try {
         grant = { ...(await verify(token)), token };
       } catch (err) {
-        const reason = (err as { reason?: string }).reason ?? "invalid";
+        const reason: AuthFailure = err instanceof TokenError ? err.reason : "invalid";
         return refuse(reason, `Invalid token: ${reason.replaceAll("_", " ")}`);
       }
     }
