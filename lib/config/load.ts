@@ -373,7 +373,7 @@ function validate(config: Config): void {
       `Peer ${plain} is plain HTTP but this node serves TLS: use https:// (or pass --allow-plain-peers)`,
     );
   }
-  const authenticated = config.token || config.tlsClientCaFile;
+  const authenticated = config.token || config.keyringFile || config.tlsClientCaFile;
   if (!isLoopbackHost(host) && !authenticated && !config.insecureNoAuth) {
     throw new ConfigError(
       `Refusing to listen on ${host} without authentication: set SKILLLITE_SWARM_TOKEN, --token-file, --keyring or --tls-client-ca (or pass --insecure-no-auth to accept the risk)`,

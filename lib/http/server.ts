@@ -108,8 +108,9 @@ async function startDenoServe(options: HttpServerOptions): Promise<HttpServer> {
 
 async function startMutualTls(options: HttpServerOptions, tls: ServerTls): Promise<HttpServer> {
   const { hostname, port, handler } = options;
-  const listener = getRequestListener((request, env) =>
-    handler(request, callerOf(env.incoming.socket as TLSSocket))
+  const listener = getRequestListener(
+    (request, env) => handler(request, callerOf(env.incoming.socket as TLSSocket)),
+    { overrideGlobalObjects: false }, // Keep the process's Request/Response: Deno.serve needs them.
   );
   const server = https.createServer({
     ...secureContext(tls),

@@ -154,5 +154,10 @@ async function streamTask(
       await writer.close().catch(() => {});
     }
   })();
-  return c.body(readable, 200, { "content-type": NDJSON, "cache-control": "no-store" });
+  // x-accel-buffering: a reverse proxy (nginx) passes each progress line on at once.
+  return c.body(readable, 200, {
+    "content-type": NDJSON,
+    "cache-control": "no-store",
+    "x-accel-buffering": "no",
+  });
 }
