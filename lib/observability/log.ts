@@ -39,8 +39,11 @@ const SECRET_TEXT = [
 function redactText(text: string): string {
   let out = text;
   for (const pattern of SECRET_TEXT) {
-    out = out.replace(pattern, (match, bearer) =>
-      typeof bearer === "string" && /^bearer/i.test(match) ? `${bearer}[REDACTED]` : "[REDACTED]");
+    out = out.replace(
+      pattern,
+      (match, bearer) =>
+        typeof bearer === "string" && /^bearer/i.test(match) ? `${bearer}[REDACTED]` : "[REDACTED]",
+    );
   }
   return out;
 }

@@ -67,7 +67,8 @@ Deno.test("setupLogging() pretty format is one readable line with key=value fiel
 });
 
 const JWT = "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz";
-const PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFakeKeyBytesHere\n-----END PRIVATE KEY-----";
+const PEM_KEY =
+  "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIFakeKeyBytesHere\n-----END PRIVATE KEY-----";
 
 const SECRET_TEXTS: Array<[name: string, text: string, secret: string]> = [
   ["a JWT inside an error message", `verification failed for ${JWT} at hop 2`, JWT],
