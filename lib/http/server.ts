@@ -134,9 +134,17 @@ async function startMutualTls(options: HttpServerOptions, tls: ServerTls): Promi
     mtls: true,
     addr: { hostname: address.address, port: address.port },
     reload(next) {
-      // setSecureContext throws on a key that does not match its certificate.
-      server.setSecureContext(secureContext({ ...next, clientCa: next.clientCa ?? tls.clientCa }));
-      return Promise.resolve();
+      try {
+        // setSecureContext accepts a key that does not match its certificate (every later
+        // handshake would then fail): Deno's own TLS listener checks the pair, so try it.
+        Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: next.cert, key: next.key }).close();
+        server.setSecureContext(
+          secureContext({ ...next, clientCa: next.clientCa ?? tls.clientCa }),
+        );
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     shutdown: () =>
       new Promise<void>((resolve) => {

@@ -134,7 +134,9 @@ export function parseKeyring(text: string): Keyring {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new KeyringError(`Invalid keyring: not JSON: ${(err as Error).message}`, { cause: err });
+    // V8's message quotes the start of the text, which may be a secret (a token file
+    // given as --keyring): say only that it is not JSON.
+    throw new KeyringError("Invalid keyring: not JSON", { cause: err });
   }
   const root = object(doc, "");
   if (root.format !== KEYRING_FORMAT) {

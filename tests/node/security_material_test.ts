@@ -28,7 +28,7 @@ function configIn(dir: string, args: string[]): Config {
   return result.config;
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-material-test-" }));
   try {
     await fn(dir);
@@ -97,7 +97,7 @@ for (const [name, args, expected] of MATERIALS) {
 }
 
 Deno.test("securityFiles() lists every configured file, resolved", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir((dir) => {
     const config = configIn(dir, [
       ...TLS,
       "--tls-client-ca",
@@ -340,7 +340,7 @@ Deno.test("watchSecurityMaterial() stops when its signal is aborted", async () =
 });
 
 Deno.test("watchSecurityMaterial() does nothing without security files", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir((dir) => {
     const controller = new AbortController();
     // No watcher, no signal listener: the sanitizers would catch a leaked resource.
     watchSecurityMaterial(configIn(dir, []), {}, () => {

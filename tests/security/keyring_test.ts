@@ -203,6 +203,11 @@ for (const [name, edit, message] of BROKEN) {
 
 Deno.test("parseKeyring() refuses text that is not JSON", () => {
   assert.throws(() => parseKeyring("{"), /Invalid keyring: not JSON/);
+  // A token file given as the keyring: the message must not quote it.
+  assert.throws(
+    () => parseKeyring("SECRETSECRETSECRET"),
+    (err: Error) => !err.message.includes("SECRET"),
+  );
 });
 
 Deno.test("generateKeyPair() makes Ed25519 keys whose kid is the truncated RFC 7638 thumbprint", async () => {
