@@ -22,6 +22,7 @@ export async function readTask(c: Context): Promise<NodeTask> {
       `Expected Content-Type application/json: got '${type || "none"}'`,
     );
   }
+  // A body the client cuts short fails here; `onError` answers it with 400.
   const text = await c.req.text();
   let body: unknown;
   try {

@@ -32,6 +32,11 @@ export const LIMITS = {
   maxSessionKeyChars: 256,
   /** Longest `tool_hint` (a skill name). */
   maxToolHintChars: 128,
+  /**
+   * Deepest nesting of arrays and objects in `input`: the task is fingerprinted, stored
+   * and forwarded, and none of that should meet a value built to exhaust the stack.
+   */
+  maxInputDepth: 64,
 } as const;
 
 /** Unicode control characters (C0, DEL, C1): never part of a readable tag. */
@@ -168,7 +173,16 @@ export function parseNodeTask(body: unknown): NodeTask {
     task.tool_hint = requireString(body, "tool_hint", "tool_hint", code);
     checkLength(task.tool_hint, LIMITS.maxToolHintChars, "tool_hint");
   }
-  if (body.input !== undefined) task.input = body.input;
+  if (body.input !== undefined) {
+    if (nestingDepth(body.input, LIMITS.maxInputDepth) > LIMITS.maxInputDepth) {
+      throw new SwarmError(
+        code,
+        `Field 'input' nests deeper than ${LIMITS.maxInputDepth} levels`,
+        { field: "input" },
+      );
+    }
+    task.input = body.input;
+  }
   if (body.timeout_ms !== undefined && body.timeout_ms !== null) {
     const t = body.timeout_ms;
     if (typeof t !== "number" || !Number.isSafeInteger(t) || t <= 0) {
@@ -233,4 +247,28 @@ export function parseNodeResult(body: unknown): NodeResult {
   const newSkill = parseNewSkill(body.new_skill);
   if (newSkill) result.new_skill = newSkill;
   return result;
+}
+
+/**
+ * Nesting depth of a JSON value (a scalar is 0, `[]` is 1), counted without recursion
+ * and given up once it exceeds `limit`.
+ *
+ * @example
+ * ```ts
+ * import { nestingDepth } from "./validate.ts";
+ * console.assert(nestingDepth({ a: [1, { b: 2 }] }, 64) === 3);
+ * ```
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) stack.push([child, here]);
+  }
+  return deepest;
 }

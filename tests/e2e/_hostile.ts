@@ -12,6 +12,7 @@
  * @module
  */
 import fc from "fast-check";
+import { LIMITS } from "../../lib/protocol/validate.ts";
 
 /** `--max-body-bytes` of the node under test: small, so oversize bodies stay cheap. */
 export const MAX_BODY_BYTES = 65_536;
@@ -87,10 +88,13 @@ export function isJsonMediaType(type: string | null): boolean {
   return essence === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
 }
 
-/** Task ids of refused bodies: {@linkcode HOSTILE_ID_PREFIX} and a few random graphemes. */
-export const hostileId: fc.Arbitrary<string> = fc.string({ maxLength: 24, unit: "grapheme" }).map((
-  s,
-) => `${HOSTILE_ID_PREFIX}${s}`);
+/**
+ * Task ids of refused bodies: {@linkcode HOSTILE_ID_PREFIX} and up to 12 random
+ * graphemes (within the id length limit).
+ */
+export const hostileId: fc.Arbitrary<string> = fc
+  .string({ maxLength: 12, unit: "grapheme" })
+  .map((s) => `${HOSTILE_ID_PREFIX}${s}`);
 
 /** A well-formed NodeTask body with a hostile id; what mutations start from. */
 export function validTaskArb(): fc.Arbitrary<Record<string, unknown>> {
@@ -299,8 +303,9 @@ function mutate(field: string, value: unknown): Mutation {
 
 /**
  * Valid JSON of the wrong shape for a task: not an object, a required field missing,
- * a field of the wrong type, an empty id, a bad `timeout_ms`, or the task nested one
- * level too deep. Each case is refused by validation (422).
+ * a field of the wrong type, an empty id, a bad `timeout_ms`, the task nested one
+ * level too deep, or a field over its limit (`LIMITS` of lib/protocol/validate.ts:
+ * lengths, number and form of capability tags). Each is refused by validation (422).
  */
 export function wrongShapeBody(): fc.Arbitrary<BodyPlan> {
   const missing = fc.constantFrom(
@@ -357,6 +362,24 @@ export function wrongShapeBody(): fc.Arbitrary<BodyPlan> {
     fc.boolean(),
     fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
   ).map((v): Mutation => () => v);
+  const overLimits = fc.oneof(
+    fc.constantFrom<[string, number]>(
+      ["id", LIMITS.maxIdChars],
+      ["context.workspace", LIMITS.maxWorkspaceChars],
+      ["context.session_key", LIMITS.maxSessionKeyChars],
+      ["tool_hint", LIMITS.maxToolHintChars],
+    ).chain(([field, max]) =>
+      fc.integer({ min: max + 1, max: max + 512 }).map((n) => mutate(field, "i".repeat(n)))
+    ),
+    fc.integer({ min: LIMITS.maxCapabilityTags + 1, max: 4 * LIMITS.maxCapabilityTags })
+      .map((n) =>
+        mutate("context.required_capabilities", Array.from({ length: n }, (_, i) => `c${i}`))
+      ),
+    fc.oneof(
+      fc.integer({ min: LIMITS.maxCapabilityTagChars + 1, max: 1024 }).map((n) => "t".repeat(n)),
+      fc.constantFrom("", "a\u0000b", "tab\there", "nl\n", "\u0085", "\ud800", "x\udfff"),
+    ).map((tag) => mutate("context.required_capabilities", ["echo", tag])),
+  );
   const mutation = fc.oneof(
     missing,
     retyped,
@@ -367,6 +390,7 @@ export function wrongShapeBody(): fc.Arbitrary<BodyPlan> {
     timeout,
     nested,
     notObject,
+    overLimits,
   );
   return plan(
     fc.tuple(validTaskArb(), mutation).map(([task, m]) => encoder.encode(JSON.stringify(m(task)))),

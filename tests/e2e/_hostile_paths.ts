@@ -6,6 +6,7 @@
  * @module
  */
 import fc from "fast-check";
+import { LIMITS } from "../../lib/protocol/validate.ts";
 import { labelled, ROUTES } from "./_hostile.ts";
 
 const percentGarbage = fc.constantFrom(
@@ -122,19 +123,23 @@ export function canDoQuery(): fc.Arbitrary<string> {
 }
 
 /**
- * `/can-do` queries beyond any sane limit on required capabilities: 5000+ names, or
- * one name of 8 KiB or more (the URI stays under 64 KiB).
+ * `/can-do?required=` lists over the tag limits of lib/protocol/validate.ts: more than
+ * `maxCapabilityTags` names, a name longer than `maxCapabilityTagChars`, or one with a
+ * control character; the whole query under the 8 KiB target limit or, a few, over it.
  */
-export function hugeCanDoQuery(): fc.Arbitrary<{ path: string }> {
-  const many = fc.integer({ min: 5_000, max: 7_000 }).map((count) => ({
+export function tagsOverLimits(): fc.Arbitrary<{ path: string }> {
+  const many = fc.integer({ min: LIMITS.maxCapabilityTags + 1, max: 1_000 }).map((count) => ({
     value: Array.from({ length: count }, (_, i) => `c${i}`).join(","),
     label: `${count} names`,
   }));
-  const long = fc.integer({ min: 8 * 1024, max: 48 * 1024 }).map((n) => ({
-    value: "n".repeat(n),
-    label: `one name of ${n} bytes`,
+  const long = fc.integer({ min: LIMITS.maxCapabilityTagChars + 1, max: 12 * 1024 }).map((
+    n,
+  ) => ({ value: "n".repeat(n), label: `a name of ${n} bytes` }));
+  const control = fc.constantFrom("%00", "a%01b", "%7F", "x%0Ay", "%C2%85").map((tag) => ({
+    value: `echo,${tag}`,
+    label: `echo,${tag}`,
   }));
-  return fc.oneof(many, long).map(({ value, label }) =>
+  return fc.oneof(many, long, control).map(({ value, label }) =>
     labelled({ path: `/can-do?required=${value}` }, `/can-do?required=<${label}>`)
   );
 }

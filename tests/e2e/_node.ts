@@ -12,6 +12,8 @@ export interface TestNode {
   url: string;
   port: number;
   nodeId: string;
+  /** Process id of the launcher (which execs Deno), for /proc readings. */
+  pid: number;
   /** Every JSON log line the node wrote so far. */
   logs: Record<string, unknown>[];
   /** Raw stderr lines that were not JSON. */
@@ -139,6 +141,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
     url: String(outcome.url),
     port,
     nodeId: String(outcome.node_id),
+    pid: child.pid,
     logs,
     rawLines,
     stop,

@@ -4,6 +4,7 @@ import type { NodeTask } from "../../lib/protocol/types.ts";
 import {
   capabilityTagProblem,
   LIMITS,
+  nestingDepth,
   parseNodeResult,
   parseNodeTask,
 } from "../../lib/protocol/validate.ts";
@@ -274,6 +275,7 @@ Deno.test("LIMITS holds the documented values", () => {
     maxWorkspaceChars: 4096,
     maxSessionKeyChars: 256,
     maxToolHintChars: 128,
+    maxInputDepth: 64,
   });
 });
 
@@ -359,3 +361,33 @@ for (const tag of GOOD_TAGS) {
     assert.deepEqual(parseNodeTask(body).context.required_capabilities, [tag]);
   });
 }
+
+Deno.test("parseNodeTask() refuses an input nested deeper than LIMITS.maxInputDepth, accepts it at the limit", () => {
+  const nest = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = i % 2 ? { k: value } : [value];
+    return value;
+  };
+  const body = (input: unknown) => ({
+    id: "t",
+    description: "d",
+    context: { workspace: ".", session_key: "s", required_capabilities: [] },
+    input,
+  });
+  assert.ok(parseNodeTask(body(nest(LIMITS.maxInputDepth))).input);
+  assert.throws(
+    () => parseNodeTask(body(nest(LIMITS.maxInputDepth + 1))),
+    (err: SwarmError) => err.code === "invalid_task" && err.details.field === "input",
+  );
+  // Far deeper than any stack: refused without recursing.
+  assert.throws(() => parseNodeTask(body(nest(200_000))), /nests deeper than 64/);
+});
+
+Deno.test("nestingDepth() counts objects and arrays, not scalars", () => {
+  assert.equal(nestingDepth(1, 64), 0);
+  assert.equal(nestingDepth("x", 64), 0);
+  assert.equal(nestingDepth(null, 64), 0);
+  assert.equal(nestingDepth([], 64), 1);
+  assert.equal(nestingDepth({ a: [1, { b: 2 }] }, 64), 3);
+  assert.equal(nestingDepth([[[[[]]]]], 2), 3);
+});

@@ -19,9 +19,27 @@ export function errorResponse(c: Context, err: SwarmError): Response {
   return c.json(err.toBody(), err.status as 400, headers);
 }
 
+/**
+ * Whether `err` is the runtime failing to read a request body the client cut short or
+ * encoded wrongly (a closed connection, a truncated chunked body): the client's fault.
+ */
+export function isBodyReadError(err: unknown): boolean {
+  return (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Http ||
+    err instanceof TypeError) && /cannot read (request )?body/i.test((err as Error).message);
+}
+
 /** `app.onError` handler: SwarmErrors keep their code, anything else is `internal`. */
 export function onError(log: (err: unknown) => void): ErrorHandler {
   return function onError(err, c) {
+    if (isBodyReadError(err)) {
+      return errorResponse(
+        c,
+        new SwarmError(
+          "invalid_request",
+          "Cannot read the request body: the client ended it early or sent a broken encoding",
+        ),
+      );
+    }
     if (err instanceof HTTPException && !(err instanceof SwarmError)) {
       const code = err.status === 413
         ? "payload_too_large"

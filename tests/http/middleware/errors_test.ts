@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { errorResponse, notFound, onError } from "../../../lib/http/middleware/errors.ts";
+import {
+  errorResponse,
+  isBodyReadError,
+  notFound,
+  onError,
+} from "../../../lib/http/middleware/errors.ts";
 import { SwarmError } from "../../../lib/protocol/errors.ts";
 
 function appThrowing(thrown: () => unknown): { app: Hono; logged: unknown[] } {
@@ -88,4 +93,18 @@ Deno.test("errorResponse() adds WWW-Authenticate only to unauthorized answers", 
   const other = await app.request("http://localhost/internal");
   assert.equal(other.status, 500);
   assert.equal(other.headers.get("www-authenticate"), null);
+});
+
+Deno.test("isBodyReadError() recognises a body the client cut short, nothing else", () => {
+  assert.ok(
+    isBodyReadError(
+      new Deno.errors.BadResource("Cannot read body as underlying resource unavailable"),
+    ),
+  );
+  assert.ok(
+    isBodyReadError(new TypeError("Cannot read request body as underlying resource unavailable")),
+  );
+  assert.ok(!isBodyReadError(new TypeError("x is not a function")));
+  assert.ok(!isBodyReadError(new Error("Cannot read body")));
+  assert.ok(!isBodyReadError("Cannot read body"));
 });
