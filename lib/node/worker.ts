@@ -41,6 +41,8 @@ import { RateLimiter } from "../security/token_bucket.ts";
 import { keyringVerifier } from "../security/keyring_verifier.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
+/** Longest request path kept in an `auth_failed` event or log line. */
+const MAX_EVENT_PATH_CHARS = 256;
 const bridge = new BridgeExecutor(post);
 
 /** A started node, as the message handler needs it. */
@@ -308,11 +310,14 @@ async function start(init: WorkerInit): Promise<void> {
         load: { running: admission.running, queued: admission.queued },
       })),
     logError: (message, props) => log.error(message, props),
-    onAuthFailure: (reason, path) => {
+    // Paths are the caller's text: cut short so refusals cannot pin much in the event ring.
+    onAuthFailure: (reason, fullPath) => {
+      const path = fullPath.slice(0, MAX_EVENT_PATH_CHARS);
       log.info("auth_failed", { reason, path });
       bus.emit({ type: "auth_failed", reason, path });
     },
-    onForbidden: (scope, subject, path) => {
+    onForbidden: (scope, subject, fullPath) => {
+      const path = fullPath.slice(0, MAX_EVENT_PATH_CHARS);
       log.info("auth_forbidden", { scope, subject, path });
       bus.emit({ type: "auth_failed", reason: "forbidden", path, scope });
     },
