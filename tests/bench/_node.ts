@@ -84,6 +84,10 @@ export async function startBenchNode(options: BenchNodeOptions): Promise<BenchNo
     `127.0.0.1:${port}`,
     "--data-dir",
     dataDir,
+    // Benchmarks measure the node's own cost: one load generator is one client, which
+    // the per-client task rate limit would throttle.
+    "--task-rate",
+    "0",
     ...(options.args ?? []),
   ];
   const inspectPort = options.inspect ? freePort() : undefined;

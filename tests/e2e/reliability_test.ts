@@ -52,6 +52,7 @@ const executorArgs = (skill: JournalSkill, extra: string[] = []) => [
 const NO_SKILLS = await Deno.makeTempDir({ prefix: "swarm-noskills-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(NO_SKILLS, { recursive: true }));
 const routerArgs = ["--skills-dir", NO_SKILLS];
+const NO_RATE_LIMIT = ["--task-rate", "0"];
 
 async function waitAlive(router: TestNode, peers: TestNode[], timeoutMs = 15_000) {
   await until(
@@ -600,9 +601,11 @@ Deno.test({
     const skills = await Promise.all(["E1", "E2"].map((l) => makeJournalSkill(l)));
     try {
       const [r, e1, e2] = await Promise.all([
-        bed.startNode(bed.hosts[0], { env, args: routerArgs }),
-        bed.startNode(bed.hosts[1], { env, args: executorArgs(skills[0]) }),
-        bed.startNode(bed.hosts[2], { env, args: executorArgs(skills[1]) }),
+        // One test client sends ~100 tasks/s through one router: above the default
+        // per-client task rate, which this test is not about.
+        bed.startNode(bed.hosts[0], { env, args: [...routerArgs, ...NO_RATE_LIMIT] }),
+        bed.startNode(bed.hosts[1], { env, args: [...executorArgs(skills[0]), ...NO_RATE_LIMIT] }),
+        bed.startNode(bed.hosts[2], { env, args: [...executorArgs(skills[1]), ...NO_RATE_LIMIT] }),
       ]);
       await waitAlive(r, [e1, e2]);
       const end = Date.now() + 30_000;
