@@ -64,6 +64,20 @@ interface Exchange {
 /** Default time limit of one request in milliseconds. */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
+/**
+ * The message of a fetch failure with its cause: Deno says only "fetch failed" and puts
+ * what went wrong (refused connection, untrusted certificate, TLS to a plain port) in
+ * `cause`.
+ */
+function errorReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  if (!cause || cause === err.message) return err.message;
+  // The cause repeats the URL the caller already names: keep what follows it.
+  const detail = cause.replace(/^error sending request (from \S+ )?for \S+( \([^)]*\))?: /, "");
+  return `${err.message}: ${detail}`;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -258,7 +272,7 @@ export class SwarmClient {
         );
       }
       if (err instanceof SwarmError) return err;
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorReason(err);
       const head = reading ? `Lost connection to ${this.url}` : `Cannot reach ${this.url}`;
       return new SwarmError("forward_failed", `${head}: ${reason}`, {}, { cause: err });
     };

@@ -36,7 +36,7 @@ import { statusExtras } from "./status_extras.ts";
 import { startHttpServer } from "../http/server.ts";
 import { OutboundTls } from "./outbound.ts";
 import type { SecurityMaterial } from "./security_material.ts";
-import { forwardingFor } from "../security/forwarding.ts";
+import { forwardingFor, peerUsable } from "../security/forwarding.ts";
 import { RateLimiter } from "../security/token_bucket.ts";
 import { keyringVerifier } from "../security/keyring_verifier.ts";
 
@@ -167,9 +167,11 @@ async function start(init: WorkerInit): Promise<void> {
   const outbound = new OutboundTls(init.security);
   let verifier = await keyringVerifier(init.security.keyring);
   const shutdown = new AbortController();
-  // A TLS node sends tasks and tokens to plain-http peers only when told it may.
   const reachable = (peer: Peer) =>
-    peer.scheme === "https" || !init.security.tls || config.allowPlainPeers;
+    peerUsable(peer, {
+      tls: init.security.tls !== undefined,
+      allowPlainPeers: config.allowPlainPeers,
+    });
   let tableRows: () => Promise<Peer[]> = () => Promise.resolve([]);
   const clientFor = (peer: Peer) =>
     new SwarmClient({

@@ -66,3 +66,20 @@ export function forwardingFor(
     credential: (peer) => scoped && peer.swarm ? grant.token : undefined,
   };
 }
+
+/**
+ * Whether a node may use `peer` at all: a node serving TLS never sends tasks, probes or
+ * tokens to a plain-http peer unless the operator allowed it (`--allow-plain-peers`).
+ *
+ * @example
+ * ```ts
+ * import { peerUsable } from "./forwarding.ts";
+ * console.assert(!peerUsable({ swarm: true, scheme: "http" }, { tls: true, allowPlainPeers: false }));
+ * ```
+ */
+export function peerUsable(
+  peer: PeerKind,
+  node: { tls: boolean; allowPlainPeers: boolean },
+): boolean {
+  return peer.scheme === "https" || !node.tls || node.allowPlainPeers;
+}

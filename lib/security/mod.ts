@@ -88,6 +88,7 @@ export {
   type ForwardingRules,
   type ForwardingSettings,
   type PeerKind,
+  peerUsable,
 } from "./forwarding.ts";
 export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./token_bucket.ts";
 export { rateKey } from "./rate_key.ts";

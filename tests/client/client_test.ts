@@ -127,6 +127,21 @@ Deno.test("SwarmClient.submitTask() reports an unreachable node as forward_faile
   assert.ok(err.message.length > `Cannot reach ${url}: `.length);
 });
 
+Deno.test("SwarmClient names what went wrong when fetch says only 'fetch failed'", async () => {
+  const cause = new Error(
+    "error sending request for url (https://10.0.0.9:7700/status): client error (Connect): invalid peer certificate: UnknownIssuer",
+  );
+  const failing: typeof fetch = () => Promise.reject(new TypeError("fetch failed", { cause }));
+  const err = await rejectsWith(
+    new SwarmClient({ url: "https://10.0.0.9:7700", fetch: failing }).status(),
+    "forward_failed",
+  );
+  assert.equal(
+    err.message,
+    "Cannot reach https://10.0.0.9:7700: fetch failed: client error (Connect): invalid peer certificate: UnknownIssuer",
+  );
+});
+
 Deno.test("SwarmClient.submitTask() times out with a timeout error", async () => {
   const server = serve(async (_req, _seen, closing) => {
     await sleep(5000, closing);

@@ -143,6 +143,37 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       },
     );
 
+    await t.step("swarm status and swarm task reach the mTLS node with --tls-* flags", async () => {
+      const tlsFlags = [
+        "--tls-ca",
+        `${pki.dir}/ca.crt`,
+        "--tls-cert",
+        `${pki.dir}/agent.crt`,
+        "--tls-key",
+        `${pki.dir}/agent.key`,
+      ];
+      const status = await runSwarm(["status", "--url", a.url, "--json", ...tlsFlags]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal(JSON.parse(status.stdout).scheme, "https");
+      const task = await runSwarm([
+        "task",
+        "echo through the CLI",
+        "--url",
+        a.url,
+        "--require",
+        "echo",
+        "--json",
+        ...tlsFlags,
+      ]);
+      assert.equal(task.code, 0, task.stderr);
+      assert.equal(JSON.parse(task.stdout).task_completed, true);
+      // Without a client certificate: one line naming the TLS failure, exit 1.
+      const refused = await runSwarm(["status", "--url", a.url, "--tls-ca", `${pki.dir}/ca.crt`]);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+      assert.match(refused.stderr, /^swarm status: forward_failed: Cannot reach https:/);
+    });
+
     await t.step("a client with no certificate is refused during the handshake", async () => {
       const bare = client(pki.ca);
       try {

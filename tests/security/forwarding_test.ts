@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "../../lib/protocol/errors.ts";
-import { forwardingFor, type PeerKind } from "../../lib/security/forwarding.ts";
+import { forwardingFor, type PeerKind, peerUsable } from "../../lib/security/forwarding.ts";
 import { fullGrant, type Grant } from "../../lib/security/grant.ts";
 
 const SWARM_HTTPS: PeerKind = { swarm: true, scheme: "https" };
@@ -125,3 +125,21 @@ Deno.test("forwardingFor() never sends a client certificate's or shared secret's
   const odd: Grant = { ...fullGrant("shared-secret", "shared-token"), token: "leaked" };
   assert.equal(forwardingFor(odd, OFF).credential(SWARM_HTTPS), undefined);
 });
+
+const USABLE: Array<
+  [scheme: "http" | "https", tls: boolean, allowPlainPeers: boolean, usable: boolean]
+> = [
+  ["https", true, false, true],
+  ["https", false, false, true],
+  ["http", false, false, true],
+  ["http", true, false, false],
+  ["http", true, true, true],
+];
+
+for (const [scheme, tls, allowPlainPeers, usable] of USABLE) {
+  Deno.test(`peerUsable(): a ${scheme} peer of a ${tls ? "TLS" : "plain"} node${allowPlainPeers ? " allowing plain peers" : ""} → ${usable}`, () => {
+    for (const swarm of [true, false]) {
+      assert.equal(peerUsable({ swarm, scheme }, { tls, allowPlainPeers }), usable);
+    }
+  });
+}
