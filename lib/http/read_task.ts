@@ -7,14 +7,15 @@ import type { Context } from "hono";
 import { SwarmError } from "../protocol/errors.ts";
 import { parseNodeTask } from "../protocol/validate.ts";
 import type { NodeTask } from "../protocol/types.ts";
+import { readBodyText } from "./read_body.ts";
 
 /**
- * Parses the request body of `POST /task`. Size is enforced earlier by the body-limit
- * middleware.
+ * Reads (at most `maxBodyBytes`) and parses the request body of `POST /task`.
  *
- * @throws {SwarmError} `unsupported_media_type` (415), `invalid_json` (400) or `invalid_task` (422).
+ * @throws {SwarmError} `unsupported_media_type` (415), `payload_too_large` (413),
+ * `invalid_json` (400) or `invalid_task` (422).
  */
-export async function readTask(c: Context): Promise<NodeTask> {
+export async function readTask(c: Context, maxBodyBytes: number): Promise<NodeTask> {
   const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
     throw new SwarmError(
@@ -23,7 +24,7 @@ export async function readTask(c: Context): Promise<NodeTask> {
     );
   }
   // A body the client cuts short fails here; `onError` answers it with 400.
-  const text = await c.req.text();
+  const text = await readBodyText(c.req.raw, maxBodyBytes);
   let body: unknown;
   try {
     body = JSON.parse(text);

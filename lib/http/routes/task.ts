@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
 import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../protocol/types.ts";
 import { parseHopHeaders } from "../../routing/hops.ts";
@@ -19,18 +18,8 @@ import type { AppDeps, RouteOptions } from "../types.ts";
 
 /** The task routes. Authentication runs before these (see `createApp`). */
 export function taskRoutes(deps: AppDeps): Hono {
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      throw new SwarmError(
-        "payload_too_large",
-        `Request body exceeds ${deps.maxBodyBytes} bytes`,
-        { max_bytes: deps.maxBodyBytes },
-      );
-    },
-  });
-  return new Hono().post("/task", limit, async (c) => {
-    const task = await readTask(c);
+  return new Hono().post("/task", async (c) => {
+    const task = await readTask(c, deps.maxBodyBytes);
     const grant = grantOf(c);
     const denial = checkTask(grant, {
       requiredCapabilities: task.context.required_capabilities,

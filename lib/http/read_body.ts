@@ -1,0 +1,97 @@
+/**
+ * Reads a request body up to a size limit, in a way a hostile sender cannot turn into
+ * memory: an oversize declared length is refused before reading, the body is read into
+ * one buffer the node owns (BYOB reads), and reading stops one byte past the limit.
+ * Read chunk by chunk with a default reader, a body sent in tiny chunks costs about a
+ * hundred times its size (measured: 900 KB in 16-byte chunks, +100 MiB resident).
+ *
+ * @module
+ */
+import { SwarmError } from "../protocol/errors.ts";
+
+/** First buffer size when the length is not declared (chunked bodies). */
+const INITIAL_BYTES = 64 * 1024;
+/** Room offered to each read, in bytes. */
+const READ_BYTES = 64 * 1024;
+
+function tooLarge(maxBytes: number): SwarmError {
+  return new SwarmError("payload_too_large", `Request body exceeds ${maxBytes} bytes`, {
+    max_bytes: maxBytes,
+  });
+}
+
+/**
+ * The body of `request` as text (UTF-8, invalid bytes replaced), at most `maxBytes`.
+ *
+ * @throws {SwarmError} `payload_too_large` (413) when the declared or actual length is
+ * over `maxBytes`; the runtime's own error when the client cuts the body short.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return "";
+  const bytes = await readBytes(
+    request.body,
+    maxBytes,
+    Number.isSafeInteger(declared) && declared >= 0 ? declared : INITIAL_BYTES,
+  );
+  return new TextDecoder().decode(bytes);
+}
+
+async function readBytes(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  sizeHint: number,
+): Promise<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (a Request built in-process from a string or a JS stream).
+    return await readWithDefaultReader(body, maxBytes);
+  }
+  // Each read is offered at least READ_BYTES of room: Deno's byte streams stall on a
+  // read whose view is smaller than the data waiting (seen with a 536-byte view).
+  let buffer = new ArrayBuffer(Math.min(Math.max(sizeHint, 1), maxBytes) + READ_BYTES);
+  let length = 0;
+  try {
+    for (;;) {
+      if (buffer.byteLength - length < READ_BYTES) {
+        const grown = new ArrayBuffer(Math.min(buffer.byteLength * 2, maxBytes + READ_BYTES));
+        new Uint8Array(grown).set(new Uint8Array(buffer, 0, length));
+        buffer = grown;
+      }
+      const { value, done } = await reader.read(
+        new Uint8Array(buffer, length, buffer.byteLength - length),
+      );
+      if (value) buffer = value.buffer as ArrayBuffer;
+      if (done) break;
+      length += value!.byteLength;
+      if (length > maxBytes) throw tooLarge(maxBytes);
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  }
+  return new Uint8Array(buffer, 0, length);
+}
+
+async function readWithDefaultReader(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.byteLength;
+    if (length > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk.slice());
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
