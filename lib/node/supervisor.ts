@@ -121,6 +121,15 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     discovery,
     security,
   };
+  // Listen for stop signals before the worker starts: it announces swarm_started from its
+  // own thread, and a SIGTERM right after must drain the node, not kill the process.
+  const stop = Promise.withResolvers<string>();
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const handler = () => stop.resolve(sig);
+    Deno.addSignalListener(sig, handler);
+    return [sig, handler] as const;
+  });
+  options.signal?.addEventListener("abort", () => stop.resolve("abort"), { once: true });
   const worker = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
     name: "swarm-network",
@@ -175,6 +184,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     port = await started.promise;
   } catch (err) {
     worker.terminate();
+    for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
     throw err;
   }
 
@@ -238,13 +248,6 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     log.warn("Cannot watch the skill directories", { error: String(err) });
   });
 
-  const stop = Promise.withResolvers<string>();
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
-    const handler = () => stop.resolve(sig);
-    Deno.addSignalListener(sig, handler);
-    return [sig, handler] as const;
-  });
-  options.signal?.addEventListener("abort", () => stop.resolve("abort"), { once: true });
   const reason = await Promise.race([stop.promise, stopped.promise.then(() => "worker exited")]);
   log.info("Stopping", { reason, node_id: nodeId, drain_timeout_ms: config.drainTimeoutMs });
   // A second signal means "now": skip the drain.
