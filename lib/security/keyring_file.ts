@@ -47,7 +47,8 @@ export async function writeKeyring(path: string, kr: Keyring): Promise<void> {
 /**
  * Read-modify-write of the keyring at `path`: `edit` gets the current keyring (`null`
  * when there is no file yet) and returns the new one, which is written atomically.
- * Two editors running at the same moment are not serialized: the last rename wins.
+ * Editors are serialized by an exclusive lock on `PATH.lock` (an OS file lock, released
+ * even if the process dies), so two `swarm token` commands at once lose no edit.
  *
  * @returns The keyring written.
  */
@@ -55,9 +56,20 @@ export async function updateKeyring(
   path: string,
   edit: (current: Keyring | null) => Keyring | Promise<Keyring>,
 ): Promise<Keyring> {
-  const next = await edit(await readKeyringIfExists(path));
-  await writeKeyring(path, next);
-  return next;
+  const lock = await Deno.open(`${path}.lock`, {
+    read: true,
+    write: true,
+    create: true,
+    mode: 0o600,
+  });
+  try {
+    await lock.lock(true);
+    const next = await edit(await readKeyringIfExists(path));
+    await writeKeyring(path, next);
+    return next;
+  } finally {
+    lock.close();
+  }
 }
 
 /**

@@ -411,3 +411,23 @@ Deno.test("updateKeyring() creates, edits and rejects edits without writing", as
     });
   });
 });
+
+Deno.test("updateKeyring() serializes concurrent editors: no edit is lost", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/keyring.json`;
+    await writeKeyring(path, createKeyring("mesh-0a1b2c3d"));
+    // Twenty editors at once, each slow between its read and its write.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        updateKeyring(path, async (current) => {
+          await new Promise((r) => setTimeout(r, 5));
+          return revokeToken(current!, `jti-${i}`);
+        })),
+    );
+    const final = await readKeyring(path);
+    assert.equal(final.revoked.length, 20);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
