@@ -211,27 +211,23 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     throw new ConfigError((err as Error).message);
   }
 
-  let token = sources.env.SKILLLITE_SWARM_TOKEN?.trim() || undefined;
-  if (value.tokenFile !== undefined) {
-    const path = resolve(cwd, value.tokenFile as string);
+  /** A token from `file` when given (trimmed, not empty), else from the environment. */
+  const secret = (file: unknown, fromEnv: string | undefined, what: string) => {
+    if (file === undefined) return fromEnv?.trim() || undefined;
+    const where = resolve(cwd, file as string);
+    let text: string;
     try {
-      token = read(path).trim() || undefined;
+      text = read(where).trim();
     } catch (err) {
-      throw new ConfigError(`Cannot read token file '${path}': ${(err as Error).message}`);
+      throw new ConfigError(`Cannot read ${what} file '${where}': ${(err as Error).message}`);
     }
-    if (!token) throw new ConfigError(`Token file '${path}' is empty`);
-  }
-
-  let nodeToken = sources.env.SWARM_NODE_TOKEN?.trim() || undefined;
-  if (value.nodeTokenFile !== undefined) {
-    const path = resolve(cwd, value.nodeTokenFile as string);
-    try {
-      nodeToken = read(path).trim() || undefined;
-    } catch (err) {
-      throw new ConfigError(`Cannot read node token file '${path}': ${(err as Error).message}`);
+    if (!text) {
+      throw new ConfigError(`${what[0].toUpperCase()}${what.slice(1)} file '${where}' is empty`);
     }
-    if (!nodeToken) throw new ConfigError(`Node token file '${path}' is empty`);
-  }
+    return text;
+  };
+  const token = secret(value.tokenFile, sources.env.SKILLLITE_SWARM_TOKEN, "token");
+  const nodeToken = secret(value.nodeTokenFile, sources.env.SWARM_NODE_TOKEN, "node token");
   const path = (key: string) =>
     typeof value[key] === "string" && value[key] !== ""
       ? resolve(cwd, value[key] as string)

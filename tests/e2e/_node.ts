@@ -171,6 +171,60 @@ export async function runSwarm(
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
+/**
+ * Runs the installed `swarm` once and returns its trimmed stdout, failing the test with
+ * the command's output when it does not exit 0.
+ */
+export async function runSwarmOk(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const out = await runSwarm(args, env);
+  if (out.code !== 0) {
+    throw new Error(`swarm ${args.join(" ")} exited ${out.code}:\n${out.stdout}${out.stderr}`);
+  }
+  return out.stdout.trim();
+}
+
+/**
+ * Follows a node's `/events` as NDJSON (filtered to `types`) from now on; `waitFor(taskId)`
+ * resolves with the first event of that task, or undefined when the stream ends first.
+ */
+export async function followEvents(
+  url: string,
+  types: string[],
+  init: { client?: Deno.HttpClient; token?: string } = {},
+): Promise<{
+  waitFor(taskId: string): Promise<Record<string, unknown> | undefined>;
+  close(): Promise<void>;
+}> {
+  const res = await fetch(`${url}/events?types=${types.join(",")}`, {
+    ...(init.client ? { client: init.client } : {}),
+    headers: {
+      accept: "application/x-ndjson",
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!res.ok) throw new Error(`GET ${url}/events: ${res.status} ${await res.text()}`);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const find = (taskId: string) =>
+    text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+      .find((e) => e.task_id === taskId);
+  return {
+    async waitFor(taskId) {
+      while (!find(taskId)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      return find(taskId);
+    },
+    close: () => reader.cancel(),
+  };
+}
+
 function splitLines(): TransformStream<string, string> {
   let buffer = "";
   return new TransformStream({

@@ -8,33 +8,38 @@ import { strict as assert } from "node:assert";
 import tls from "node:tls";
 import {
   FIXTURE_SKILLS,
+  followEvents,
   freePort,
   nodeTask,
   runSwarm,
+  runSwarmOk,
   startNode,
   stopAll,
   type TestNode,
   waitFor,
 } from "./_node.ts";
 
-/** Runs `swarm ARGS` and fails the test with its output when it does not exit 0. */
-async function swarmOk(args: string[]): Promise<string> {
-  const out = await runSwarm(args);
-  assert.equal(out.code, 0, `swarm ${args.join(" ")}:\n${out.stdout}${out.stderr}`);
-  return out.stdout;
-}
-
 /** A mesh CA with node certificates for 127.0.0.1, an agent's client certificate, and a rogue CA's. */
 async function makePki(nodes: string[]) {
   const dir = await Deno.makeTempDir({ prefix: "swarm-tls-" });
   const rogue = await Deno.makeTempDir({ prefix: "swarm-rogue-" });
-  await swarmOk(["tls", "init", "--dir", dir]);
+  await runSwarmOk(["tls", "init", "--dir", dir]);
   for (const name of nodes) {
-    await swarmOk(["tls", "issue", name, "--dir", dir, "--ip", "127.0.0.1", "--dns", "localhost"]);
+    await runSwarmOk([
+      "tls",
+      "issue",
+      name,
+      "--dir",
+      dir,
+      "--ip",
+      "127.0.0.1",
+      "--dns",
+      "localhost",
+    ]);
   }
-  await swarmOk(["tls", "issue", "agent", "--dir", dir, "--client"]);
-  await swarmOk(["tls", "init", "--dir", rogue]);
-  await swarmOk(["tls", "issue", "agent", "--dir", rogue, "--client"]);
+  await runSwarmOk(["tls", "issue", "agent", "--dir", dir, "--client"]);
+  await runSwarmOk(["tls", "init", "--dir", rogue]);
+  await runSwarmOk(["tls", "issue", "agent", "--dir", rogue, "--client"]);
   const read = (path: string) => Deno.readTextFileSync(path);
   return {
     dir,
@@ -199,12 +204,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
     });
 
     await t.step("the client certificate's identity reaches the node's events", async () => {
-      const events = await fetch(`${c.url}/events?types=task_received`, {
-        client: agent,
-        headers: { accept: "application/x-ndjson" },
-        signal: AbortSignal.timeout(15_000),
-      });
-      const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+      const events = await followEvents(c.url, ["task_received"], { client: agent });
       const task = nodeTask("echo", { required: ["echo"] });
       const res = await fetch(`${c.url}/task`, {
         method: "POST",
@@ -214,17 +214,8 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       });
       assert.equal(res.status, 200);
       await res.body?.cancel();
-      let text = "";
-      const mine = () =>
-        text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
-          .find((e) => e.task_id === task.id);
-      while (!mine()) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
-      await reader.cancel();
-      const event = mine();
+      const event = await events.waitFor(String(task.id)) as Record<string, Record<string, string>>;
+      await events.close();
       assert.equal(event.type, "task_received");
       assert.equal(event.caller.method, "client-cert");
       assert.equal(event.caller.subject, "agent");
@@ -290,7 +281,7 @@ for (const mtls of [false, true]) {
       })();
       await waitFor(() => Promise.resolve(ok >= 20), 15_000);
       // Re-issue the certificate in place: `swarm tls issue --force` replaces it by rename.
-      await swarmOk([
+      await runSwarmOk([
         "tls",
         "issue",
         "rot",

@@ -7,9 +7,10 @@
 import { strict as assert } from "node:assert";
 import {
   FIXTURE_SKILLS,
+  followEvents,
   nodeTask,
   postTask,
-  runSwarm,
+  runSwarmOk,
   startNode,
   stopAll,
   type TestNode,
@@ -17,19 +18,13 @@ import {
 } from "./_node.ts";
 import { startSkillLitePeer } from "./_skilllite_peer.ts";
 
-async function swarmOk(args: string[]): Promise<string> {
-  const out = await runSwarm(args);
-  assert.equal(out.code, 0, `swarm ${args.join(" ")}:\n${out.stdout}${out.stderr}`);
-  return out.stdout.trim();
-}
-
 /** A keyring in a fresh directory, and a way to issue tokens from it. */
 async function makeKeyring() {
   const dir = await Deno.makeTempDir({ prefix: "swarm-keyring-" });
   const keyring = `${dir}/keyring.json`;
-  const kid = await swarmOk(["token", "keygen", "--keyring", keyring, "--audience", "mesh-e2e"]);
+  const kid = await runSwarmOk(["token", "keygen", "--keyring", keyring, "--audience", "mesh-e2e"]);
   const issue = (subject: string, extra: string[] = []) =>
-    swarmOk(["token", "issue", "--keyring", keyring, "--subject", subject, ...extra]);
+    runSwarmOk(["token", "issue", "--keyring", keyring, "--subject", subject, ...extra]);
   return {
     dir,
     keyring,
@@ -130,27 +125,14 @@ Deno.test("tokens: scopes are enforced at the edge and again at the next hop", a
 
     await t.step("the forwarded request carries the caller's token id to C", async () => {
       const token = await kr.issue("dave", ["--scope", "task", "--capability", "echo"]);
-      const events = await fetch(`${c.url}/events?types=task_received`, {
-        headers: {
-          accept: "application/x-ndjson",
-          authorization: `Bearer ${await kr.issue("watcher", ["--scope", "read"])}`,
-        },
-        signal: AbortSignal.timeout(15_000),
+      const events = await followEvents(c.url, ["task_received"], {
+        token: await kr.issue("watcher", ["--scope", "read"]),
       });
-      const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
       const task = nodeTask("echo", { required: ["echo"] });
       assert.equal((await postTask(a.url, task, { token })).status, 200);
-      let text = "";
-      const mine = () =>
-        text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
-          .find((e) => e.task_id === task.id);
-      while (!mine()) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
-      await reader.cancel();
-      assert.deepEqual(mine()?.caller, {
+      const event = await events.waitFor(String(task.id));
+      await events.close();
+      assert.deepEqual(event?.caller, {
         method: "token",
         subject: "dave",
         token_id: tokenId(token),
@@ -161,7 +143,7 @@ Deno.test("tokens: scopes are enforced at the edge and again at the next hop", a
       const token = await kr.issue("erin", ["--scope", "task,read", "--capability", "*"]);
       assert.equal((await getStatus(a.url, token)).status, 200);
       assert.equal((await getStatus(c.url, token)).status, 200);
-      await swarmOk(["token", "revoke", tokenId(token), "--keyring", kr.keyring]);
+      await runSwarmOk(["token", "revoke", tokenId(token), "--keyring", kr.keyring]);
       for (const node of [a, c]) {
         await waitFor(async () => (await getStatus(node.url, token)).status === 401, 10_000);
         const body = await (await getStatus(node.url, token)).json();
@@ -248,13 +230,13 @@ Deno.test("tokens: a key rotation under a steady stream of requests loses none",
     await waitFor(() => Promise.resolve(ok >= 20), 15_000);
     // Rotation as docs/security.md describes it: stage a new key, wait until the node
     // verifies with it, make it the signing key, reissue; old tokens keep verifying.
-    const newKid = await swarmOk(["token", "keygen", "--keyring", kr.keyring, "--no-activate"]);
+    const newKid = await runSwarmOk(["token", "keygen", "--keyring", kr.keyring, "--no-activate"]);
     assert.notEqual(newKid, kr.kid);
     await waitFor(async () => {
       const status = await (await getStatus(node!.url, oldToken)).json();
       return status.security.keyring.keys.some((k: { kid: string }) => k.kid === newKid);
     });
-    await swarmOk(["token", "activate", newKid, "--keyring", kr.keyring]);
+    await runSwarmOk(["token", "activate", newKid, "--keyring", kr.keyring]);
     const newToken = await kr.issue("steady", ["--scope", "task,read"]);
     assert.equal(
       JSON.parse(atob(newToken.split(".")[0].replaceAll("-", "+").replaceAll("_", "/"))).kid,
@@ -266,7 +248,7 @@ Deno.test("tokens: a key rotation under a steady stream of requests loses none",
     const switched = ok;
     await waitFor(() => Promise.resolve(ok >= switched + 20), 15_000);
     // Retiring the old key ends the old tokens, and only them.
-    await swarmOk(["token", "retire", kr.kid, "--keyring", kr.keyring]);
+    await runSwarmOk(["token", "retire", kr.kid, "--keyring", kr.keyring]);
     await waitFor(async () => (await getStatus(node!.url, oldToken)).status === 401, 10_000);
     const retired = await (await getStatus(node.url, oldToken)).json();
     assert.equal(retired.reason, "unknown_key");
