@@ -47,8 +47,9 @@ export async function writeKeyring(path: string, kr: Keyring): Promise<void> {
 /**
  * Read-modify-write of the keyring at `path`: `edit` gets the current keyring (`null`
  * when there is no file yet) and returns the new one, which is written atomically.
- * Editors are serialized by an exclusive lock on `PATH.lock` (an OS file lock, released
- * even if the process dies), so two `swarm token` commands at once lose no edit.
+ * Editors are serialized by an exclusive lock on `.NAME.lock` next to it (an OS file
+ * lock, released even if the process dies), so two `swarm token` commands at once lose
+ * no edit. The lock file stays: removing it would let two editors lock different files.
  *
  * @returns The keyring written.
  */
@@ -56,7 +57,8 @@ export async function updateKeyring(
   path: string,
   edit: (current: Keyring | null) => Keyring | Promise<Keyring>,
 ): Promise<Keyring> {
-  const lock = await Deno.open(`${path}.lock`, {
+  const lockPath = join(dirname(path), `.${basename(path)}.lock`);
+  const lock = await Deno.open(lockPath, {
     read: true,
     write: true,
     create: true,
