@@ -18,24 +18,20 @@ import {
   type TestNode,
   waitFor,
 } from "./_node.ts";
+import { createTestbed, testbedUnavailable } from "./_testbed.ts";
 
 /** A mesh CA with node certificates for 127.0.0.1, an agent's client certificate, and a rogue CA's. */
-async function makePki(nodes: string[]) {
+function makePki(nodes: string[]) {
+  return makePkiFor(nodes.map((name) => [name, "127.0.0.1"]));
+}
+
+/** The same, each node's certificate for its own address (and localhost). */
+async function makePkiFor(nodes: Array<[name: string, ip: string]>) {
   const dir = await Deno.makeTempDir({ prefix: "swarm-tls-" });
   const rogue = await Deno.makeTempDir({ prefix: "swarm-rogue-" });
   await runSwarmOk(["tls", "init", "--dir", dir]);
-  for (const name of nodes) {
-    await runSwarmOk([
-      "tls",
-      "issue",
-      name,
-      "--dir",
-      dir,
-      "--ip",
-      "127.0.0.1",
-      "--dns",
-      "localhost",
-    ]);
+  for (const [name, ip] of nodes) {
+    await runSwarmOk(["tls", "issue", name, "--dir", dir, "--ip", ip, "--dns", "localhost"]);
   }
   await runSwarmOk(["tls", "issue", "agent", "--dir", dir, "--client"]);
   await runSwarmOk(["tls", "init", "--dir", rogue]);
@@ -319,3 +315,49 @@ for (const mtls of [false, true]) {
     }
   });
 }
+
+const bedUnavailable = await testbedUnavailable();
+if (bedUnavailable) console.log(`tls_test: the mDNS case is skipped: ${bedUnavailable}`);
+
+Deno.test({
+  name: "tls: mTLS nodes on a LAN find each other over mDNS as https peers and forward",
+  ignore: bedUnavailable !== null,
+  sanitizeResources: false,
+  async fn() {
+    const bed = await createTestbed({ nodes: 2 });
+    const pki = await makePkiFor(bed.hosts.map((h, i) => [`n${i}`, h.address]));
+    const agent = client(pki.ca, pki.agent);
+    try {
+      const common = ["--mdns-ttl-s", "3"];
+      const a = await bed.startNode(bed.hosts[0], { args: [...common, ...pki.nodeFlags("n0")] });
+      const b = await bed.startNode(bed.hosts[1], {
+        args: [...common, ...pki.nodeFlags("n1"), "--skills-dir", `${FIXTURE_SKILLS}echo-deno`],
+      });
+      assert.match(a.url, /^https:/);
+      // B's announcement carries scheme=https in its TXT record: A lists it as an https peer.
+      await waitFor(async () => {
+        const status = await getJson(`${a.url}/status`, agent);
+        const peers = status.peers as Array<{ id: string; scheme: string; sources: string[] }>;
+        return peers.some((p) =>
+          p.id === b.nodeId && p.scheme === "https" && p.sources.includes("mdns")
+        );
+      }, 15_000);
+      const task = nodeTask("echo over the LAN", { required: ["echo"] });
+      const res = await fetch(`${a.url}/task`, {
+        method: "POST",
+        client: agent,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(task),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.task_completed, true);
+      assert.ok(b.logs.some((l) => l.message === "task_routed" && l.taskId === task.id));
+    } finally {
+      agent.close();
+      await bed.remove();
+      await pki.cleanup();
+    }
+  },
+});
