@@ -15,14 +15,17 @@ export function serveHelp(): string {
   return `Usage: swarm [serve] --listen [ADDR] [options]
 
 Runs a swarm node: SkillLite's task API (POST /task, GET /status, GET /can-do) plus
-GET /healthz and GET /readyz. Loopback-only unless --allow-net opts into the LAN; a
-non-loopback bind needs a token (SKILLLITE_SWARM_TOKEN or --token-file).
+GET /healthz, GET /readyz, GET /metrics and GET /events. Loopback-only unless
+--allow-net opts into the LAN; a non-loopback bind needs authentication: a shared token
+(SKILLLITE_SWARM_TOKEN or --token-file), a --keyring of scoped tokens, or mTLS
+(--tls-client-ca). TLS and keyring files reload on change or SIGHUP.
 
 Options (flags > environment > --config file > defaults):
 ${rows.join("\n")}
   -h, --help                     show this help
 
-Environment: SKILLLITE_SWARM_TOKEN (bearer token), SKILLLITE_SWARM_LLM_ROUTING=0
+Environment: SKILLLITE_SWARM_TOKEN (shared bearer token), SWARM_NODE_TOKEN (the node's
+own credential), SKILLLITE_SWARM_LLM_ROUTING=0
 (no LLM inference), SKILLLITE_API_KEY/OPENAI_API_KEY/API_KEY, SKILLLITE_API_BASE/
 OPENAI_API_BASE/OPENAI_BASE_URL/BASE_URL, SKILLLITE_MODEL/OPENAI_MODEL/MODEL.`;
 }
