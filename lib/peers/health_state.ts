@@ -302,13 +302,8 @@ export function onPassiveSuccess(
   nowMs: number,
   policy: HealthPolicy,
 ): HealthTransition {
-  return move(h, {
-    ...h,
-    state: "alive",
-    consecutiveFailures: 0,
-    lastOkMs: nowMs,
-    latencyEwmaMs: ewma(h.latencyEwmaMs, latencyMs, policy.ewmaAlpha),
-  }, nowMs);
+  // An answered forward counts as a probe that reported no load.
+  return onProbeSuccess(h, { latencyMs }, nowMs, policy);
 }
 
 /**
