@@ -267,10 +267,11 @@ export function nodeTask(
 export async function postTask(
   url: string,
   body: unknown,
-  options: { token?: string; stream?: boolean; timeoutMs?: number } = {},
+  options: { token?: string; stream?: boolean; timeoutMs?: number; client?: Deno.HttpClient } = {},
 ): Promise<{ status: number; body: unknown; text: string; contentType: string }> {
   const res = await fetch(`${url}/task${options.stream ? "?stream=1" : ""}`, {
     method: "POST",
+    ...(options.client ? { client: options.client } : {}),
     headers: {
       "content-type": "application/json",
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),

@@ -11,6 +11,7 @@ import {
   followEvents,
   freePort,
   nodeTask,
+  postTask,
   runSwarm,
   runSwarmOk,
   startNode,
@@ -124,16 +125,10 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       "a task for C's capability is forwarded A → C over mTLS and succeeds",
       async () => {
         const task = nodeTask("echo this", { required: ["echo"], input: { n: 7 } });
-        const res = await fetch(`${a.url}/task`, {
-          method: "POST",
-          client: agent,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(task),
-          signal: AbortSignal.timeout(30_000),
-        });
-        const body = await res.json();
-        assert.equal(res.status, 200, JSON.stringify(body));
-        assert.equal(body.task_completed, true, JSON.stringify(body));
+        const res = await postTask(a.url, task, { client: agent });
+        const body = res.body as { task_completed: boolean; response: string };
+        assert.equal(res.status, 200, res.text);
+        assert.equal(body.task_completed, true, res.text);
         assert.match(body.response, /"n":7/);
         const routed = a.logs.find((l) => l.message === "task_routed" && l.taskId === task.id);
         assert.equal(routed?.route, "forward");
@@ -202,14 +197,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
     await t.step("the client certificate's identity reaches the node's events", async () => {
       const events = await followEvents(c.url, ["task_received"], { client: agent });
       const task = nodeTask("echo", { required: ["echo"] });
-      const res = await fetch(`${c.url}/task`, {
-        method: "POST",
-        client: agent,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(task),
-      });
-      assert.equal(res.status, 200);
-      await res.body?.cancel();
+      assert.equal((await postTask(c.url, task, { client: agent })).status, 200);
       const event = await events.waitFor(String(task.id)) as Record<string, Record<string, string>>;
       await events.close();
       assert.equal(event.type, "task_received");
@@ -343,16 +331,9 @@ Deno.test({
         );
       }, 15_000);
       const task = nodeTask("echo over the LAN", { required: ["echo"] });
-      const res = await fetch(`${a.url}/task`, {
-        method: "POST",
-        client: agent,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(task),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = await res.json();
-      assert.equal(res.status, 200, JSON.stringify(body));
-      assert.equal(body.task_completed, true);
+      const res = await postTask(a.url, task, { client: agent });
+      assert.equal(res.status, 200, res.text);
+      assert.equal((res.body as { task_completed: boolean }).task_completed, true);
       assert.ok(b.logs.some((l) => l.message === "task_routed" && l.taskId === task.id));
     } finally {
       agent.close();

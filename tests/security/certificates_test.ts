@@ -428,46 +428,44 @@ async function fetchWith(
   }
 }
 
-Deno.test("an issued server certificate serves HTTPS through Deno.serve", async () => {
-  const server = await issue({ usage: "server", dns: ["localhost"], ips: ["127.0.0.1"] });
+/** Serves `text` over HTTPS with `pair` on 127.0.0.1 for the time of `fn`. */
+async function withTlsServer(
+  pair: { certPem: string; keyPem: string },
+  text: string,
+  fn: (port: number) => Promise<void>,
+): Promise<void> {
   const ac = new AbortController();
   const httpServer = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
-    cert: server.certPem,
-    key: server.keyPem,
+    cert: pair.certPem,
+    key: pair.keyPem,
     signal: ac.signal,
     onListen() {},
-  }, () => new Response("hello over tls"));
+  }, () => new Response(text));
   try {
-    const { port } = httpServer.addr;
+    await fn(httpServer.addr.port);
+  } finally {
+    ac.abort();
+    await httpServer.finished;
+  }
+}
+
+Deno.test("an issued server certificate serves HTTPS through Deno.serve", async () => {
+  const server = await issue({ usage: "server", dns: ["localhost"], ips: ["127.0.0.1"] });
+  await withTlsServer(server, "hello over tls", async (port) => {
     assert.equal(await fetchWith(`https://127.0.0.1:${port}/`, ca.certPem), "hello over tls");
     assert.equal(await fetchWith(`https://localhost:${port}/`, ca.certPem), "hello over tls");
     // Trusting another CA (same name, other key) must fail the handshake.
     await assert.rejects(fetchWith(`https://127.0.0.1:${port}/`, rogueCa.certPem));
-  } finally {
-    ac.abort();
-    await httpServer.finished;
-  }
+  });
 });
 
 Deno.test("a server certificate whose names do not cover the host is refused", async () => {
   const server = await issue({ usage: "server", dns: ["elsewhere.lan"] });
-  const ac = new AbortController();
-  const httpServer = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: server.certPem,
-    key: server.keyPem,
-    signal: ac.signal,
-    onListen() {},
-  }, () => new Response("should not be read"));
-  try {
-    await assert.rejects(fetchWith(`https://127.0.0.1:${httpServer.addr.port}/`, ca.certPem));
-  } finally {
-    ac.abort();
-    await httpServer.finished;
-  }
+  await withTlsServer(server, "should not be read", async (port) => {
+    await assert.rejects(fetchWith(`https://127.0.0.1:${port}/`, ca.certPem));
+  });
 });
 
 Deno.test("node:https mTLS accepts a client certificate of the CA and refuses a rogue one", async () => {
