@@ -9,8 +9,28 @@ import { describeCertificate } from "../security/certificate_describe.ts";
 import { parseKeyring } from "../security/keyring.ts";
 import type { SecurityMaterial } from "./security_material.ts";
 
-/** Builds the `security` object of `/status`. */
-export async function securityStatus(
+/** Views already built, per material: it changes only on a reload, /status is polled. */
+const views = new WeakMap<
+  SecurityMaterial,
+  { config: Config; view: Promise<Record<string, unknown>> }
+>();
+
+/**
+ * The `security` object of `/status`, built once per material (parsing the certificate
+ * and the keyring is not repeated for every poll). Treat the result as read-only.
+ */
+export function securityStatus(
+  config: Config,
+  material: SecurityMaterial,
+): Promise<Record<string, unknown>> {
+  const cached = views.get(material);
+  if (cached?.config === config) return cached.view;
+  const view = buildSecurityStatus(config, material);
+  views.set(material, { config, view });
+  return view;
+}
+
+async function buildSecurityStatus(
   config: Config,
   material: SecurityMaterial,
 ): Promise<Record<string, unknown>> {

@@ -196,3 +196,13 @@ Deno.test("securityStatus() reports the forwarding switches, limits and rate", a
 Deno.test("securityStatus() shows no task rate when rate limiting is off", async () => {
   assert.equal((await securityStatus(config(["--task-rate", "0"]), {})).task_rate, null);
 });
+
+Deno.test("securityStatus() builds the view once per material and config", async () => {
+  const cfg = config();
+  const material = {};
+  const first = securityStatus(cfg, material);
+  assert.equal(securityStatus(cfg, material), first);
+  assert.notEqual(securityStatus(cfg, {}), first);
+  assert.notEqual(securityStatus(config(), material), first);
+  await first;
+});
