@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { terminalSafe } from "./_terminal.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SwarmError } from "../protocol/errors.ts";
 
@@ -46,13 +47,16 @@ export const EXIT_USAGE = 2;
 export function reportError(command: string, err: unknown): number {
   const prefix = command ? `swarm ${command}` : "swarm";
   if (err instanceof UsageError) {
-    console.error(`${prefix}: ${err.message} (see 'swarm ${command ? command + " " : ""}--help')`);
+    console.error(
+      `${prefix}: ${terminalSafe(err.message)} (see 'swarm ${command ? command + " " : ""}--help')`,
+    );
     return EXIT_USAGE;
   }
   if (err instanceof SwarmError) {
-    console.error(`${prefix}: ${err.code}: ${err.message}`);
+    // A node's or peer's message is their text: escaped so it cannot drive the terminal.
+    console.error(`${prefix}: ${err.code}: ${terminalSafe(err.message)}`);
     return EXIT_FAILURE;
   }
-  console.error(`${prefix}: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`${prefix}: ${terminalSafe(err instanceof Error ? err.message : String(err))}`);
   return EXIT_FAILURE;
 }

@@ -17,6 +17,7 @@ import {
   tlsFlagValues,
 } from "./_client_flags.ts";
 import { EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm events`. */
 export const EVENTS_HELP =
@@ -152,7 +153,8 @@ function formatValue(value: unknown): string {
 
 /**
  * Renders one event as a line for people: time, `#id`, type, then its other fields as
- * `key=value` (task, peer and route first; values with spaces quoted).
+ * `key=value` (task, peer and route first; values with spaces quoted). Control
+ * characters in any value are printed as escapes.
  *
  * @example
  * ```ts
@@ -177,7 +179,7 @@ export function formatEvent(event: Record<string, unknown>): string {
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map((key) => `${key}=${formatValue(event[key])}`);
   const head = `${event.time ?? "-"} #${event.id ?? "?"} ${String(event.type).padEnd(TYPE_WIDTH)}`;
-  return fields.length > 0 ? `${head} ${fields.join(" ")}` : head.trimEnd();
+  return terminalSafe(fields.length > 0 ? `${head} ${fields.join(" ")}` : head.trimEnd());
 }
 
 /** Options of {@link runEvents}, for embedding and tests; the CLI uses the defaults. */
@@ -368,7 +370,7 @@ class Follower {
     }
     const record = event as Record<string, unknown>;
     if (typeof record.id === "number") this.#lastId = record.id;
-    console.log(this.#args.json ? JSON.stringify(record) : formatEvent(record));
+    console.log(this.#args.json ? jsonForTerminal(record) : formatEvent(record));
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 import { relative } from "node:path";
 import {
   chooseSandbox,
@@ -22,14 +23,18 @@ import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./
 export const SKILLS_HELP = `Usage: swarm skills [options]
 
 List the skills this node would load from its skills directories, with their
-capabilities, entry point, the sandbox that would run them and their fingerprint.
+capabilities, entry point, the sandbox that would run them, every permission they
+declare (network, extra read and write paths, environment variables) and their
+fingerprint. Skills holding a symlink that leaves their directory, or declaring one
+of the node's environment variables (its token, LLM keys, SWARM_* settings), are
+listed as problems.
 
 Options:
   --skills-dir DIR      A skills directory (repeatable). Default: ./.skills and
                         ./skills, those that exist.
   --json                Print one JSON object: {skills, capabilities, problems}.
-  --allow-unsandboxed   Show the sandbox choice for a node that lets non-Deno
-                        skills run without bubblewrap when it is unavailable.
+  --allow-unsandboxed   Show the sandbox choice for a node that lets skills run
+                        without bubblewrap when it is unavailable.
   -h, --help            Show this help.
 
 Exit status: 0 when every skill loaded, 1 when any problem was found, 2 on a
@@ -196,6 +201,9 @@ export function formatSkillsReport(report: SkillsReport): string {
     if (s.entry_point !== null) lines.push(`  entry point:  ${s.entry_point} (${s.language})`);
     lines.push(`  sandbox:      ${s.sandbox}`);
     lines.push(`  net:          ${formatNet(s.permissions.net)}`);
+    lines.push(`  read:         ${formatList(s.permissions.read)}`);
+    lines.push(`  write:        ${formatList(s.permissions.write)}`);
+    lines.push(`  env:          ${formatList(s.permissions.env)}`);
     lines.push(`  fingerprint:  ${s.fingerprint}`);
     lines.push(`  dir:          ${s.dir}`);
   }
@@ -207,6 +215,10 @@ export function formatSkillsReport(report: SkillsReport): string {
     for (const p of report.problems) lines.push(`  ${p.dir}: ${p.message}`);
   }
   return lines.join("\n");
+}
+
+function formatList(values: string[]): string {
+  return values.length > 0 ? values.join(", ") : "none";
 }
 
 function formatNet(net: boolean | string[]): string {
@@ -230,7 +242,12 @@ export async function runSkills(argv: string[]): Promise<number> {
     const dirs = args.skillsDirs.length > 0 ? args.skillsDirs : await defaultSkillDirs(Deno.cwd());
     const [catalog, sandboxes] = await Promise.all([loadSkillCatalog(dirs), detectSandboxes()]);
     const report = skillsReport(catalog, sandboxes, args.allowUnsandboxed);
-    console.log(args.json ? JSON.stringify(report, null, 2) : formatSkillsReport(report));
+    // Names, descriptions and paths are the skill author's text: escaped for the terminal.
+    console.log(
+      args.json
+        ? jsonForTerminal(report, 2)
+        : terminalSafe(formatSkillsReport(report), { multiline: true }),
+    );
     return report.problems.length > 0 ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
     return reportError("skills", err);

@@ -12,6 +12,7 @@ import {
   tlsFlagValues,
 } from "./_client_flags.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm status`. */
 export const STATUS_HELP = `Usage: swarm status [--url URL] [--json] [--mesh]
@@ -20,9 +21,10 @@ Shows a node's id, version, listen address, effective permissions, capabilities,
 skills, peers (with source, state and last contact), in-flight and recent tasks and
 counters. --json prints the node's GET /status body unchanged (status_version 1,
 docs/status.md, docs/status.schema.json). --mesh asks every peer the node knows too
+(except peers that have not proven mesh membership: they are listed, never sent the token)
 and prints one row per node ({"nodes": [...]} with --json).
 
-Exits 1 when the node (with --mesh: any node) is unreachable or not ready.
+Exits 1 when the node (with --mesh: any proven node) is unreachable or not ready.
 
 Options:
   --mesh             the whole mesh: this node and every peer it knows
@@ -69,7 +71,10 @@ function ago(ms: unknown): string {
   return `${s}s ago`;
 }
 
-/** Renders a status body as text for people. */
+/**
+ * Renders a status body as text for people. Every value comes from the node (task ids,
+ * skill and peer names, errors): control characters in them are printed as escapes.
+ */
 export function formatStatus(body: Record<string, unknown>): string {
   const lines: string[] = [];
   const list = (v: unknown) => Array.isArray(v) && v.length > 0 ? v.join(", ") : "none";
@@ -102,10 +107,11 @@ export function formatStatus(body: Record<string, unknown>): string {
   lines.push(`peers       ${peers.length}`);
   for (const p of peers) {
     const health = p.healthy ? "healthy" : `unhealthy: ${p.last_error ?? "?"}`;
+    const trust = p.trust === undefined ? "" : `, trust ${p.trust}`;
     lines.push(
       `  ${p.id}  ${p.address}  [${list(p.capabilities)}]  via ${list(p.sources)}, seen ${
         ago(p.last_seen_ms)
-      }, ${health}`,
+      }, ${health}${trust}`,
     );
   }
   const tasks = body.tasks as
@@ -126,18 +132,24 @@ export function formatStatus(body: Record<string, unknown>): string {
   if (counters) {
     lines.push(`counters    ${Object.entries(counters).map(([k, v]) => `${k}=${v}`).join(" ")}`);
   }
-  return lines.join("\n");
+  return lines.map((line) => terminalSafe(line)).join("\n");
 }
 
 /** One node of `swarm status --mesh`: its status body, or why it could not be read. */
 export type MeshRow =
   | { address: string; status: Record<string, unknown> }
-  | { address: string; node_id: string; error: string };
+  | { address: string; node_id: string; error: string }
+  /** A peer that has not proven mesh membership: not asked (it would get the token). */
+  | { address: string; node_id: string; skipped: string };
 
-/** Renders `--mesh` rows as an aligned table. */
+/** Renders `--mesh` rows as an aligned table, control characters escaped. */
 export function formatMesh(rows: MeshRow[]): string {
   const table = [["NODE", "ADDRESS", "READY", "STATUS", "CAPABILITIES", "PEERS", "RUNNING"]];
   for (const row of rows) {
+    if ("skipped" in row) {
+      table.push([row.node_id, row.address, "-", `not asked: ${row.skipped}`, "", "", ""]);
+      continue;
+    }
     if ("error" in row) {
       table.push([row.node_id, row.address, "no", `unreachable: ${row.error}`, "", "", ""]);
       continue;
@@ -154,6 +166,7 @@ export function formatMesh(rows: MeshRow[]): string {
       String(s.running_tasks ?? "-"),
     ]);
   }
+  for (const row of table) row.forEach((cell, i) => row[i] = terminalSafe(cell));
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   return table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
@@ -167,6 +180,12 @@ async function meshRows(
   const peers = Array.isArray(self.peers) ? self.peers as Array<Record<string, unknown>> : [];
   const others = await Promise.all(peers.map(async (peer): Promise<MeshRow> => {
     const address = String(peer.address);
+    // The caller's token goes only to peers the node found to be mesh members: an
+    // announcement on the LAN must not harvest it through `status --mesh`.
+    if (peer.trust === "unproven") {
+      const why = typeof peer.trust_reason === "string" ? ` (${peer.trust_reason})` : "";
+      return { address, node_id: String(peer.id), skipped: `unproven peer${why}` };
+    }
     try {
       const client = new SwarmClient({
         url: `${peer.scheme ?? "http"}://${address}`,
@@ -203,11 +222,13 @@ export async function runStatus(argv: string[]): Promise<number> {
         target.token,
         target.fetch,
       );
-      console.log(args.json ? JSON.stringify({ nodes: rows }, null, 2) : formatMesh(rows));
-      const healthy = rows.every((r) => !("error" in r) && r.status.ready !== false);
+      console.log(args.json ? jsonForTerminal({ nodes: rows }, 2) : formatMesh(rows));
+      const healthy = rows.every((r) =>
+        "skipped" in r || (!("error" in r) && r.status.ready !== false)
+      );
       return healthy ? EXIT_OK : EXIT_FAILURE;
     }
-    console.log(args.json ? JSON.stringify(body, null, 2) : formatStatus(body));
+    console.log(args.json ? jsonForTerminal(body, 2) : formatStatus(body));
     if (body.ready === false) {
       console.error("swarm status: the node is not ready");
       return EXIT_FAILURE;

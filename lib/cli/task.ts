@@ -14,6 +14,7 @@ import {
   tlsFlagValues,
 } from "./_client_flags.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm task`. */
 export const TASK_HELP = `Usage: swarm task DESCRIPTION [options]
@@ -148,7 +149,7 @@ function describeEvent(event: StreamEvent): string {
  * with "Fallback to local execution", as SkillLite's tool says to the model).
  */
 async function delegateWithAgentEvents(client: SwarmClient, task: NodeTask): Promise<number> {
-  const emit = (event: Record<string, unknown>) => console.log(JSON.stringify(event));
+  const emit = (event: Record<string, unknown>) => console.log(jsonForTerminal(event));
   emit({ event: "swarm_started", description: task.description });
   try {
     let result: NodeResult | undefined;
@@ -189,15 +190,17 @@ export async function runTask(argv: string[]): Promise<number> {
     let result: NodeResult | undefined;
     if (args.stream) {
       for await (const event of client.streamTask(args.task)) {
-        console.log(args.json ? JSON.stringify(event) : `· ${describeEvent(event)}`);
+        console.log(args.json ? jsonForTerminal(event) : `· ${terminalSafe(describeEvent(event))}`);
         if (event.event === "done") result = event.result;
         if (event.event === "error") return EXIT_FAILURE;
       }
       if (!result) throw new Error("The stream ended without a result");
-      if (!args.json) console.log(result.response);
+      if (!args.json) console.log(terminalSafe(result.response, { multiline: true }));
     } else {
       result = await client.submitTask(args.task);
-      console.log(args.json ? JSON.stringify(result) : result.response);
+      console.log(
+        args.json ? jsonForTerminal(result) : terminalSafe(result.response, { multiline: true }),
+      );
     }
     if (!result.task_completed) {
       console.error("swarm task: the task did not complete");

@@ -15,6 +15,33 @@ import {
 import { parseNodeResult } from "../protocol/validate.ts";
 import { readLines } from "./_ndjson.ts";
 import { errorFromBody, parseJson, parseStreamEvent } from "./_response.ts";
+import { readLimitedText } from "./read_limited.ts";
+
+/**
+ * Default largest `POST /task` answer, and largest line of a task's progress stream (its
+ * `done` event carries a whole result), in bytes: 8 MiB, room for a result holding the
+ * largest output a node keeps by default (1 MiB) even if JSON escaping made it six times
+ * longer.
+ */
+export const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Default largest `GET /status` answer, in bytes: 1 MiB. A swarm node's status lists its
+ * skills, peers and recent tasks, so it grows with the mesh; a SkillLite status is tiny.
+ */
+export const DEFAULT_MAX_STATUS_BYTES = 1024 * 1024;
+
+/**
+ * Largest small answer, in bytes: a `GET /can-do` answer, a progress event other than
+ * the final one, and the part of an error answer that is read (the rest is dropped).
+ */
+export const MAX_SMALL_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Default most progress events (other than the final `done` or `error`) one task stream
+ * may carry. An honest stream has a handful per hop and attempt; an endless one is cut.
+ */
+export const DEFAULT_MAX_PROGRESS_EVENTS = 1024;
 
 /** Options of a {@link SwarmClient}. */
 export interface SwarmClientOptions {
@@ -33,10 +60,33 @@ export interface SwarmClientOptions {
   headers?: Record<string, string>;
   /**
    * The `fetch` to use, e.g. one passing a `Deno.createHttpClient` for mutual TLS.
+   * Redirects are never followed, whatever it does by default.
    *
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
+  /**
+   * Largest `POST /task` answer, and largest line of a task stream, in bytes; a longer
+   * one is cut off and refused with `bad_peer_response` (`reason: "too_large"`). Raise it
+   * only for peers that keep larger outputs (`--max-output-bytes`).
+   *
+   * @default {DEFAULT_MAX_RESULT_BYTES}
+   */
+  maxResultBytes?: number;
+  /**
+   * Largest `GET /status` answer, in bytes; a longer one is refused with
+   * `bad_peer_response`.
+   *
+   * @default {DEFAULT_MAX_STATUS_BYTES}
+   */
+  maxStatusBytes?: number;
+  /**
+   * Most progress events one task stream may carry before the final one; one more is
+   * refused with `bad_peer_response` (`reason: "too_many_events"`).
+   *
+   * @default {DEFAULT_MAX_PROGRESS_EVENTS}
+   */
+  maxProgressEvents?: number;
 }
 
 /** Options of one request. */
@@ -86,8 +136,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Talks to one node over HTTP: `POST /task` (plain or streamed), `GET /status` and
  * `GET /can-do`. Every failure is a {@link SwarmError}: the node's own error code when
  * it answers swarm's JSON error shape; `forward_failed` when it cannot be reached or
- * answers another error; `bad_peer_response` for a malformed success answer; `timeout`
- * when the time limit passes.
+ * answers another error, a redirect included (redirects are never followed: a peer must
+ * not send this node, and the task, elsewhere); `bad_peer_response` for a malformed
+ * success answer (`reason`: `invalid_json`, `invalid_result`, `invalid_event`) or one
+ * over a size limit (`too_large`, `too_many_events`); `timeout` when the time limit
+ * passes. Every answer is read with a size limit and within the time limit, so a peer
+ * can make this node hold at most a few MiB, for a bounded time.
  *
  * @example
  * ```ts
@@ -107,15 +161,24 @@ export class SwarmClient {
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #fetch: typeof fetch;
+  readonly #maxResultBytes: number;
+  readonly #maxStatusBytes: number;
+  readonly #maxProgressEvents: number;
 
   /**
    * Creates a client of the node at `options.url`.
    *
    * @throws {TypeError} When `url` is not an http or https URL.
-   * @throws {RangeError} When `timeoutMs` is not a positive number.
+   * @throws {RangeError} When `timeoutMs` is not a positive number, or a size or count
+   * limit is not a positive integer.
    */
   constructor(options: SwarmClientOptions) {
     const { url, token, timeoutMs = DEFAULT_TIMEOUT_MS, headers = {}, fetch } = options;
+    const {
+      maxResultBytes = DEFAULT_MAX_RESULT_BYTES,
+      maxStatusBytes = DEFAULT_MAX_STATUS_BYTES,
+      maxProgressEvents = DEFAULT_MAX_PROGRESS_EVENTS,
+    } = options;
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -139,6 +202,9 @@ export class SwarmClient {
     this.#timeoutMs = timeoutMs;
     this.#headers = headers;
     this.#fetch = fetch ?? globalThis.fetch;
+    this.#maxResultBytes = positiveInteger("maxResultBytes", maxResultBytes);
+    this.#maxStatusBytes = positiveInteger("maxStatusBytes", maxStatusBytes);
+    this.#maxProgressEvents = positiveInteger("maxProgressEvents", maxProgressEvents);
   }
 
   /**
@@ -148,16 +214,18 @@ export class SwarmClient {
    */
   async submitTask(task: NodeTask, options: RequestOptions = {}): Promise<NodeResult> {
     const exchange = await this.#send("POST", "/task", options, JSON.stringify(task));
-    const text = await this.#readText(exchange);
-    if (!exchange.response.ok) throw this.#errorOf(exchange.response, text);
-    return parseNodeResult(parseJson(text, this.url));
+    const { response } = exchange;
+    if (!response.ok) throw await this.#errorAnswer(exchange);
+    const text = await this.#read(exchange, this.#maxResultBytes, "Task result");
+    return this.#result(text, response.status);
   }
 
   /**
    * Sends a task with `POST /task?stream=1` and yields its progress events as they
    * arrive, ending with a `done` or an `error` event. A node that answers plain JSON
    * instead (a SkillLite node streams only tasks it runs itself) yields one `done`.
-   * Events of unknown kinds are skipped.
+   * Events of unknown kinds are skipped (and counted as progress events). The stream is
+   * read only as fast as the caller pulls events.
    *
    * @throws {SwarmError} See the class description; also `bad_peer_response` when the
    * stream ends without a `done` or `error` event.
@@ -168,22 +236,37 @@ export class SwarmClient {
   ): AsyncGenerator<StreamEvent, void, undefined> {
     const exchange = await this.#send("POST", "/task?stream=1", options, JSON.stringify(task));
     const { response } = exchange;
-    if (!response.ok) throw this.#errorOf(response, await this.#readText(exchange));
+    if (!response.ok) throw await this.#errorAnswer(exchange);
     const type = response.headers.get("content-type")?.toLowerCase() ?? "";
     if (!type.includes(NDJSON) || response.body === null) {
-      const text = await this.#readText(exchange);
-      yield { event: "done", result: parseNodeResult(parseJson(text, this.url)) };
+      const text = await this.#read(exchange, this.#maxResultBytes, "Task result");
+      yield { event: "done", result: this.#result(text, response.status) };
       return;
     }
+    let progress = 0;
     try {
-      for await (const line of readLines(response.body, this.url)) {
-        const event = parseStreamEvent(parseJson(line, this.url), this.url);
-        if (event === undefined) continue;
-        yield event;
-        if (event.event === "done" || event.event === "error") return;
+      const lines = readLines(response.body, this.url, { maxLineBytes: this.#maxResultBytes });
+      for await (const line of lines) {
+        const event = this.#event(line, response.status);
+        if (event?.event === "done" || event?.event === "error") {
+          yield event;
+          return;
+        }
+        if (++progress > this.#maxProgressEvents) {
+          throw new SwarmError(
+            "bad_peer_response",
+            `Stream from ${this.url} sent more than ${this.#maxProgressEvents} progress events`,
+            {
+              status: response.status,
+              reason: "too_many_events",
+              max_events: this.#maxProgressEvents,
+            },
+          );
+        }
+        if (event !== undefined) yield event;
       }
     } catch (err) {
-      throw exchange.fail(err, true);
+      throw lost(exchange, withStatus(err, response.status));
     }
     throw new SwarmError(
       "bad_peer_response",
@@ -197,7 +280,7 @@ export class SwarmClient {
    * @throws {SwarmError} See the class description.
    */
   async status(options: RequestOptions = {}): Promise<StatusBody> {
-    const body = await this.#getJson("/status", options);
+    const body = await this.#getJson("/status", this.#maxStatusBytes, options);
     const current = isObject(body) ? body.current_task_id ?? null : undefined;
     if (
       !isObject(body) || (body.status !== "idle" && body.status !== "busy") ||
@@ -221,7 +304,7 @@ export class SwarmClient {
     const query = required.length > 0
       ? `?required=${required.map(encodeURIComponent).join(",")}`
       : "";
-    const body = await this.#getJson(`/can-do${query}`, options);
+    const body = await this.#getJson(`/can-do${query}`, MAX_SMALL_ANSWER_BYTES, options);
     if (!isObject(body) || typeof body.can_do !== "boolean") {
       throw new SwarmError(
         "bad_peer_response",
@@ -232,22 +315,58 @@ export class SwarmClient {
     return { can_do: body.can_do, instance_name: instance };
   }
 
-  async #getJson(path: string, options: RequestOptions): Promise<unknown> {
+  async #getJson(path: string, maxBytes: number, options: RequestOptions): Promise<unknown> {
     const exchange = await this.#send("GET", path, options);
-    const text = await this.#readText(exchange);
-    if (!exchange.response.ok) throw this.#errorOf(exchange.response, text);
-    return parseJson(text, this.url);
+    if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
+    const text = await this.#read(exchange, maxBytes, "Answer");
+    return garbageCheck(exchange.response.status, "invalid_json", () => parseJson(text, this.url));
   }
 
-  #errorOf(response: Response, text: string): SwarmError {
+  /** A 2xx body as a checked NodeResult, or `bad_peer_response` saying what is wrong. */
+  #result(text: string, status: number): NodeResult {
+    const json = garbageCheck(status, "invalid_json", () => parseJson(text, this.url));
+    return garbageCheck(status, "invalid_result", () => parseNodeResult(json));
+  }
+
+  /** One stream line as an event (undefined: an unknown kind), checked for size. */
+  #event(line: string, status: number): StreamEvent | undefined {
+    const json = garbageCheck(status, "invalid_json", () => parseJson(line, this.url));
+    const event = garbageCheck(status, "invalid_event", () => parseStreamEvent(json, this.url));
+    if (event?.event === "done" || event?.event === "error") return event;
+    // Only the final event may be large; progress events are relayed, and kept for replay.
+    const bytes = line.length * 3 <= MAX_SMALL_ANSWER_BYTES
+      ? line.length
+      : new TextEncoder().encode(line).length;
+    if (bytes > MAX_SMALL_ANSWER_BYTES) {
+      throw new SwarmError(
+        "bad_peer_response",
+        `Progress event from ${this.url} is larger than the limit of ${MAX_SMALL_ANSWER_BYTES} bytes`,
+        { status, reason: "too_large", max_bytes: MAX_SMALL_ANSWER_BYTES },
+      );
+    }
+    return event;
+  }
+
+  /** The error a non-2xx answer stands for, from at most the first 64 KiB of its body. */
+  async #errorAnswer(exchange: Exchange): Promise<SwarmError> {
+    const { response } = exchange;
+    let text: string;
+    try {
+      text = await readLimitedText(response, this.url, {
+        maxBytes: MAX_SMALL_ANSWER_BYTES,
+        overflow: "truncate",
+      });
+    } catch (err) {
+      throw lost(exchange, err);
+    }
     return errorFromBody(response.status, response.statusText, text, this.url);
   }
 
-  async #readText(exchange: Exchange): Promise<string> {
+  async #read(exchange: Exchange, maxBytes: number, what: string): Promise<string> {
     try {
-      return await exchange.response.text();
+      return await readLimitedText(exchange.response, this.url, { maxBytes, what });
     } catch (err) {
-      throw exchange.fail(err, true);
+      throw lost(exchange, err);
     }
   }
 
@@ -282,11 +401,84 @@ export class SwarmClient {
     if (path.includes("stream=1")) headers.set("accept", `${NDJSON}, application/json`);
     const token = options.token ?? this.#token;
     if (token) headers.set("authorization", `Bearer ${token}`);
+    let response: Response;
     try {
-      const response = await this.#fetch(`${this.url}${path}`, { method, headers, body, signal });
-      return { response, fail };
+      // Never follow a redirect: it could send the task, its input and the token in
+      // clear text (https to http) or to any address this node may reach.
+      response = await this.#fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        body,
+        signal,
+        redirect: "manual",
+      });
     } catch (err) {
       throw fail(err, false);
     }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => {});
+      const location = (response.headers.get("location") ?? "").slice(0, 200);
+      throw new SwarmError(
+        "forward_failed",
+        `${this.url} answered ${response.status}: redirect refused${
+          location ? ` (to ${location})` : ""
+        }`,
+        { status: response.status },
+      );
+    }
+    return { response, fail };
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create client: '${name}' must be a positive integer: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The error for a failure while reading an answer whose status came: a lost connection
+ * (`forward_failed`) gets that status and `reason: "cut_off"`, so logs and the retry
+ * policy can tell it from a connection that never answered.
+ */
+function lost(exchange: Exchange, err: unknown): unknown {
+  const failure = exchange.fail(err, true);
+  if (
+    failure instanceof SwarmError && failure.code === "forward_failed" &&
+    failure.details.status === undefined
+  ) {
+    failure.details.status = exchange.response.status;
+    failure.details.reason = "cut_off";
+  }
+  return failure;
+}
+
+/** Adds the HTTP status to a `bad_peer_response` that lacks it (e.g. an over-long line). */
+function withStatus(err: unknown, status: number): unknown {
+  if (err instanceof SwarmError && err.code === "bad_peer_response") {
+    err.details.status ??= status;
+    if (err.details.max_bytes !== undefined) err.details.reason ??= "too_large";
+  }
+  return err;
+}
+
+/**
+ * Runs a check of a complete 2xx answer; a `bad_peer_response` it throws gets the HTTP
+ * status and `reason` (what was wrong), which tell the router that the peer answered
+ * something no working node sends.
+ */
+function garbageCheck<T>(status: number, reason: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof SwarmError && err.code === "bad_peer_response") {
+      throw new SwarmError(err.code, err.message, { ...err.details, status, reason }, {
+        cause: err,
+      });
+    }
+    throw err;
   }
 }

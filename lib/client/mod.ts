@@ -13,6 +13,7 @@
  */
 export * from "./client.ts";
 export * from "./config.ts";
+export * from "./read_limited.ts";
 export type {
   CanDoBody,
   ErrorBody,

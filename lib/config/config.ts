@@ -67,6 +67,12 @@ export interface Config {
    * shared token and cannot enforce scopes) once this node has checked the scope.
    */
   forwardScopedToSkilllite: boolean;
+  /**
+   * Send the node's token and tasks to peers that cannot prove mesh membership (SkillLite
+   * nodes, which have no membership challenge). Off by default: that is SkillLite's own
+   * trust model, where anyone on the LAN who announces a peer receives the token.
+   */
+  allowSkillLitePeers: boolean;
   /** Directory holding the node id and the Deno KV store; `:memory:` keeps nothing. */
   dataDir: string;
   /** Static peer seeds as base URLs (`http://host:port`). */
@@ -119,6 +125,19 @@ export interface Config {
   taskRetentionMs: number;
   /** Limit of one forward attempt to a peer, in milliseconds (SkillLite: 120 s). */
   forwardTimeoutMs: number;
+  /**
+   * Largest task result a peer may send back, in bytes: a `POST /task` answer, or one
+   * line of a task's progress stream. A longer answer is cut off (the node never holds
+   * more) and the task fails with `bad_peer_response` naming this limit; it is not sent
+   * elsewhere, since the peer may have run it. Higher admits peers that keep larger
+   * outputs (`--max-output-bytes`: a result can be up to about six times its output
+   * after JSON escaping); lower bounds what a hostile peer costs each forward.
+   * `/status` (1 MiB), `/can-do`, `/healthz`, error bodies and progress events (64 KiB)
+   * have fixed limits. 0 is refused.
+   *
+   * @default {8388608} (8 MiB)
+   */
+  maxPeerResultBytes: number;
   /** Limit of one `/can-do` question during the who-can-do broadcast (SkillLite: 3 s). */
   canDoTimeoutMs: number;
   /** How often static peers are probed for identity and capabilities, in milliseconds. */
@@ -136,8 +155,81 @@ export interface Config {
   taskRatePerSecond: number;
   /** Tasks one client may submit in a burst above `taskRatePerSecond`. */
   taskRateBurst: number;
+  /**
+   * Failed authentications per second one source address may cause on average; beyond
+   * `authFailureBurst` its failures are answered 429 `rate_limited` with `Retry-After`
+   * instead of 401. Valid credentials are never charged nor refused, so honest callers
+   * sharing the address (every local process on a loopback node, everything behind a
+   * reverse proxy) are not locked out. Lower = slower guessing and floods; 0 = no limit.
+   */
+  authFailureRatePerSecond: number;
+  /** Failed authentications one source address may cause at once before the throttle. */
+  authFailureBurst: number;
+  /**
+   * Time a client has to send its request headers, in milliseconds, before its
+   * connection is closed (slowloris). Enforced on mTLS nodes (`node:https`); `Deno.serve`
+   * (plain HTTP and TLS without client certificates) has no such limit (see
+   * docs/security.md). Too low refuses clients on slow links.
+   */
+  headerTimeoutMs: number;
+  /**
+   * Time a request body may take to arrive, in milliseconds; then 400 `invalid_request`
+   * (reason `body_timeout`) and `Connection: close`. At the 1 MiB default body limit,
+   * 10 s allows about 100 KiB/s.
+   */
+  bodyTimeoutMs: number;
+  /**
+   * Host names (without port) accepted in the `Host` header of a loopback-bound node
+   * besides localhost, 127.x and [::1] (the DNS-rebinding guard answers others 421
+   * `misdirected`). For a reverse proxy or tunnel that passes its own name; `*` turns
+   * the guard off. Ignored on non-loopback binds.
+   */
+  allowedHosts: string[];
+  /**
+   * Longest lifetime (`exp - iat`) of a scoped token this node accepts, in ms, whatever
+   * key signed it: `swarm token issue` never grants more than 366 days, so a longer one
+   * was minted outside it (a stolen signing key). Lower it to force shorter tokens.
+   */
+  maxTokenLifetimeMs: number;
+  /**
+   * Period of the backstop re-read of the keyring and TLS files, in milliseconds,
+   * besides file events and SIGHUP: bounds how long a revoked token may keep working
+   * when an event is missed (symlinked files, network file systems). A re-read whose
+   * content hash did not change does nothing. 0 = events and SIGHUP only.
+   */
+  securityReloadIntervalMs: number;
   /** Largest stdout/stderr kept from a skill or executor command, in bytes. */
   maxOutputBytes: number;
+  /**
+   * Most memory one skill run may use with everything it starts, in bytes (a memory
+   * cgroup kills it beyond; without one, RLIMIT_AS for non-Deno skills and the V8 heap
+   * for Deno skills). Lower protects the node from a greedy skill; higher lets data
+   * skills work. 0 = no limit.
+   *
+   * @default {536870912} (512 MiB)
+   */
+  skillMemoryBytes: number;
+  /**
+   * Most processes and threads one skill run may have at once (a pids cgroup; forks
+   * beyond it fail, so a fork bomb stops there). Threads count: a Deno skill needs a
+   * few dozen. 0 = no limit.
+   *
+   * @default {256}
+   */
+  skillMaxProcesses: number;
+  /**
+   * Most bytes one skill run may write: the size of the tmpfs on its working directory
+   * and of the one on its `/tmp` (each), and the largest file it may grow anywhere,
+   * declared write paths included (RLIMIT_FSIZE). 0 = no limit (the working directory
+   * is then a host directory).
+   *
+   * @default {67108864} (64 MiB)
+   */
+  skillDiskBytes: number;
+  /** File the shared token was read from (`--token-file`), so skills can be kept away from it. */
+  tokenFile?: string;
+  /** File the node token was read from (`--node-token-file`), so skills can be kept away from it. */
+  nodeTokenFile?: string;
   /** Minimum level of the log lines written to stderr. */
   logLevel: "debug" | "info" | "warning" | "error";
   /** Log line format: JSON lines, text for people, or `auto` (text on a terminal, else JSON). */
@@ -289,6 +381,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     defaultText: "false",
     doc: "forward scoped-token tasks to SkillLite peers, which cannot enforce scopes",
+  },
+  {
+    key: "allowSkillLitePeers",
+    flag: "allow-skilllite-peers",
+    env: "SWARM_ALLOW_SKILLLITE_PEERS",
+    type: "boolean",
+    defaultText: "false",
+    doc: "trust unproven peers (SkillLite) with the token: anyone on the LAN can pose as one",
   },
   {
     key: "dataDir",
@@ -461,6 +561,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: "limit of one forward attempt to a peer",
   },
   {
+    key: "maxPeerResultBytes",
+    flag: "max-peer-result-bytes",
+    env: "SWARM_MAX_PEER_RESULT_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "8388608",
+    doc: "largest task result (or stream line) read from a peer; longer answers are refused",
+  },
+  {
     key: "canDoTimeoutMs",
     flag: "can-do-timeout-ms",
     env: "SWARM_CAN_DO_TIMEOUT_MS",
@@ -524,6 +633,69 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: "tasks one client may submit at once above --task-rate",
   },
   {
+    key: "authFailureRatePerSecond",
+    flag: "auth-failure-rate",
+    env: "SWARM_AUTH_FAILURE_RATE",
+    type: "integer",
+    arg: "N",
+    defaultText: "5",
+    doc: "failed authentications per second one address may cause (then 429); 0 = no limit",
+  },
+  {
+    key: "authFailureBurst",
+    flag: "auth-failure-burst",
+    env: "SWARM_AUTH_FAILURE_BURST",
+    type: "integer",
+    arg: "N",
+    defaultText: "50",
+    doc: "failed authentications one address may cause at once above --auth-failure-rate",
+  },
+  {
+    key: "headerTimeoutMs",
+    flag: "header-timeout-ms",
+    env: "SWARM_HEADER_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "10000",
+    doc: "time a client has to send its headers (mTLS transport), then the connection closes",
+  },
+  {
+    key: "bodyTimeoutMs",
+    flag: "body-timeout-ms",
+    env: "SWARM_BODY_TIMEOUT_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "10000",
+    doc: "time a request body may take to arrive (then 400 body_timeout)",
+  },
+  {
+    key: "allowedHosts",
+    flag: "allowed-host",
+    env: "SWARM_ALLOWED_HOSTS",
+    type: "list",
+    arg: "NAME",
+    defaultText: "loopback names only",
+    doc: "extra Host name a loopback node answers (DNS-rebinding guard; repeatable; * = any)",
+  },
+  {
+    key: "maxTokenLifetimeMs",
+    flag: "max-token-lifetime-ms",
+    env: "SWARM_MAX_TOKEN_LIFETIME_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "31622400000 (366 days)",
+    doc: "longest exp - iat of a scoped token accepted, whatever signed it",
+  },
+  {
+    key: "securityReloadIntervalMs",
+    flag: "security-reload-interval-ms",
+    env: "SWARM_SECURITY_RELOAD_INTERVAL_MS",
+    type: "integer",
+    arg: "MS",
+    defaultText: "5000",
+    doc: "backstop re-read of keyring and TLS files (applied when changed); 0 = events only",
+  },
+  {
     key: "maxOutputBytes",
     flag: "max-output-bytes",
     env: "SWARM_MAX_OUTPUT_BYTES",
@@ -531,6 +703,33 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "BYTES",
     defaultText: "1048576",
     doc: "largest output kept from a skill or executor command",
+  },
+  {
+    key: "skillMemoryBytes",
+    flag: "skill-memory-bytes",
+    env: "SWARM_SKILL_MEMORY_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "536870912",
+    doc: "most memory one skill run may use (0 = no limit)",
+  },
+  {
+    key: "skillMaxProcesses",
+    flag: "skill-max-processes",
+    env: "SWARM_SKILL_MAX_PROCESSES",
+    type: "integer",
+    arg: "N",
+    defaultText: "256",
+    doc: "most processes and threads one skill run may have (0 = no limit)",
+  },
+  {
+    key: "skillDiskBytes",
+    flag: "skill-disk-bytes",
+    env: "SWARM_SKILL_DISK_BYTES",
+    type: "integer",
+    arg: "BYTES",
+    defaultText: "67108864",
+    doc: "most bytes one skill run may write (0 = no limit)",
   },
   {
     key: "mdnsInterface",

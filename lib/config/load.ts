@@ -264,6 +264,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     tlsCaFile: path("tlsCaFile"),
     allowPlainPeers: (value.allowPlainPeers as boolean | undefined) ?? false,
     forwardScopedToSkilllite: (value.forwardScopedToSkilllite as boolean | undefined) ?? false,
+    allowSkillLitePeers: (value.allowSkillLitePeers as boolean | undefined) ?? false,
     dataDir,
     // A TLS node reaches seeds given without a scheme over https.
     peers: ((value.peers as string[] | undefined) ?? []).map((seed) =>
@@ -286,6 +287,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     retryMaxDelayMs: (value.retryMaxDelayMs as number | undefined) ?? 2_000,
     taskRetentionMs: (value.taskRetentionMs as number | undefined) ?? 86_400_000,
     forwardTimeoutMs: (value.forwardTimeoutMs as number | undefined) ?? 120_000,
+    maxPeerResultBytes: (value.maxPeerResultBytes as number | undefined) ?? 8 * 1024 * 1024,
     canDoTimeoutMs: (value.canDoTimeoutMs as number | undefined) ?? 3_000,
     peerProbeIntervalMs: (value.peerProbeIntervalMs as number | undefined) ?? 5_000,
     maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
@@ -293,7 +295,21 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     maxHeaders: (value.maxHeaders as number | undefined) ?? 100,
     taskRatePerSecond: (value.taskRatePerSecond as number | undefined) ?? 20,
     taskRateBurst: (value.taskRateBurst as number | undefined) ?? 40,
+    authFailureRatePerSecond: (value.authFailureRatePerSecond as number | undefined) ?? 5,
+    authFailureBurst: (value.authFailureBurst as number | undefined) ?? 50,
+    headerTimeoutMs: (value.headerTimeoutMs as number | undefined) ?? 10_000,
+    bodyTimeoutMs: (value.bodyTimeoutMs as number | undefined) ?? 10_000,
+    allowedHosts: ((value.allowedHosts as string[] | undefined) ?? []).map((h) => h.trim())
+      .filter((h) => h !== ""),
+    maxTokenLifetimeMs: (value.maxTokenLifetimeMs as number | undefined) ??
+      366 * 24 * 60 * 60 * 1000,
+    securityReloadIntervalMs: (value.securityReloadIntervalMs as number | undefined) ?? 5_000,
     maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
+    skillMemoryBytes: (value.skillMemoryBytes as number | undefined) ?? 512 * 1024 * 1024,
+    skillMaxProcesses: (value.skillMaxProcesses as number | undefined) ?? 256,
+    skillDiskBytes: (value.skillDiskBytes as number | undefined) ?? 64 * 1024 * 1024,
+    tokenFile: path("tokenFile"),
+    nodeTokenFile: path("nodeTokenFile"),
     logLevel: logLevel as Config["logLevel"],
     logFormat: logFormat as Config["logFormat"],
     mdnsEnabled: mdnsActive(allowNet, listen.host, (value.noMdns as boolean | undefined) ?? false),
@@ -335,6 +351,7 @@ function validate(config: Config): void {
       "retryMaxDelayMs",
       "taskRetentionMs",
       "forwardTimeoutMs",
+      "maxPeerResultBytes",
       "canDoTimeoutMs",
       "peerProbeIntervalMs",
       "maxBodyBytes",
@@ -342,12 +359,21 @@ function validate(config: Config): void {
       "maxHeaders",
       "taskRateBurst",
       "maxOutputBytes",
+      "authFailureBurst",
+      "headerTimeoutMs",
+      "bodyTimeoutMs",
+      "maxTokenLifetimeMs",
     ] as const
   ) {
     if (config[key] === 0) {
       const flag = OPTIONS.find((o) => o.key === key)?.flag ?? key;
       throw new ConfigError(`Option --${flag} must be positive: current value is 0`);
     }
+  }
+  if (config.maxTokenLifetimeMs < 1000) {
+    throw new ConfigError(
+      `Option --max-token-lifetime-ms must be at least 1000: current value is ${config.maxTokenLifetimeMs}`,
+    );
   }
   const host = config.listen.host;
   if (!isLoopbackHost(host) && config.allowNet.kind === "loopback") {

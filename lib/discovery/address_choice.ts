@@ -77,13 +77,14 @@ function entryMatcher(entry: string): (ip: ParsedIp, port: number | undefined) =
 /**
  * The address to reach a peer at: the best of `addresses` (order of
  * {@link sortAddresses}) that `allow` lets this node connect to, or null when none
- * qualifies (the caller logs and drops the peer).
- * - `loopback`: loopback addresses only;
- * - `any`: any address that can be connected to (not unspecified, multicast,
- *   broadcast, nor IPv6 link-local, which would need a zone);
- * - `list`: loopback addresses, and addresses inside a listed IPv4 CIDR or equal to a
- *   listed IPv4 or `[IPv6]` literal; host names never match; an entry with a port
- *   (`10.0.0.5:7700`) matches only when `port` is given and equal.
+ * qualifies (the caller logs and drops the peer). A loopback address is never chosen:
+ * announced on the LAN, it can only be a spoof aiming the node at itself.
+ * - `loopback`: nothing (a loopback node does not use mDNS peers);
+ * - `any`: any address that can be connected to (not loopback, unspecified,
+ *   multicast, broadcast, nor IPv6 link-local, which would need a zone);
+ * - `list`: addresses inside a listed IPv4 CIDR or equal to a listed IPv4 or `[IPv6]`
+ *   literal; host names never match; an entry with a port (`10.0.0.5:7700`) matches
+ *   only when `port` is given and equal.
  *
  * @param addresses IP literals the peer advertised.
  * @param allow This node's network opt-in.
@@ -96,6 +97,7 @@ function entryMatcher(entry: string): (ip: ParsedIp, port: number | undefined) =
  * console.assert(chooseAddress(addrs, { kind: "list", hosts: ["192.168.0.0/16"] }) === "192.168.1.7");
  * console.assert(chooseAddress(addrs, { kind: "list", hosts: ["[fd00::2]"] }) === "fd00::2");
  * console.assert(chooseAddress(addrs, { kind: "loopback" }) === null);
+ * console.assert(chooseAddress(["127.0.0.1"], { kind: "any" }) === null);
  * ```
  */
 export function chooseAddress(
@@ -105,11 +107,11 @@ export function chooseAddress(
 ): string | null {
   const matchers = allow.kind === "list" ? allow.hosts.map(entryMatcher) : [];
   for (const { ip, rank } of ranked(addresses)) {
-    if (rank === null) continue;
-    const loopback = addressScope(ip) === "loopback";
+    // A loopback announcement would aim this node (and its credentials) at its own
+    // loopback services: whoever announces it, it is never a peer's address.
+    if (rank === null || addressScope(ip) === "loopback") continue;
     const allowed = allow.kind === "any" ||
-      (allow.kind === "loopback" && loopback) ||
-      (allow.kind === "list" && (loopback || matchers.some((m) => m(ip, port))));
+      (allow.kind === "list" && matchers.some((m) => m(ip, port)));
     if (allowed) return ip.text;
   }
   return null;

@@ -1,10 +1,12 @@
 /**
- * The bubblewrap command line that runs a python or shell skill.
+ * The bubblewrap command line that runs a skill: python, shell or Deno.
  *
  * @module
  */
 import type { Skill, SkillPermissions } from "../skills/types.ts";
+import { SwarmError } from "../protocol/errors.ts";
 import { declaredPath, interpreterArgv } from "./_interpreter.ts";
+import { denoArgs } from "./deno_args.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 
 /**
@@ -37,14 +39,23 @@ export const BWRAP_NET_PATHS: readonly string[] = [
 export interface BwrapPlan {
   /** Path of the `bwrap` program. */
   bwrap: string;
-  /** The script skill to run (python, shell, or an entry with its own shebang). */
+  /** The script skill to run (python, shell, Deno, or an entry with its own shebang). */
   skill: Skill;
   /** The task's fresh working directory: the only writable place besides declared paths. */
   workDir: string;
-  /** The skill's whole environment (see `scrubbedEnv`). */
-  env: Record<string, string>;
   /** This machine's system paths and Python (see `probeSandboxHost`). */
   host: SandboxHost;
+  /** Path of the `deno` program, for a Deno skill: mounted read-only at the same path. */
+  deno?: string;
+  /**
+   * Size of the tmpfs mounted on `/tmp` and of the one on the working directory (each),
+   * in bytes. 0: an unsized `/tmp`, and the working directory bound from the host.
+   *
+   * @default {0}
+   */
+  diskBytes?: number;
+  /** V8 heap limit of a Deno skill, in MiB (see `denoArgs`). @default {256} */
+  denoHeapMiB?: number;
 }
 
 /**
@@ -67,13 +78,21 @@ export function bwrapSharesNet(permissions: SkillPermissions): boolean {
  * The argv that runs a skill's entry script inside bubblewrap: every namespace
  * unshared (the network too, unless declared), all capabilities dropped, killed with
  * its parent, a new session (no terminal injection), the system directories and the
- * Python installation read-only, a private `/tmp`, the skill directory read-only, the
- * working directory writable and current, declared extra paths bound, and exactly the
- * given environment.
+ * Python installation (or the Deno binary) read-only, a private size-capped `/tmp`,
+ * the skill directory read-only, the working directory writable (a size-capped tmpfs
+ * when `diskBytes` is set) and current, declared extra paths bound. Nothing else of
+ * the host is visible: not the node's data directory, keyring or TLS key, nor `/etc`
+ * beyond the dynamic loader's cache. A Deno skill runs `denoArgs` inside, so Deno's
+ * permission flags are a second layer.
  *
- * @param plan The skill, its working directory, environment and the host facts.
- * @returns `[bwrap, ...options, "--", interpreter, entry]`.
- * @throws {SwarmError} `execution_failed` when the skill needs Deno or a missing Python.
+ * The environment is not on this command line (`--setenv` would show its values to
+ * every local user in the process list): bubblewrap passes on its own environment, so
+ * spawn it with exactly the skill's environment (`clearEnv`).
+ *
+ * @param plan The skill, its working directory and the host facts.
+ * @returns `[bwrap, ...options, "--", ...command]`.
+ * @throws {SwarmError} `execution_failed` when the skill needs a missing Python, or
+ * Deno and `plan.deno` is not given, or a declared Deno permission has a comma.
  * @example
  * ```ts
  * import { bwrapArgs } from "./bwrap_args.ts";
@@ -83,16 +102,18 @@ export function bwrapSharesNet(permissions: SkillPermissions): boolean {
  *   language: "shell", permissions: { net: false, read: [], write: [], env: [] },
  * } as unknown as Skill;
  * const argv = bwrapArgs({
- *   bwrap: "/usr/bin/bwrap", skill, workDir: "/tmp/task-1", env: { LANG: "C.UTF-8" },
+ *   bwrap: "/usr/bin/bwrap", skill, workDir: "/tmp/task-1", diskBytes: 1048576,
  *   host: { systemPaths: [{ path: "/usr" }, { path: "/bin", link: "usr/bin" }], python: null },
  * });
- * console.assert(!argv.includes("--share-net"));
+ * console.assert(!argv.includes("--share-net") && !argv.includes("--setenv"));
  * console.assert(argv.slice(-3).join(" ") === "-- /bin/sh /skills/hello/scripts/main.sh");
  * ```
  */
 export function bwrapArgs(plan: BwrapPlan): string[] {
-  const { bwrap, skill, workDir, env, host } = plan;
-  const command = interpreterArgv(skill, host.python);
+  const { bwrap, skill, workDir, host, deno, diskBytes = 0, denoHeapMiB } = plan;
+  const command = skill.language === "deno"
+    ? denoArgs({ deno: denoProgram(skill, deno), skill, workDir, heapMiB: denoHeapMiB })
+    : interpreterArgv(skill, host.python);
   const net = bwrapSharesNet(skill.permissions);
   const args = [bwrap, "--unshare-all"];
   if (net) args.push("--share-net");
@@ -116,21 +137,39 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
       mounted.push(prefix);
     }
   }
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  args.push("--proc", "/proc", "--dev", "/dev", ...sizedTmpfs(diskBytes, "/tmp"));
+  // After the private /tmp, which would hide a binary installed under it.
+  if (skill.language === "deno" && !mounted.some((m) => isWithin(command[0], m))) {
+    args.push("--ro-bind", command[0], command[0]);
+  }
   for (const path of skill.permissions.read) {
     const abs = declaredPath(skill, path);
     args.push("--ro-bind", abs, abs);
   }
   args.push("--ro-bind", skill.dir, skill.dir);
-  args.push("--bind", workDir, workDir);
+  if (diskBytes > 0) args.push(...sizedTmpfs(diskBytes, workDir));
+  else args.push("--bind", workDir, workDir);
   for (const path of skill.permissions.write) {
     const abs = declaredPath(skill, path);
     args.push("--bind", abs, abs);
   }
-  args.push("--chdir", workDir, "--clearenv");
-  for (const [name, value] of Object.entries(env)) args.push("--setenv", name, value);
-  args.push("--", ...command);
+  args.push("--chdir", workDir, "--", ...command);
   return args;
+}
+
+function sizedTmpfs(bytes: number, path: string): string[] {
+  return bytes > 0 ? ["--size", String(bytes), "--tmpfs", path] : ["--tmpfs", path];
+}
+
+function denoProgram(skill: Skill, deno: string | undefined): string {
+  if (deno === undefined) {
+    throw new SwarmError(
+      "execution_failed",
+      `Skill '${skill.name}' cannot run here: Deno was not found to run its script`,
+      { skill: skill.name },
+    );
+  }
+  return deno;
 }
 
 function isTopLevel(path: string): boolean {

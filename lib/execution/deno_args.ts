@@ -6,6 +6,7 @@
 import { SwarmError } from "../protocol/errors.ts";
 import type { Skill } from "../skills/types.ts";
 import { declaredPath } from "./_interpreter.ts";
+import { DEFAULT_DENO_HEAP_MIB } from "./skill_limits.ts";
 
 /** Everything {@link denoArgs} needs for one run. */
 export interface DenoPlan {
@@ -15,6 +16,8 @@ export interface DenoPlan {
   skill: Skill;
   /** The task's fresh working directory. */
   workDir: string;
+  /** Limit of V8's heap (old space), in MiB. @default {256} */
+  heapMiB?: number;
 }
 
 /**
@@ -22,7 +25,11 @@ export interface DenoPlan {
  * lock file, no remote/npm modules, read access to the skill directory and the working
  * directory (plus declared paths), write access to the working directory (plus
  * declared paths), network and environment only as declared, nothing else (no run,
- * ffi or sys), and a 256 MB heap.
+ * ffi or sys), and a capped heap (256 MiB unless `heapMiB` says otherwise).
+ *
+ * Deno does not check read permission for static imports (`import x from "/etc/x"
+ * with { type: "text" }`), so these flags do not hide the node's files by themselves:
+ * the skill executor runs this command inside bubblewrap (see `bwrapArgs`).
  *
  * @param plan The deno program, the skill and its working directory.
  * @returns `[deno, "run", ...flags, entry]`.
@@ -44,7 +51,7 @@ export interface DenoPlan {
  * ```
  */
 export function denoArgs(plan: DenoPlan): string[] {
-  const { deno, skill, workDir } = plan;
+  const { deno, skill, workDir, heapMiB = DEFAULT_DENO_HEAP_MIB } = plan;
   const entry = skill.entryPoint;
   if (skill.kind !== "script" || entry === undefined) {
     throw new TypeError(`Cannot run skill '${skill.name}': it has no entry script`);
@@ -71,7 +78,7 @@ export function denoArgs(plan: DenoPlan): string[] {
     "--no-lock",
     "--no-remote",
     "--no-npm",
-    "--v8-flags=--max-old-space-size=256",
+    `--v8-flags=--max-old-space-size=${heapMiB}`,
     `--allow-read=${list(readable)}`,
     `--allow-write=${list(writable)}`,
   ];
@@ -85,8 +92,8 @@ export function denoArgs(plan: DenoPlan): string[] {
 
 /**
  * The environment of a Deno skill: the scrubbed skill environment plus `DENO_DIR`
- * inside the working directory (Deno's caches stay there and go with it) and
- * `NO_COLOR=1`.
+ * inside the working directory (Deno's caches stay there and go with it),
+ * `NO_COLOR=1` and `DENO_NO_UPDATE_CHECK=1`.
  *
  * @example
  * ```ts
@@ -96,5 +103,10 @@ export function denoArgs(plan: DenoPlan): string[] {
  * ```
  */
 export function denoEnv(env: Record<string, string>, workDir: string): Record<string, string> {
-  return { ...env, DENO_DIR: `${workDir.replace(/\/+$/, "")}/.deno`, NO_COLOR: "1" };
+  return {
+    ...env,
+    DENO_DIR: `${workDir.replace(/\/+$/, "")}/.deno`,
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+  };
 }

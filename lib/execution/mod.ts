@@ -1,7 +1,7 @@
 /**
  * Running a task on this node: the {@link SkillExecutor} picks one of the node's skills
- * and runs it in a sandbox (Deno permissions for `.ts`/`.js` skills, bubblewrap for the
- * rest) in a fresh working directory; the {@link CommandExecutor} hands the task to an
+ * and runs it in bubblewrap (with Deno's permission flags inside for `.ts`/`.js`
+ * skills) in a fresh working directory, under memory, process and disk limits; the {@link CommandExecutor} hands the task to an
  * operator-supplied command instead. The pure decisions (which skill, what input, what
  * command line, what environment, what result) are exported for reuse and tests.
  *
@@ -37,3 +37,7 @@ export * from "./deno_args.ts";
 export * from "./sandbox_host.ts";
 export * from "./network_scope.ts";
 export * from "./work_dir.ts";
+export * from "./skill_limits.ts";
+export * from "./limit_args.ts";
+export * from "./limit_hits.ts";
+export * from "./cgroups.ts";

@@ -18,9 +18,12 @@ export const ERROR_EXCERPT_CHARS = 2048;
  * kept as the response too. In every other case the response is a JSON text
  * `{"error", "exit_code", "stderr", "output"}` with the reason, the exit code, the end
  * of stderr and the start of stdout. `tool_calls` is 1: the skill process ran once.
+ * A run that hit a resource limit (`limitReason` given) is never completed: its
+ * reason comes first in `error`.
  *
  * @param taskId The task's id.
  * @param run How the process ran.
+ * @param limitReason Why a resource limit stopped the run (see `limitReason()`), if one did.
  * @returns The NodeResult.
  * @example
  * ```ts
@@ -33,16 +36,20 @@ export const ERROR_EXCERPT_CHARS = 2048;
  * console.assert(result.task_completed && result.response === '{"result": 4}');
  * ```
  */
-export function mapProcessRun(taskId: string, run: ProcessRun): NodeResult {
+export function mapProcessRun(
+  taskId: string,
+  run: ProcessRun,
+  limitReason?: string,
+): NodeResult {
   const output = run.stdout.trim();
   const parsed = parseJson(output);
-  const finished = !run.aborted && !run.timedOut && !run.truncated;
+  const finished = !run.aborted && !run.timedOut && !run.truncated && limitReason === undefined;
   const ownError = parsed.ok && isObject(parsed.value) && "error" in parsed.value;
   if (finished && parsed.ok && (ownError || run.exitCode === 0)) {
     return result(taskId, output, !ownError);
   }
   const failure = {
-    error: reason(run, output),
+    error: limitReason === undefined ? reason(run, output) : withLimit(limitReason, run, output),
     exit_code: run.exitCode,
     stderr: tail(run.stderr, ERROR_EXCERPT_CHARS),
     output: head(run.stdout, ERROR_EXCERPT_CHARS),
@@ -66,6 +73,11 @@ function reason(run: ProcessRun, output: string): string {
   }
   if (output === "") return "Skill printed nothing on stdout";
   return "Skill output is not JSON";
+}
+
+function withLimit(limitReason: string, run: ProcessRun, output: string): string {
+  const cleanExit = run.exitCode === 0 && !run.aborted && !run.timedOut && !run.truncated;
+  return cleanExit ? limitReason : `${limitReason}; ${reason(run, output)}`;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

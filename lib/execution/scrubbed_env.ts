@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { isNodeEnv } from "../skills/node_secrets.ts";
 import type { Skill } from "../skills/types.ts";
 
 /** The `PATH` every skill sees, whatever the node's own `PATH` is. */
@@ -11,8 +12,10 @@ export const SKILL_PATH = "/usr/local/bin:/usr/bin:/bin";
 /**
  * A minimal environment for a skill: `PATH` ({@link SKILL_PATH}), `HOME` and `TMPDIR`
  * set to its working directory, `LANG=C.UTF-8`, plus only the variables the skill
- * declares in `permissions.env` that are set in `sourceEnv`. Nothing else of the
- * node's environment (tokens, API keys) reaches the skill.
+ * declares in `permissions.env` that are set in `sourceEnv`, except the node's own
+ * (`isNodeEnv`: its tokens, LLM keys and `SWARM_*` settings, which the skill loader
+ * already refuses to declare). Nothing else of the node's environment reaches the
+ * skill.
  *
  * @param skill The skill (only `permissions.env` is read).
  * @param workDir The task's working directory.
@@ -21,7 +24,9 @@ export const SKILL_PATH = "/usr/local/bin:/usr/bin:/bin";
  * @example
  * ```ts
  * import { scrubbedEnv } from "./scrubbed_env.ts";
- * const skill = { permissions: { net: false, read: [], write: [], env: ["GREETING"] } };
+ * const skill = {
+ *   permissions: { net: false, read: [], write: [], env: ["GREETING", "SKILLLITE_SWARM_TOKEN"] },
+ * };
  * const env = scrubbedEnv(skill, "/tmp/w", { GREETING: "hi", SKILLLITE_SWARM_TOKEN: "s3cret" });
  * console.assert(env.GREETING === "hi" && env.HOME === "/tmp/w");
  * console.assert(!("SKILLLITE_SWARM_TOKEN" in env));
@@ -34,7 +39,7 @@ export function scrubbedEnv(
 ): Record<string, string> {
   const entries: Array<[string, string]> = [];
   for (const name of skill.permissions.env) {
-    if (Object.hasOwn(sourceEnv, name)) entries.push([name, sourceEnv[name]]);
+    if (Object.hasOwn(sourceEnv, name) && !isNodeEnv(name)) entries.push([name, sourceEnv[name]]);
   }
   // The fixed variables come last so a declaration cannot override them.
   entries.push(["PATH", SKILL_PATH], ["HOME", workDir], ["TMPDIR", workDir], ["LANG", "C.UTF-8"]);

@@ -6,6 +6,19 @@
  */
 import { SwarmError } from "../protocol/errors.ts";
 import type { Skill } from "../skills/types.ts";
+import type { Grant } from "../security/grant.ts";
+import { checkSkill } from "../security/scope.ts";
+import { refuseOutsideScope } from "./scope_refusal.ts";
+
+/** Options of {@link selectSkill}. */
+export interface SelectSkillOptions {
+  /**
+   * The caller's grant. Only skills it may run are candidates, so an error never names
+   * a skill the caller may not see, and a narrow credential matching one allowed skill
+   * among several gets that one. Absent = every skill (a full-scope caller).
+   */
+  grant?: Grant;
+}
 
 /** The part of a task that names a skill. */
 export interface SkillHint {
@@ -14,16 +27,21 @@ export interface SkillHint {
 }
 
 /**
- * Picks the skill that runs a task. A `tool_hint` naming a loaded skill wins; else the
- * candidates are the script skills holding every tag in `capabilities` (all script
- * skills when `capabilities` is empty), and exactly one must remain.
+ * Picks the skill that runs a task. A `tool_hint` naming a loaded skill wins (the
+ * caller named it; the executor then checks it against the grant); else the candidates
+ * are the script skills holding every tag in `capabilities` (all script skills when
+ * `capabilities` is empty) that the grant allows, and exactly one must remain. Errors
+ * name only allowed skills.
  *
  * @param skills The loaded skills.
  * @param task The task's hint.
  * @param capabilities Tags the task needs (given or inferred), matched exactly.
+ * @param options The caller's grant.
  * @returns The chosen script skill.
  * @throws {SwarmError} `execution_failed` when the hinted skill cannot run,
- * `skill_not_found` when nothing matches, `ambiguous_skill` when several do.
+ * `skill_not_found` when nothing matches, `forbidden` (naming the missing scope of the
+ * first match) when skills match but the grant allows none, `ambiguous_skill` when
+ * several allowed skills do.
  * @example
  * ```ts
  * import { selectSkill } from "./select_skill.ts";
@@ -34,7 +52,13 @@ export interface SkillHint {
  * console.assert(selectSkill([calc, echo], { tool_hint: "echo" }, []) === echo);
  * ```
  */
-export function selectSkill(skills: Skill[], task: SkillHint, capabilities: string[]): Skill {
+export function selectSkill(
+  skills: Skill[],
+  task: SkillHint,
+  capabilities: string[],
+  options: SelectSkillOptions = {},
+): Skill {
+  const { grant } = options;
   const hint = task.tool_hint;
   if (hint !== undefined && hint !== "") {
     const named = skills.find((s) => s.name === hint);
@@ -52,14 +76,23 @@ export function selectSkill(skills: Skill[], task: SkillHint, capabilities: stri
       return named;
     }
   }
-  const candidates = skills.filter((s) =>
+  const matching = skills.filter((s) =>
     s.kind === "script" && capabilities.every((tag) => s.capabilities.includes(tag))
   );
+  const candidates = grant === undefined
+    ? matching
+    : matching.filter((s) => checkSkill(grant, s) === null);
   if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0 && grant !== undefined && matching.length > 0) {
+    // Skills match but the credential may run none: 403 naming the scope it lacks for
+    // the first (the one scope the caller would need), never the whole list.
+    refuseOutsideScope(checkSkill(grant, matching[0]));
+  }
   if (candidates.length === 0) {
+    const which = grant === undefined ? "script skill" : "script skill this credential may run";
     const missing = capabilities.length > 0
-      ? `no script skill holds: ${capabilities.join(", ")}`
-      : "no script skill is loaded";
+      ? `no ${which} holds: ${capabilities.join(", ")}`
+      : `no ${which} is loaded`;
     const message = hint ? `No skill is named '${hint}' and ${missing}` : `N${missing.slice(1)}`;
     throw new SwarmError("skill_not_found", message, { required_capabilities: capabilities });
   }

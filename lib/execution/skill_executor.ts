@@ -7,11 +7,21 @@ import { SwarmError } from "../protocol/errors.ts";
 import type { NodeResult, NodeTask } from "../protocol/types.ts";
 import { chooseSandbox } from "../skills/sandbox_choice.ts";
 import type { SandboxKind, Skill } from "../skills/types.ts";
+import { logger } from "../observability/log.ts";
 import { interpreterArgv } from "./_interpreter.ts";
 import { BWRAP_NET_PATHS, BWRAP_SYSTEM_PATHS, bwrapArgs } from "./bwrap_args.ts";
+import { type CgroupSupport, NO_CGROUPS, probeCgroups, RunCgroup } from "./cgroups.ts";
 import { denoArgs, denoEnv } from "./deno_args.ts";
+import { limitArgs, LIMITS_FAILED_EXIT } from "./limit_args.ts";
+import { limitHits, limitReason } from "./limit_hits.ts";
 import { mapProcessRun } from "./result_mapping.ts";
 import { runProcess } from "./run_process.ts";
+import {
+  checkSkillLimits,
+  DEFAULT_SKILL_LIMITS,
+  denoHeapMiB,
+  type SkillLimits,
+} from "./skill_limits.ts";
 import { probeSandboxHost, type SandboxHost } from "./sandbox_host.ts";
 import { scrubbedEnv } from "./scrubbed_env.ts";
 import { selectSkill } from "./select_skill.ts";
@@ -44,12 +54,24 @@ export interface SkillExecutorOptions {
    */
   maxOutputBytes?: number;
   /**
-   * Run non-Deno skills without a sandbox when bubblewrap is missing (the operator's
-   * `--allow-unsandboxed`). Deno skills always run under Deno's permissions.
+   * Run skills without bubblewrap when it is missing (the operator's
+   * `--allow-unsandboxed`); Deno skills then keep only their Deno permission flags.
    *
    * @default {false}
    */
   allowUnsandboxed?: boolean;
+  /**
+   * Memory, process and disk limits of each run (see {@link SkillLimits}); missing
+   * fields take {@link DEFAULT_SKILL_LIMITS}.
+   *
+   * @default {DEFAULT_SKILL_LIMITS}
+   */
+  limits?: Partial<SkillLimits>;
+  /**
+   * How this machine enforces limits: `prlimit`'s path and the usable cgroup
+   * controllers. Probed once, on first use, when not given.
+   */
+  limitHost?: LimitHost;
   /**
    * The node's environment, from which the variables a skill declares in
    * `permissions.env` are copied (and `python3` is found). Nothing else reaches a skill.
@@ -61,13 +83,22 @@ export interface SkillExecutorOptions {
   host?: SandboxHost;
 }
 
+/** How a machine enforces skill limits. */
+export interface LimitHost {
+  /** Path of `prlimit`, or `null` when this machine has none. */
+  prlimit: string | null;
+  /** The cgroup controllers the node may use. */
+  cgroups: CgroupSupport;
+}
+
 /**
  * Runs a task with the skill its `tool_hint` names, or the one script skill holding
- * all the needed capabilities: Deno skills under Deno with only their declared
- * permissions, others inside bubblewrap (or unsandboxed when the operator allowed it
- * and bubblewrap is missing), each in a fresh working directory removed afterwards,
- * with the task's input on stdin and a scrubbed environment. The caller's
- * `context.workspace` is never used as a path. Safe to call concurrently.
+ * all the needed capabilities, inside bubblewrap (Deno skills under Deno's permission
+ * flags in there too), or unsandboxed when the operator allowed it and bubblewrap is
+ * missing; each in a fresh working directory removed afterwards, with the task's
+ * input on stdin, a scrubbed environment (passed to the process, never on a command
+ * line) and memory, process and disk limits (cgroups, `prlimit`, size-capped tmpfs).
+ * The caller's `context.workspace` is never used as a path. Safe to call concurrently.
  *
  * @example
  * ```ts
@@ -96,11 +127,14 @@ export class SkillExecutor implements Executor {
   #allowUnsandboxed: boolean;
   #sourceEnv: Record<string, string>;
   #host: Promise<SandboxHost> | undefined;
+  #limits: SkillLimits;
+  #limitHost: Promise<LimitHost> | undefined;
 
   /**
    * Makes a skill executor, applying the option defaults.
    *
-   * @throws {RangeError} When `timeoutMs` or `maxOutputBytes` is not a positive number.
+   * @throws {RangeError} When `timeoutMs` or `maxOutputBytes` is not a positive number,
+   * or a limit is not a non-negative integer.
    */
   constructor(options: SkillExecutorOptions) {
     const {
@@ -112,6 +146,8 @@ export class SkillExecutor implements Executor {
       allowUnsandboxed = false,
       sourceEnv = Deno.env.toObject(),
       host,
+      limits = {},
+      limitHost,
     } = options;
     if (!(timeoutMs > 0)) {
       throw new RangeError(`Cannot run skills as 'timeoutMs' must be positive: it is ${timeoutMs}`);
@@ -129,6 +165,14 @@ export class SkillExecutor implements Executor {
     this.#allowUnsandboxed = allowUnsandboxed;
     this.#sourceEnv = sourceEnv;
     this.#host = host ? Promise.resolve(host) : undefined;
+    this.#limits = { ...DEFAULT_SKILL_LIMITS, ...limits };
+    checkSkillLimits(this.#limits);
+    this.#limitHost = limitHost ? Promise.resolve(limitHost) : undefined;
+  }
+
+  /** The limits each run gets. */
+  get limits(): Readonly<SkillLimits> {
+    return this.#limits;
   }
 
   /** The sandbox that would run `skill` on this node. */
@@ -149,24 +193,52 @@ export class SkillExecutor implements Executor {
    */
   async execute(task: NodeTask, options: ExecuteOptions): Promise<NodeResult> {
     const { capabilities, signal, onProgress } = options;
-    const skill = selectSkill(this.#skills(), task, capabilities);
+    const skill = selectSkill(this.#skills(), task, capabilities, { grant: options.grant });
     if (options.grant) refuseOutsideScope(checkSkill(options.grant, skill));
     const sandbox = this.sandboxFor(skill);
     if (sandbox === "unavailable") throw this.#unavailable(skill);
-    const host = sandbox === "deno" ? undefined : await this.#probeHost();
+    const host = await this.#probeHost();
+    const limitHost = await this.#probeLimitHost();
+    const limits = this.#limits;
     onProgress?.({ skill: skill.name });
     return await withWorkDir(this.#workRoot, async (workDir) => {
       const env = scrubbedEnv(skill, workDir, this.#sourceEnv);
       const command = this.#command(sandbox, skill, workDir, env, host);
-      const run = await runProcess(command.argv, {
-        stdin: skillInput(task),
-        cwd: workDir,
-        env: command.env,
-        timeoutMs: this.#timeoutMs,
-        maxOutputBytes: this.#maxOutputBytes,
-        signal,
-      });
-      return mapProcessRun(task.id, run);
+      const cgroup = await RunCgroup.create(limitHost.cgroups, limits);
+      try {
+        const prefix = limitArgs({
+          limits,
+          prlimit: limitHost.prlimit,
+          cgroupProcs: cgroup?.procs ?? [],
+          cgroupCovers: cgroup?.covers ?? { memory: false, processes: false },
+          deno: skill.language === "deno",
+        });
+        const run = await runProcess([...prefix, ...command.argv], {
+          stdin: skillInput(task),
+          cwd: workDir,
+          env: command.env,
+          timeoutMs: this.#timeoutMs,
+          maxOutputBytes: this.#maxOutputBytes,
+          signal,
+        });
+        if (
+          cgroup !== null && run.exitCode === LIMITS_FAILED_EXIT && run.stdout === "" &&
+          run.stderr.includes("cgroup.procs")
+        ) {
+          const why = run.stderr.trim();
+          throw new SwarmError(
+            "execution_failed",
+            `Skill '${skill.name}' cannot run here: its limits cannot be applied: ${why}`,
+            { skill: skill.name },
+          );
+        }
+        const hits = limitHits(run, cgroup === null ? null : await cgroup.hits(), {
+          memoryByCgroup: cgroup?.covers.memory ?? false,
+        });
+        return mapProcessRun(task.id, run, limitReason(hits, limits));
+      } finally {
+        await cgroup?.remove();
+      }
     });
   }
 
@@ -175,16 +247,34 @@ export class SkillExecutor implements Executor {
     skill: Skill,
     workDir: string,
     env: Record<string, string>,
-    host: SandboxHost | undefined,
+    host: SandboxHost,
   ): { argv: string[]; env: Record<string, string> } {
     const { bwrap, deno } = this.#sandboxes;
+    const isDeno = skill.language === "deno";
+    const heapMiB = denoHeapMiB(this.#limits.memoryBytes);
+    const runEnv = isDeno ? denoEnv(env, workDir) : env;
     switch (sandbox) {
       case "deno":
-        return { argv: denoArgs({ deno: deno!, skill, workDir }), env: denoEnv(env, workDir) };
       case "bwrap":
-        return { argv: bwrapArgs({ bwrap: bwrap!, skill, workDir, env, host: host! }), env };
+        return {
+          argv: bwrapArgs({
+            bwrap: bwrap!,
+            skill,
+            workDir,
+            host,
+            deno: deno ?? undefined,
+            diskBytes: this.#limits.diskBytes,
+            denoHeapMiB: heapMiB,
+          }),
+          env: runEnv,
+        };
       case "none":
-        return { argv: interpreterArgv(skill, host!.python), env };
+        return {
+          argv: isDeno
+            ? denoArgs({ deno: deno!, skill, workDir, heapMiB })
+            : interpreterArgv(skill, host.python),
+          env: runEnv,
+        };
     }
   }
 
@@ -196,13 +286,58 @@ export class SkillExecutor implements Executor {
     return this.#host;
   }
 
+  #probeLimitHost(): Promise<LimitHost> {
+    this.#limitHost ??= (async () => {
+      const found: LimitHost = {
+        prlimit: await findProgram("prlimit", this.#sourceEnv.PATH),
+        cgroups: Deno.build.os === "linux" ? await probeCgroups() : { ...NO_CGROUPS },
+      };
+      const log = logger("execution");
+      const limits = this.#limits;
+      if (limits.memoryBytes > 0 && found.cgroups.memory === null) {
+        log.warn("Skill memory limit without a memory cgroup: RLIMIT_AS and V8's heap only", {
+          memory_bytes: limits.memoryBytes,
+          prlimit: found.prlimit,
+        });
+      }
+      if (limits.maxProcesses > 0 && found.cgroups.pids === null) {
+        log.warn("Skill process limit not enforced: no usable pids cgroup", {
+          max_processes: limits.maxProcesses,
+        });
+      }
+      if (limits.diskBytes > 0 && found.prlimit === null) {
+        log.warn("Skill file size not limited: prlimit not found (tmpfs caps still hold)", {
+          disk_bytes: limits.diskBytes,
+        });
+      }
+      return found;
+    })();
+    return this.#limitHost;
+  }
+
   #unavailable(skill: Skill): SwarmError {
     let why: string;
     if (skill.kind !== "script") why = "it has no entry script";
-    else if (skill.language === "deno") why = "Deno was not found to run its script";
-    else why = "bubblewrap is not installed and --allow-unsandboxed was not given";
+    else if (skill.language === "deno" && this.#sandboxes.deno === null) {
+      why = "Deno was not found to run its script";
+    } else why = "bubblewrap is not installed and --allow-unsandboxed was not given";
     return new SwarmError("execution_failed", `Skill '${skill.name}' cannot run here: ${why}`, {
       skill: skill.name,
     });
   }
+}
+
+/** The first executable `name` on `searchPath` (or the usual system directories). */
+async function findProgram(name: string, searchPath: string | undefined): Promise<string | null> {
+  const dirs = (searchPath ?? "").split(":").concat(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
+  for (const dir of dirs) {
+    if (!dir.startsWith("/")) continue;
+    try {
+      const info = await Deno.stat(`${dir}/${name}`);
+      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) return `${dir}/${name}`;
+    } catch {
+      // Not there.
+    }
+  }
+  return null;
 }

@@ -18,27 +18,58 @@ import { statusRoutes } from "./routes/status.ts";
 import { taskRoutes } from "./routes/task.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { eventsRoutes } from "./routes/events.ts";
+import { meshHelloRoutes } from "./routes/mesh_hello.ts";
 import type { AppDeps } from "./types.ts";
+import { RateLimiter } from "../security/token_bucket.ts";
+
+/** Default sustained rate of failed authentications per source address, per second. */
+export const DEFAULT_AUTH_FAILURE_RATE = 5;
+/** Default burst of failed authentications per source address. */
+export const DEFAULT_AUTH_FAILURE_BURST = 50;
+
+/** Security settings of {@link createApp} beyond {@link AppDeps}. */
+export interface AppSecurityOptions {
+  /**
+   * Throttle of failed authentications per source address (429 once spent).
+   *
+   * @default {a limiter of DEFAULT_AUTH_FAILURE_RATE per second, burst DEFAULT_AUTH_FAILURE_BURST}
+   */
+  authFailureLimiter?: RateLimiter;
+  /**
+   * Told about each refused authentication with the caller's address; replaces
+   * `deps.onAuthFailure` when given.
+   */
+  onAuthFailure?: (reason: string, path: string, source: string) => void;
+}
 
 /**
  * Builds the HTTP app. Header limits, then authentication (shared token, scoped token,
- * client certificate) and the route's action run before any body is read; `POST /task`
- * is rate-limited per client and checks the task against the caller's scope.
+ * client certificate; failures throttled per source address) and the route's action run
+ * before any body is read; `/healthz`, `/readyz` and `POST /mesh/hello` are public;
+ * `POST /task` is rate-limited per client and checks the task against the caller's scope.
  *
  * @internal Only because it returns npm's `Hono`, which `deno doc --lint` wrongly
  * calls a private type (denoland/deno#27364).
  */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps, security: AppSecurityOptions = {}): Hono {
   const app = new Hono();
   app.use(requestId({ headerName: "x-request-id" }));
   app.use(headerLimits({
     maxHeaderBytes: deps.maxHeaderBytes ?? Infinity,
     maxHeaders: deps.maxHeaders ?? Infinity,
   }));
+  // Before authentication: a peer proves membership before it is given any credential.
+  if (deps.meshHello) app.route("/", meshHelloRoutes(deps.meshHello));
   app.use(authenticate({
     sharedSecret: deps.token,
     verifyToken: deps.verifyToken ?? (() => undefined),
-    onFailure: deps.onAuthFailure,
+    onFailure: security.onAuthFailure ??
+      ((reason, path) => deps.onAuthFailure?.(reason, path)),
+    failureLimiter: security.authFailureLimiter ??
+      new RateLimiter({
+        ratePerSecond: DEFAULT_AUTH_FAILURE_RATE,
+        burst: DEFAULT_AUTH_FAILURE_BURST,
+      }),
   }));
   app.use(authorizeAction());
   if (deps.taskRateLimiter) {

@@ -19,3 +19,4 @@ export type { InflightOptions, SharedExecution } from "./inflight.ts";
 export type { ErrorBody, NewSkill, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 export { EVENTS_GAP_HEADER, eventsRoutes } from "./routes/events.ts";
 export type { EventsRoutesDeps } from "./routes/events.ts";
+export type { MeshHelloDeps } from "./routes/mesh_hello.ts";

@@ -14,6 +14,30 @@ const INITIAL_BYTES = 64 * 1024;
 /** Room offered to each read, in bytes. */
 const READ_BYTES = 64 * 1024;
 
+/** Default of {@link ReadBodyOptions.timeoutMs}. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** Options of {@link readBodyText}. */
+export interface ReadBodyOptions {
+  /**
+   * Time the whole body may take to arrive, in ms, from the first read: a client that
+   * dribbles its body (slowloris) is answered 400 `invalid_request` (reason
+   * `body_timeout`) and its connection asked to close, instead of holding the request
+   * open. At the 1 MiB default body limit, 10 s allows about 100 KiB/s.
+   *
+   * @default {DEFAULT_BODY_TIMEOUT_MS}
+   */
+  timeoutMs?: number;
+}
+
+function tooSlow(timeoutMs: number): SwarmError {
+  return new SwarmError(
+    "invalid_request",
+    `Request body did not arrive within ${timeoutMs} ms`,
+    { reason: "body_timeout", timeout_ms: timeoutMs },
+  );
+}
+
 function tooLarge(maxBytes: number): SwarmError {
   return new SwarmError("payload_too_large", `Request body exceeds ${maxBytes} bytes`, {
     max_bytes: maxBytes,
@@ -23,10 +47,19 @@ function tooLarge(maxBytes: number): SwarmError {
 /**
  * The body of `request` as text (UTF-8, invalid bytes replaced), at most `maxBytes`.
  *
+ * @param request The request whose body is read.
+ * @param maxBytes Largest body accepted.
+ * @param options The read deadline.
  * @throws {SwarmError} `payload_too_large` (413) when the declared or actual length is
- * over `maxBytes`; the runtime's own error when the client cuts the body short.
+ * over `maxBytes`; `invalid_request` (400, reason `body_timeout`) when the body takes
+ * longer than `timeoutMs`; the runtime's own error when the client cuts the body short.
  */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+export async function readBodyText(
+  request: Request,
+  maxBytes: number,
+  options: ReadBodyOptions = {},
+): Promise<string> {
+  const { timeoutMs = DEFAULT_BODY_TIMEOUT_MS } = options;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
@@ -34,22 +67,63 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     request.body,
     maxBytes,
     Number.isSafeInteger(declared) && declared >= 0 ? declared : INITIAL_BYTES,
+    timeoutMs,
   );
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * Runs `read` with `reader` cancelled after `timeoutMs` (which ends a pending read), and
+ * throws {@link tooSlow} then, whatever the read returned.
+ */
+async function withDeadline<T>(
+  reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>,
+  timeoutMs: number,
+  read: (expired: () => boolean) => Promise<T>,
+): Promise<T> {
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    reader.cancel(tooSlow(timeoutMs)).catch(() => {});
+  }, timeoutMs);
+  try {
+    const out = await read(() => expired);
+    if (expired) throw tooSlow(timeoutMs);
+    return out;
+  } catch (err) {
+    throw expired ? tooSlow(timeoutMs) : err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function readBytes(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
   sizeHint: number,
+  timeoutMs: number,
 ): Promise<Uint8Array> {
   let reader: ReadableStreamBYOBReader;
   try {
     reader = body.getReader({ mode: "byob" });
   } catch {
     // Not a byte stream (a Request built in-process from a string or a JS stream).
-    return await readWithDefaultReader(body, maxBytes);
+    const plain = body.getReader();
+    return await withDeadline(plain, timeoutMs, (expired) => readPlain(plain, maxBytes, expired));
   }
+  return await withDeadline(
+    reader,
+    timeoutMs,
+    (expired) => readByob(reader, maxBytes, sizeHint, expired),
+  );
+}
+
+async function readByob(
+  reader: ReadableStreamBYOBReader,
+  maxBytes: number,
+  sizeHint: number,
+  expired: () => boolean,
+): Promise<Uint8Array> {
   // Each read is offered at least READ_BYTES of room: Deno's byte streams stall on a
   // read whose view is smaller than the data waiting (seen with a 536-byte view).
   let buffer = new ArrayBuffer(Math.min(Math.max(sizeHint, 1), maxBytes) + READ_BYTES);
@@ -65,7 +139,7 @@ async function readBytes(
         new Uint8Array(buffer, length, buffer.byteLength - length),
       );
       if (value) buffer = value.buffer as ArrayBuffer;
-      if (done) break;
+      if (done || expired()) break;
       length += value!.byteLength;
       if (length > maxBytes) throw tooLarge(maxBytes);
     }
@@ -76,16 +150,24 @@ async function readBytes(
   return new Uint8Array(buffer, 0, length);
 }
 
-async function readWithDefaultReader(
-  body: ReadableStream<Uint8Array>,
+async function readPlain(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   maxBytes: number,
+  expired: () => boolean,
 ): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let length = 0;
-  for await (const chunk of body) {
-    length += chunk.byteLength;
-    if (length > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk.slice());
+  try {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done || expired()) break;
+      length += chunk.byteLength;
+      if (length > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk.slice());
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
   }
   const out = new Uint8Array(length);
   let at = 0;

@@ -7,15 +7,20 @@ import type { Context } from "hono";
 import { SwarmError } from "../protocol/errors.ts";
 import { parseNodeTask } from "../protocol/validate.ts";
 import type { NodeTask } from "../protocol/types.ts";
-import { readBodyText } from "./read_body.ts";
+import { type ReadBodyOptions, readBodyText } from "./read_body.ts";
 
 /**
- * Reads (at most `maxBodyBytes`) and parses the request body of `POST /task`.
+ * Reads (at most `maxBodyBytes`, within `options.timeoutMs`) and parses the request body
+ * of `POST /task`.
  *
  * @throws {SwarmError} `unsupported_media_type` (415), `payload_too_large` (413),
  * `invalid_json` (400) or `invalid_task` (422).
  */
-export async function readTask(c: Context, maxBodyBytes: number): Promise<NodeTask> {
+export async function readTask(
+  c: Context,
+  maxBodyBytes: number,
+  options: ReadBodyOptions = {},
+): Promise<NodeTask> {
   const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
     throw new SwarmError(
@@ -24,7 +29,7 @@ export async function readTask(c: Context, maxBodyBytes: number): Promise<NodeTa
     );
   }
   // A body the client cuts short fails here; `onError` answers it with 400.
-  const text = await readBodyText(c.req.raw, maxBodyBytes);
+  const text = await readBodyText(c.req.raw, maxBodyBytes, options);
   let body: unknown;
   try {
     body = JSON.parse(text);

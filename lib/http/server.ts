@@ -10,6 +10,13 @@ import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { getRequestListener } from "@hono/node-server";
 import type { ClientCertificate } from "../security/grant.ts";
+import { hostAllowed } from "../security/host_check.ts";
+import { SwarmError } from "../protocol/errors.ts";
+
+/** Default of {@link HttpServerOptions.headerTimeoutMs}. */
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+/** Default of {@link HttpServerOptions.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** PEM material the server presents and, for mTLS, checks client certificates against. */
 export interface ServerTls {
@@ -42,6 +49,29 @@ export interface HttpServerOptions {
   tls?: ServerTls;
   /** Largest header block accepted by the mTLS transport, in bytes. */
   maxHeaderBytes?: number;
+  /**
+   * Time a client has to send its whole header block, in ms, after which the connection
+   * is closed (slowloris). Enforced by the mTLS transport (`node:https`); `Deno.serve`
+   * offers no such limit (denoland/deno#3515).
+   *
+   * @default {DEFAULT_HEADER_TIMEOUT_MS}
+   */
+  headerTimeoutMs?: number;
+  /**
+   * Time a client has to send its whole request (headers and body), in ms, on the mTLS
+   * transport. The body deadline of every transport is the body reader's
+   * (`readBodyText`). Never limits how long the answer takes.
+   *
+   * @default {DEFAULT_REQUEST_TIMEOUT_MS}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Host names accepted in `Host` besides the loopback ones when the bind is loopback
+   * (DNS-rebinding guard); `"*"` turns the check off. Ignored on other binds.
+   *
+   * @default {[]}
+   */
+  allowedHosts?: readonly string[];
   /** Answers each request. */
   handler: Handler;
 }
@@ -69,8 +99,28 @@ export interface HttpServer {
  * @throws {Error} When the address cannot be bound or the TLS material is unusable.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  if (options.tls?.clientCa) return await startMutualTls(options, options.tls);
-  return await startDenoServe(options);
+  const guarded = { ...options, handler: guardHost(options) };
+  if (options.tls?.clientCa) return await startMutualTls(guarded, options.tls);
+  return await startDenoServe(guarded);
+}
+
+/**
+ * The handler behind the DNS-rebinding guard: on a loopback bind, a request whose
+ * `Host` is not a loopback name (nor an allowed one) is answered 421 `misdirected`
+ * before the app sees it.
+ */
+function guardHost(options: HttpServerOptions): Handler {
+  const { handler, hostname, allowedHosts = [] } = options;
+  return (request, caller) => {
+    const host = request.headers.get("host");
+    if (hostAllowed(host, { bindHost: hostname, allowedHosts })) return handler(request, caller);
+    const refusal = new SwarmError(
+      "misdirected",
+      "Host header does not name this loopback node (DNS rebinding guard): use localhost or 127.0.0.1, or add the name with --allowed-host",
+      { reason: "host_not_allowed" },
+    );
+    return Response.json(refusal.toBody(), { status: refusal.status });
+  };
 }
 
 async function startDenoServe(options: HttpServerOptions): Promise<HttpServer> {
@@ -112,11 +162,23 @@ async function startMutualTls(options: HttpServerOptions, tls: ServerTls): Promi
     (request, env) => handler(request, callerOf(env.incoming.socket as TLSSocket)),
     { overrideGlobalObjects: false }, // Keep the process's Request/Response: Deno.serve needs them.
   );
+  const headersTimeout = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
+  const requestTimeout = Math.max(
+    options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    headersTimeout,
+  );
   const server = https.createServer({
     ...secureContext(tls),
     requestCert: true,
     rejectUnauthorized: true,
     ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}),
+    headersTimeout,
+    requestTimeout,
+    // A client that never completes the TLS handshake is not yet "sending headers".
+    handshakeTimeout: headersTimeout,
+    // Timeouts are checked on this period (Node's default, 30 s, would let a slow client
+    // hold its connection up to that long past its deadline).
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 4))),
   }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

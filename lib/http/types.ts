@@ -9,6 +9,7 @@ import type { EventStreamHub } from "../observability/event_stream.ts";
 import type { TraceContext } from "../observability/trace_context.ts";
 import type { Grant } from "../security/grant.ts";
 import type { RateLimiter } from "../security/token_bucket.ts";
+import type { MeshHelloDeps } from "./routes/mesh_hello.ts";
 
 /** Options of one routed task. */
 export interface RouteOptions {
@@ -50,6 +51,8 @@ export interface AppDeps {
   verifyToken?: () => ((token: string) => Promise<Grant>) | undefined;
   /** Largest accepted body in bytes. */
   maxBodyBytes: number;
+  /** Time a request body may take to arrive, in ms. @default {DEFAULT_BODY_TIMEOUT_MS} */
+  bodyTimeoutMs?: number;
   /** Largest request header block, in bytes (431 beyond). */
   maxHeaderBytes?: number;
   /** Most request headers (431 beyond). */
@@ -76,6 +79,8 @@ export interface AppDeps {
   events?: EventStreamHub;
   /** Told about each refused authentication (for metrics and events). */
   onAuthFailure?: (reason: string, path: string) => void;
+  /** Answers the membership challenge (`POST /mesh/hello`); the route is absent without it. */
+  meshHello?: MeshHelloDeps;
   /** Told about each refused authorization (403), with the missing scope. */
   onForbidden?: (scope: string, subject: string, path: string) => void;
 }

@@ -21,6 +21,12 @@ export interface SkillSummary {
   sandbox: string;
   /** The network the skill really reaches in its sandbox. */
   network: NetworkScope;
+  /**
+   * Every permission the skill declares: network (`false`, `true` or hosts), extra
+   * read and write paths (absolute, relative ones resolved against the skill
+   * directory) and the environment variable names passed through to it.
+   */
+  permissions: { net: boolean | string[]; read: string[]; write: string[]; env: string[] };
   fingerprint: string;
 }
 

@@ -20,15 +20,24 @@ export interface WorkerPermissions {
   env: false;
   /** No subprocesses. */
   run: false;
-  /** No system information. */
-  sys: false;
+  /**
+   * Only the network-interface listing, and only on a wildcard bind (`0.0.0.0`, `::`):
+   * the membership challenge must know which addresses are this node's own.
+   */
+  sys: false | ["networkInterfaces"];
   /** No native libraries. */
   ffi: false;
 }
 
+/** Whether `host` binds every interface. */
+export function isWildcardHost(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
+}
+
 /**
  * The network worker's grant: loopback (plus the bind address and the opted-in hosts)
- * for `net`; the data dir only for `read`/`write` (Deno KV); nothing else.
+ * for `net`; the data dir only for `read`/`write` (Deno KV); the interface listing on a
+ * wildcard bind; nothing else.
  *
  * @example
  * ```ts
@@ -47,7 +56,7 @@ export function workerPermissions(
     write: files,
     env: false,
     run: false,
-    sys: false,
+    sys: isWildcardHost(config.listen.host) ? ["networkInterfaces"] : false,
     ffi: false,
   };
 }

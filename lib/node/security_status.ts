@@ -75,6 +75,8 @@ async function buildSecurityStatus(
     keyring,
     allow_plain_peers: config.allowPlainPeers,
     forward_scoped_to_skilllite: config.forwardScopedToSkilllite,
+    allow_skilllite_peers: config.allowSkillLitePeers,
+    membership_proof: membershipProofs(config, material),
     task_rate: config.taskRatePerSecond > 0
       ? { per_second: config.taskRatePerSecond, burst: config.taskRateBurst }
       : null,
@@ -84,4 +86,19 @@ async function buildSecurityStatus(
       max_headers: config.maxHeaders,
     },
   };
+}
+
+/**
+ * How this node makes peers prove mesh membership before they get a credential: the
+ * challenge over the shared token, the mesh CA, or neither (then only `--peer` seeds
+ * and, with `--allow-skilllite-peers`, unproven peers are trusted).
+ */
+function membershipProofs(
+  config: Pick<Config, "token">,
+  material: Pick<SecurityMaterial, "peerCa">,
+): string[] {
+  return [
+    ...(config.token !== undefined ? ["shared-token-challenge"] : []),
+    ...(material.peerCa ? ["mesh-ca"] : []),
+  ];
 }

@@ -76,6 +76,8 @@ export async function statusExtras(
       ...(p.load === undefined ? {} : { load: p.load }),
       ...(p.lastError ? { last_error: p.lastError } : {}),
       swarm: p.swarm,
+      trust: p.trust ?? "unproven",
+      ...(p.trustReason ? { trust_reason: p.trustReason } : {}),
     })),
   };
 }

@@ -20,7 +20,7 @@ import { type MdnsLink, startMdns } from "./mdns_link.ts";
 import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./messages.ts";
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
 import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./security_material.ts";
-import { loadSkillState, skillStateChanged } from "./skill_state.ts";
+import { loadSkillState, nodeProtectedPaths, skillStateChanged } from "./skill_state.ts";
 
 /** Time beyond the drain timeout the worker gets to close its server and store. */
 const STOP_MARGIN_MS = 5_000;
@@ -61,7 +61,8 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     ? config.skillsDirs
     : await defaultSkillDirs(options.cwd ?? Deno.cwd());
   const sandboxes = await detectSandboxes();
-  let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed);
+  const protectedPaths = await nodeProtectedPaths(config);
+  let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, { protectedPaths });
   for (const problem of skills.catalog.problems) log.warn("Skill not loaded", { ...problem });
 
   const workRoot = config.dataDir === ":memory:"
@@ -76,6 +77,11 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         timeoutMs: config.execTimeoutMs,
         maxOutputBytes: config.maxOutputBytes,
         allowUnsandboxed: config.allowUnsandboxed,
+        limits: {
+          memoryBytes: config.skillMemoryBytes,
+          maxProcesses: config.skillMaxProcesses,
+          diskBytes: config.skillDiskBytes,
+        },
         sandboxes,
         sourceEnv: env,
       }),
@@ -227,10 +233,13 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     post({ type: "security", material });
   }, {
     signal: watching.signal,
+    reloadIntervalMs: config.securityReloadIntervalMs,
     onError: (err) => log.error("Cannot reload the security files", { error: err.message }),
   });
   watchSkillDirs(dirs, async () => {
-    const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed);
+    const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, {
+      protectedPaths,
+    });
     if (!skillStateChanged(skills, next)) return;
     skills = next;
     post({

@@ -39,11 +39,38 @@ import type { SecurityMaterial } from "./security_material.ts";
 import { forwardingFor, peerUsable } from "../security/forwarding.ts";
 import { RateLimiter } from "../security/token_bucket.ts";
 import { keyringVerifier } from "../security/keyring_verifier.ts";
+import { MembershipChecker } from "../peers/membership_checker.ts";
+import { peerTrust, trusted, type TrustSettings } from "../security/peer_trust.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
 /** Longest request path kept in an `auth_failed` event or log line. */
 const MAX_EVENT_PATH_CHARS = 256;
+/** How long a settled membership proof holds before the peer is asked again, in ms. */
+const MEMBERSHIP_RECHECK_MS = 60_000;
+/** How long to wait before asking a peer that could not be reached again, in ms. */
+const MEMBERSHIP_RETRY_MS = 1_000;
+/** How long the interface list of a wildcard bind is reused, in ms. */
+const INTERFACES_TTL_MS = 5_000;
 const bridge = new BridgeExecutor(post);
+
+let interfaces: { atMs: number; addresses: string[] } | undefined;
+
+/**
+ * This machine's interface addresses (the worker may list them only on a wildcard
+ * bind, where the membership challenge needs them); empty when it may not.
+ */
+function interfaceAddresses(): string[] {
+  const now = Date.now();
+  if (interfaces && now - interfaces.atMs < INTERFACES_TTL_MS) return interfaces.addresses;
+  let addresses: string[] = [];
+  try {
+    addresses = Deno.networkInterfaces().map((i) => i.address);
+  } catch {
+    // No `sys` grant: a specific bind address, which needs no list.
+  }
+  interfaces = { atMs: now, addresses };
+  return addresses;
+}
 
 /** A started node, as the message handler needs it. */
 interface Running {
@@ -165,7 +192,8 @@ async function start(init: WorkerInit): Promise<void> {
   const token = () => config.token;
   const nodeToken = () => config.nodeToken;
   const outbound = new OutboundTls(init.security);
-  let verifier = await keyringVerifier(init.security.keyring);
+  const verifierOptions = { maxLifetimeMs: config.maxTokenLifetimeMs };
+  let verifier = await keyringVerifier(init.security.keyring, verifierOptions);
   const shutdown = new AbortController();
   const reachable = (peer: Peer) =>
     peerUsable(peer, {
@@ -178,7 +206,38 @@ async function start(init: WorkerInit): Promise<void> {
       url: `${peer.scheme}://${peer.address}`,
       token: config.nodeToken,
       fetch: outbound.fetch,
+      maxResultBytes: config.maxPeerResultBytes,
     });
+  /** What this node holds that peers must prove themselves worthy of. */
+  const trustSettings = (): TrustSettings => ({
+    credentials: config.token !== undefined || config.nodeToken !== undefined ||
+      init.security.keyring !== undefined,
+    sharedToken: config.token !== undefined,
+    meshCa: init.security.peerCa !== undefined,
+    allowSkillLitePeers: config.allowSkillLitePeers,
+  });
+  const membership = new MembershipChecker({
+    selfId: nodeId,
+    peers: async () => (await tableRows()).filter(reachable),
+    settings: trustSettings,
+    token,
+    tls: () => ({
+      ca: init.security.peerCa,
+      cert: init.security.tls?.cert,
+      key: init.security.tls?.key,
+    }),
+    fetch: outbound.fetch,
+    timeoutMs: config.canDoTimeoutMs,
+    recheckMs: MEMBERSHIP_RECHECK_MS,
+    retryMs: MEMBERSHIP_RETRY_MS,
+    onChange: (peer, decision) =>
+      log.info("peer_trust", {
+        peer: peer.id,
+        address: peer.address,
+        trust: decision.trust,
+        reason: decision.reason,
+      }),
+  });
   const health = new HealthChecker({
     policy: validateHealthPolicy({
       ...DEFAULT_HEALTH_POLICY,
@@ -187,15 +246,14 @@ async function start(init: WorkerInit): Promise<void> {
       deadAfterFailures: config.deadAfterFailures,
     }),
     peers: async () => (await tableRows()).filter(reachable),
-    token: nodeToken,
     fetch: outbound.fetch,
     onChange: (peer, from, to) => {
       log.info("peer_state", { peer: peer.id, from, to });
       bus.emit({ type: "peer_state_changed", peer: peer.id, from, to });
     },
   });
-  /** The routing table with health applied (dead peers included, for status). */
-  const annotatedPeers = async () => health.annotate(await tableRows());
+  /** The routing table with health and trust applied (dead and unproven peers included, for status). */
+  const annotatedPeers = async () => membership.annotate(health.annotate(await tableRows()));
   const admission = new Admission({
     maxConcurrent: config.maxConcurrentTasks,
     maxQueued: config.maxQueuedTasks,
@@ -207,8 +265,13 @@ async function start(init: WorkerInit): Promise<void> {
     selfId: nodeId,
     maxHops: config.maxHops,
     localCapabilities: () => init.capabilities,
-    // Dead peers are de-registered from routing until they answer again.
-    peers: async () => (await annotatedPeers()).filter((p) => p.state !== "dead" && reachable(p)),
+    // Dead peers are de-registered from routing until they answer again; peers that
+    // have not proven mesh membership never get a task or a credential.
+    peers: async () => {
+      const live = health.annotate(await tableRows())
+        .filter((p) => p.state !== "dead" && reachable(p));
+      return (await membership.annotateProven(live)).filter((p) => trusted(p.trust));
+    },
     executeLocal: async (task, options) => {
       const release = await admission.acquire(options.signal);
       const started = performance.now();
@@ -290,6 +353,7 @@ async function start(init: WorkerInit): Promise<void> {
     token,
     verifyToken: () => verifier,
     maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     maxHeaderBytes: config.maxHeaderBytes,
     maxHeaders: config.maxHeaders,
     taskRateLimiter: config.taskRatePerSecond > 0
@@ -312,23 +376,38 @@ async function start(init: WorkerInit): Promise<void> {
         load: { running: admission.running, queued: admission.queued },
       })),
     logError: (message, props) => log.error(message, props),
-    // Paths are the caller's text: cut short so refusals cannot pin much in the event ring.
-    onAuthFailure: (reason, fullPath) => {
-      const path = fullPath.slice(0, MAX_EVENT_PATH_CHARS);
-      log.info("auth_failed", { reason, path });
-      bus.emit({ type: "auth_failed", reason, path });
-    },
     onForbidden: (scope, subject, fullPath) => {
       const path = fullPath.slice(0, MAX_EVENT_PATH_CHARS);
       log.info("auth_forbidden", { scope, subject, path });
       bus.emit({ type: "auth_failed", reason: "forbidden", path, scope });
     },
     events: hub,
+    meshHello: {
+      nodeId,
+      token,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      self: () => ({
+        host: init.config.listen.host,
+        port: init.config.listen.port,
+        interfaces: interfaceAddresses,
+      }),
+    },
     metrics: async () => {
       const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0 };
       for (const peer of await annotatedPeers()) counts[peer.state ?? "alive"]++;
       peersByState = counts;
       return await metrics.render();
+    },
+  }, {
+    authFailureLimiter: new RateLimiter({
+      ratePerSecond: config.authFailureRatePerSecond,
+      burst: config.authFailureBurst,
+    }),
+    // Paths are the caller's text: cut short so refusals cannot pin much in the event ring.
+    onAuthFailure: (reason, fullPath, source) => {
+      const path = fullPath.slice(0, MAX_EVENT_PATH_CHARS);
+      log.info("auth_failed", { reason, path, source });
+      bus.emit({ type: "auth_failed", reason, path, source });
     },
   });
 
@@ -339,6 +418,9 @@ async function start(init: WorkerInit): Promise<void> {
     port,
     tls: init.security.tls,
     maxHeaderBytes: config.maxHeaderBytes,
+    headerTimeoutMs: config.headerTimeoutMs,
+    requestTimeoutMs: config.headerTimeoutMs + config.bodyTimeoutMs,
+    allowedHosts: config.allowedHosts,
     handler: (request, caller) => app.fetch(request, caller),
   }).catch((err) => {
     throw new Error(`Cannot listen on ${formatHostPort(host, port)}: ${err.message}`);
@@ -354,7 +436,7 @@ async function start(init: WorkerInit): Promise<void> {
       const changed = [];
       try {
         if (material.keyring !== init.security.keyring) {
-          verifier = await keyringVerifier(material.keyring);
+          verifier = await keyringVerifier(material.keyring, verifierOptions);
           changed.push("keyring");
         }
         if (JSON.stringify(material.tls) !== JSON.stringify(init.security.tls)) {
@@ -392,11 +474,22 @@ async function start(init: WorkerInit): Promise<void> {
     }),
   );
   health.start();
+  membership.start();
   const source = new StaticPeerSource({
     seeds: config.peers,
     selfId: nodeId,
     table,
-    token: nodeToken,
+    // The node's token goes to a seed only once it has proven mesh membership.
+    credential: async (seed) => {
+      const evidence = await membership.evidence(seed);
+      const { trust } = peerTrust(trustSettings(), {
+        configured: true,
+        scheme: seed.scheme,
+        hello: evidence.hello,
+        tlsVerified: evidence.tlsVerified,
+      });
+      return trusted(trust) ? nodeToken() : undefined;
+    },
     fetch: outbound.fetch,
     intervalMs: config.peerProbeIntervalMs,
     timeoutMs: config.canDoTimeoutMs,
@@ -457,6 +550,7 @@ async function start(init: WorkerInit): Promise<void> {
       await Promise.race([idle(), new Promise((r) => setTimeout(r, 2_000))]);
     }
     health.stop();
+    membership.stop();
     hub.close();
     await server.shutdown();
     outbound.close();

@@ -25,6 +25,17 @@ export interface EventStreamHubOptions {
    * @default {256}
    */
   bufferSize?: number;
+  /**
+   * Window in which repeated `auth_failed` events of one reason and source are folded
+   * into the window's first event (its `count` and `last_time` updated in the ring,
+   * the repeats not delivered live), so a flood of bad credentials cannot push every
+   * other event out of the history or get followers dropped. 0 folds nothing.
+   *
+   * @default {10_000}
+   */
+  authFailureWindowMs?: number;
+  /** The clock, in ms (tests pass a fake one). @default {Date.now} */
+  now?: () => number;
 }
 
 /** Options of {@link EventStreamHub.subscribe}. */
@@ -66,6 +77,19 @@ export interface EventSubscription extends AsyncIterableIterator<NodeEvent> {
 
 const DEFAULT_RING_SIZE = 1024;
 const DEFAULT_BUFFER_SIZE = 256;
+const DEFAULT_AUTH_FAILURE_WINDOW_MS = 10_000;
+/** Most (reason, source) windows tracked at once; the oldest is forgotten beyond. */
+const MAX_AUTH_FAILURE_WINDOWS = 1_024;
+
+/** The open window of one (reason, source) pair of `auth_failed` events. */
+interface FoldWindow {
+  /** Id of the window's first event (the one in the ring). */
+  id: number;
+  /** When the window opened, per the hub's clock. */
+  openedMs: number;
+  /** Failures folded so far, the first included. */
+  count: number;
+}
 
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
@@ -217,6 +241,10 @@ export class EventStreamHub {
   #lastId = 0;
   #dropped = 0;
   #closed = false;
+  readonly #foldWindowMs: number;
+  readonly #now: () => number;
+  /** Open `auth_failed` windows by `reason\0source`, oldest first. */
+  readonly #folds = new Map<string, FoldWindow>();
 
   /**
    * Creates a hub; {@link attach} it to a bus or pass {@link hook} to one.
@@ -224,11 +252,19 @@ export class EventStreamHub {
    * @throws {RangeError} When `ringSize` is not an integer ≥ 0 or `bufferSize` not one ≥ 1.
    */
   constructor(options: EventStreamHubOptions = {}) {
-    const { ringSize = DEFAULT_RING_SIZE, bufferSize = DEFAULT_BUFFER_SIZE } = options;
+    const {
+      ringSize = DEFAULT_RING_SIZE,
+      bufferSize = DEFAULT_BUFFER_SIZE,
+      authFailureWindowMs = DEFAULT_AUTH_FAILURE_WINDOW_MS,
+      now = Date.now,
+    } = options;
     checkCount("ringSize", ringSize, 0);
     checkCount("bufferSize", bufferSize, 1);
+    checkCount("authFailureWindowMs", authFailureWindowMs, 0);
     this.#ringSize = ringSize;
     this.#bufferSize = bufferSize;
+    this.#foldWindowMs = authFailureWindowMs;
+    this.#now = now;
   }
 
   /** Followers currently subscribed. */
@@ -257,6 +293,7 @@ export class EventStreamHub {
   publish(event: NodeEvent): void {
     if (this.#closed) return;
     this.#lastId = event.id;
+    if (event.type === "auth_failed" && this.#fold(event)) return;
     if (this.#ringSize > 0) {
       if (this.#ring.length < this.#ringSize) this.#ring.push(event);
       else {
@@ -305,6 +342,32 @@ export class EventStreamHub {
     for (const detach of this.#detach.splice(0)) detach();
     for (const subscriber of this.#subscribers) subscriber.end();
     this.#subscribers.clear();
+  }
+
+  /**
+   * Folds a repeated `auth_failed` into its window's first event, in the ring; true when
+   * it was folded (and must not be recorded nor delivered), false when it opens a window.
+   */
+  #fold(event: Extract<NodeEvent, { type: "auth_failed" }>): boolean {
+    if (this.#foldWindowMs === 0) return false;
+    const now = this.#now();
+    const key = `${event.reason}\0${event.source ?? ""}`;
+    const open = this.#folds.get(key);
+    if (open && now - open.openedMs < this.#foldWindowMs) {
+      const slot = this.#ring.findIndex((e) => e.id === open.id);
+      if (slot !== -1) {
+        open.count += event.count ?? 1;
+        const first = this.#ring[slot] as typeof event;
+        this.#ring[slot] = { ...first, count: open.count, last_time: event.time };
+        return true;
+      }
+    }
+    this.#folds.delete(key);
+    if (this.#folds.size >= MAX_AUTH_FAILURE_WINDOWS) {
+      this.#folds.delete(this.#folds.keys().next().value!);
+    }
+    this.#folds.set(key, { id: event.id, openedMs: now, count: event.count ?? 1 });
+    return false;
   }
 
   /** Ring events newer than `lastEventId`, oldest first, and whether some were lost. */

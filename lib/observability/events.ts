@@ -75,6 +75,16 @@ export type NodeEventData =
     path: string;
     /** The missing scope, for `forbidden`. */
     scope?: string;
+    /** The caller's address, when known. */
+    source?: string;
+    /**
+     * Failures this event stands for, in the event history: repeats of the same reason
+     * from the same source within a window are folded into the window's first event
+     * (`path` is the first one's). Absent = 1.
+     */
+    count?: number;
+    /** Time of the last failure folded into this event (ISO 8601), when `count` > 1. */
+    last_time?: string;
   };
 
 /** The authenticated sender of a task, as events show it (never a secret). */

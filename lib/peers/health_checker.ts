@@ -6,17 +6,21 @@
  *
  * @module
  */
+import { MAX_SMALL_ANSWER_BYTES } from "../client/client.ts";
+import { readLimitedText } from "../client/read_limited.ts";
 import type { Peer } from "../routing/types.ts";
 import {
   type HealthPolicy,
   type HealthState,
   initialHealth,
+  loadFromHealthz,
   onPassiveFailure,
   onPassiveSuccess,
   onProbeFailure,
   onProbeSuccess,
   type PeerHealth,
   probeDue,
+  validLoad,
 } from "./health_state.ts";
 
 /** Options of {@link HealthChecker}. */
@@ -25,8 +29,6 @@ export interface HealthCheckerOptions {
   policy: HealthPolicy;
   /** The peers to watch, read at every tick. */
   peers: () => Promise<Peer[]>;
-  /** Bearer token sent with probes. */
-  token: () => string | undefined;
   /** Called when a peer changes state. */
   onChange: (peer: Peer, from: HealthState, to: HealthState) => void;
   /** The fetch to probe with. @default {globalThis.fetch} */
@@ -76,17 +78,20 @@ export class HealthChecker {
 
   /**
    * The peers with their health applied: dead ones removed (not routable), suspects
-   * marked unhealthy so they sort last, load and latency from the last probes.
+   * marked unhealthy so they sort last, load and latency from the last probes. A load
+   * that is not believable (see `validLoad`), from a probe or from the row, is dropped.
    */
   annotate(peers: Peer[]): Peer[] {
     const out = [];
     for (const peer of peers) {
       const h = this.health(peer.id);
+      const { load: reported, ...row } = peer;
+      const load = validLoad(h.load) ?? validLoad(reported);
       out.push({
-        ...peer,
+        ...row,
         state: h.state,
         healthy: peer.healthy && h.state === "alive",
-        ...(h.load === undefined ? {} : { load: h.load }),
+        ...(load === undefined ? {} : { load }),
         ...(h.latencyEwmaMs === undefined ? {} : { latencyMs: Math.round(h.latencyEwmaMs) }),
       });
     }
@@ -135,27 +140,26 @@ export class HealthChecker {
   }
 
   async #probe(peer: Peer): Promise<void> {
-    const { policy, token } = this.#options;
+    const { policy } = this.#options;
     const doFetch = this.#options.fetch ?? fetch;
     const started = performance.now();
-    const headers: Record<string, string> = {};
-    const bearer = token();
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const url = `${peer.scheme}://${peer.address}/healthz`;
     try {
-      const res = await doFetch(`${peer.scheme}://${peer.address}/healthz`, {
-        headers,
+      // No credential, and no redirect followed: `/healthz` answers anyone.
+      const res = await doFetch(url, {
         signal: AbortSignal.timeout(policy.timeoutMs),
+        redirect: "manual",
       });
       // Any HTTP answer means the process is serving (a SkillLite node has no /healthz).
       let load: number | undefined;
       try {
-        const body = await res.json();
-        if (typeof body?.running_tasks === "number") {
-          load = body.running_tasks +
-            (typeof body.queued_tasks === "number" ? body.queued_tasks : 0);
-        }
+        // At most 64 KiB is read, within the probe's time limit; the load is believed
+        // only when it is a sane figure (see `loadFromHealthz`).
+        const text = await readLimitedText(res, url, { maxBytes: MAX_SMALL_ANSWER_BYTES });
+        load = loadFromHealthz(JSON.parse(text));
       } catch {
-        // Not our JSON: no load figure.
+        // Not our JSON, too long or too slow: no load figure.
+        await res.body?.cancel().catch(() => {});
       }
       const latencyMs = performance.now() - started;
       this.#apply(peer, (h, now) => onProbeSuccess(h, { latencyMs, load }, now, policy));

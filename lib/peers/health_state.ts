@@ -147,6 +147,62 @@ export function detectionTimeBoundMs(policy: HealthPolicy): number {
   return intervalMs + (deadAfterFailures - 1) * Math.max(intervalMs, timeoutMs) + timeoutMs;
 }
 
+/**
+ * Largest load a peer may report, in tasks: a figure above it is not believed. No node
+ * runs or queues a million tasks; a peer claiming more is broken or lying.
+ */
+export const MAX_REPORTED_LOAD = 1_000_000;
+
+/**
+ * A load figure reported by a peer (`running_tasks`, `queued_tasks`, `load`), if it is
+ * believable: a non-negative integer up to {@link MAX_REPORTED_LOAD}. Anything else — a
+ * negative, fractional, huge or non-numeric value — is `undefined` (unknown load), so a
+ * peer cannot win every task by claiming `running_tasks: -1000000`. Load only orders
+ * equal candidates; it never decides whether a peer is asked at all.
+ *
+ * @param value The reported value, as decoded from the peer's JSON.
+ * @returns The load, or `undefined` when it is missing or not believable.
+ * @example
+ * ```ts
+ * import { validLoad } from "./health_state.ts";
+ * console.assert(validLoad(3) === 3);
+ * console.assert(validLoad(-1_000_000) === undefined);
+ * console.assert(validLoad(1.5) === undefined && validLoad("2") === undefined);
+ * ```
+ */
+export function validLoad(value: unknown): number | undefined {
+  // `+ 0` turns a -0 into 0.
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 &&
+      value <= MAX_REPORTED_LOAD
+    ? value + 0
+    : undefined;
+}
+
+/**
+ * The load a `/healthz` body reports: `running_tasks` plus `queued_tasks` (0 when
+ * absent), each checked with {@link validLoad}; `undefined` when `running_tasks` is
+ * missing or either figure is not believable. The sum is capped at
+ * {@link MAX_REPORTED_LOAD}.
+ *
+ * @param body The decoded `/healthz` body (anything).
+ * @returns The load, or `undefined` when unknown.
+ * @example
+ * ```ts
+ * import { loadFromHealthz } from "./health_state.ts";
+ * console.assert(loadFromHealthz({ running_tasks: 1, queued_tasks: 2 }) === 3);
+ * console.assert(loadFromHealthz({ running_tasks: -1_000_000 }) === undefined);
+ * console.assert(loadFromHealthz("not json") === undefined);
+ * ```
+ */
+export function loadFromHealthz(body: unknown): number | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { running_tasks: running, queued_tasks: queued } = body as Record<string, unknown>;
+  const run = validLoad(running);
+  const queue = queued === undefined ? 0 : validLoad(queued);
+  if (run === undefined || queue === undefined) return undefined;
+  return Math.min(run + queue, MAX_REPORTED_LOAD);
+}
+
 /** One peer's health. Transitions return new objects; none is changed in place. */
 export interface PeerHealth {
   /** Current state. */
@@ -231,7 +287,7 @@ export function onProbeSuccess(
     consecutiveFailures: 0,
     lastOkMs: nowMs,
     latencyEwmaMs: ewma(h.latencyEwmaMs, sample.latencyMs, policy.ewmaAlpha),
-    load: sample.load ?? h.load,
+    load: validLoad(sample.load) ?? h.load,
   }, nowMs);
 }
 

@@ -1,5 +1,6 @@
 /**
- * Peer sources that feed the routing table. Today: static `--peer` seeds.
+ * Peer sources that feed the routing table (static `--peer` seeds), and what is known
+ * of each peer: its health and whether it proved mesh membership.
  *
  * @example
  * ```ts
@@ -12,3 +13,4 @@
 export * from "./static_source.ts";
 export * from "./health_state.ts";
 export * from "./health_checker.ts";
+export * from "./membership_checker.ts";

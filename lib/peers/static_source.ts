@@ -1,6 +1,7 @@
 /**
  * The `--peer` source: probes each seed's `/status` to learn its node id and
- * capabilities, and feeds the routing table. A seed that answers without swarm's
+ * capabilities, and feeds the routing table. The node's token goes only to a seed that
+ * has proven mesh membership (see `MembershipChecker`). A seed that answers without swarm's
  * extensions is a plain SkillLite node: kept under `addr:HOST:PORT` with unknown
  * capabilities, so the who-can-do broadcast still reaches it.
  *
@@ -9,6 +10,7 @@
 import { SwarmClient } from "../client/client.ts";
 import type { PeerTable } from "../store/peer_table.ts";
 import type { Peer } from "../routing/types.ts";
+import { validLoad } from "./health_state.ts";
 
 /** Options of {@link StaticPeerSource}. */
 export interface StaticPeerSourceOptions {
@@ -18,8 +20,12 @@ export interface StaticPeerSourceOptions {
   selfId: string;
   /** Routing table the probe results are reported to. */
   table: PeerTable;
-  /** Bearer token sent to peers, read before each probe; undefined sends none. */
-  token: () => string | undefined;
+  /**
+   * The bearer token to send to one seed, asked before each probe: the node's own
+   * credential once the seed has proven mesh membership, undefined (none sent) until
+   * then.
+   */
+  credential: (seed: { address: string; scheme: Peer["scheme"] }) => Promise<string | undefined>;
   /** Time between the end of one probe round and the start of the next, in milliseconds. */
   intervalMs: number;
   /** Limit of one probe, in milliseconds. */
@@ -59,7 +65,8 @@ export function identityFromStatus(body: Record<string, unknown>, address: strin
     const caps = Array.isArray(body.capabilities)
       ? body.capabilities.filter((c): c is string => typeof c === "string")
       : [];
-    const load = typeof body.running_tasks === "number" ? body.running_tasks : undefined;
+    // A peer's load claim only orders candidates, and only when it is sane.
+    const load = validLoad(body.running_tasks);
     return { id: nodeId, capabilities: caps, swarm: true, load };
   }
   return { id: `addr:${address}`, capabilities: [], swarm: false };
@@ -124,7 +131,7 @@ export class StaticPeerSource {
     const { table, selfId, log } = this.#options;
     const client = new SwarmClient({
       url: seed,
-      token: this.#options.token(),
+      token: await this.#options.credential({ address, scheme }),
       timeoutMs: this.#options.timeoutMs,
       fetch: this.#options.fetch,
     });

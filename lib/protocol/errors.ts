@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   timeout: 504,
   bad_peer_response: 502,
   config_invalid: 400,
+  // The request names an address that is not this node's (a relayed membership hello).
+  misdirected: 421,
 } as const;
 
 /** A stable error code. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { validLoad } from "../peers/health_state.ts";
 import type { Peer } from "./types.ts";
 
 /** Host part of `host:port` (brackets of an IPv6 literal removed). */
@@ -46,12 +47,13 @@ function latencyClass(ms: number | undefined): number {
 }
 
 /**
- * Tie-break order: healthy first, then lower load (absent = 0), then a clearly lower
+ * Tie-break order: healthy first, then lower load (absent or not believable = 0: see
+ * `validLoad`, so a peer claiming a negative load gains nothing), then a clearly lower
  * latency (absent last), then loopback, then address.
  */
 export function compareTieBreaks(a: Peer, b: Peer): number {
   if (a.healthy !== b.healthy) return a.healthy ? -1 : 1;
-  const load = (a.load ?? 0) - (b.load ?? 0);
+  const load = (validLoad(a.load) ?? 0) - (validLoad(b.load) ?? 0);
   if (load !== 0) return load;
   const latency = latencyClass(a.latencyMs) - latencyClass(b.latencyMs);
   if (latency !== 0 && !Number.isNaN(latency)) return latency;

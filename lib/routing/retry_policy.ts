@@ -152,27 +152,59 @@ const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
   "hop_limit_exceeded",
 ]);
 
-/** HTTP statuses that, without swarm's JSON, say the request was not handled. */
-const NOT_HANDLED_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * Codes of answers after which the task may have run at the peer, whatever the status
+ * they come with: its skill failed, it broke mid-task, or a peer further on answered
+ * something that may have been a result (`bad_peer_response` relayed by the peer).
+ */
+const MAY_HAVE_RUN_CODES: ReadonlySet<string> = new Set([
+  "execution_failed",
+  "internal",
+  "bad_peer_response",
+]);
+
+/** 5xx statuses that, without swarm's JSON, say the request was not handled. */
+const NOT_HANDLED_5XX: ReadonlySet<number> = new Set([501, 502, 503, 504, 505, 508]);
+
+/**
+ * Reasons of a `bad_peer_response` for a complete 2xx answer that no working node sends
+ * (swarm and SkillLite nodes both serialise a checked result): it came from something
+ * that is not a working node, a hostile peer or a proxy that never passed the task on.
+ */
+const GARBAGE_REASONS: ReadonlySet<unknown> = new Set([
+  "invalid_json",
+  "invalid_result",
+  "invalid_event",
+]);
 
 /**
  * Whether a forwarding failure may be retried on another candidate: only when the
- * peer surely did not start the task, or when its time ran out.
+ * peer surely did not start the task, when its answer could not come from a working
+ * node, or when its time ran out.
  *
- * Retried: a connection error (`forward_failed` without `details.status`: no HTTP
- * answer came back); a peer's refusal before starting — `not_ready`, `draining`,
- * `overloaded`, `rate_limited`, `no_match`, `local_executor_not_configured`, `loop_detected`,
- * `hop_limit_exceeded`, and `forward_failed` answered with 502 (the peer's own
- * forwarding failed), 429, 503 or 504 (also when the body is not swarm's JSON, e.g. a
- * proxy); and `timeout`, whether the attempt's own time limit passed or the peer
- * answered 504 `timeout`.
+ * Retried:
+ * - no HTTP answer (`forward_failed` without `details.status`: connection refused,
+ *   reset, lost), or an answer whose connection was lost after its status
+ *   (`reason: "cut_off"`: the peer most likely died with the task);
+ * - a refusal: a redirect (3xx, never followed), any 4xx — swarm's own codes
+ *   (`forbidden`, `unauthorized`, `invalid_task`, `skill_not_found`, `task_conflict`, …)
+ *   or a plain status — since the forwarding node already validated the task and checked
+ *   the caller's scope itself, so what a peer refuses beyond that depends on that peer
+ *   (its skills, keyring, limits, records) or is a lie;
+ * - the "not started" codes whatever their status (`not_ready`, `draining`,
+ *   `overloaded`, `rate_limited`, `no_match`, `local_executor_not_configured`,
+ *   `loop_detected`, `hop_limit_exceeded`), and 501, 502, 503, 504, 505, 508 without
+ *   another code (a peer's own failed forward, a proxy);
+ * - `bad_peer_response` for a complete 2xx answer that is not valid JSON, not a
+ *   result or not a stream event (`reason` `invalid_json`, `invalid_result`,
+ *   `invalid_event`);
+ * - `timeout`, whether the attempt's own time limit passed or the peer answered 504.
  *
- * Not retried: every other 4xx (`invalid_task`, `unauthorized`, `skill_not_found`,
- * `ambiguous_skill`, `task_conflict`, …, and `forward_failed` with a 4xx status), since
- * the same request would fail again; `execution_failed`, `internal`, `bad_peer_response`
- * and `forward_failed` with another 5xx, since the peer may have run the task; and
- * anything that is not a {@link SwarmError}, such as the caller's own abort
- * (`AbortError`) or a programming error.
+ * Not retried, since the peer may have run the task: `execution_failed`, `internal`, a
+ * relayed `bad_peer_response` and any other 5xx (500 above all); a 2xx answer over a
+ * size limit (`bad_peer_response` `too_large`, `too_many_events`, or without a reason);
+ * and anything that is not a {@link SwarmError}, such as the caller's own
+ * abort (`AbortError`) or a programming error.
  *
  * A `timeout` caused by the router's own deadline is retryable by this rule but has no
  * time left: check the deadline (see {@link decideRetry}) or the caller's signal first.
@@ -184,6 +216,7 @@ const NOT_HANDLED_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
  * import { SwarmError } from "../protocol/errors.ts";
  * import { isRetryable } from "./retry_policy.ts";
  * console.assert(isRetryable(new SwarmError("forward_failed", "Cannot reach h:1: refused")));
+ * console.assert(isRetryable(new SwarmError("forbidden", "No", { status: 403 })));
  * console.assert(!isRetryable(new SwarmError("execution_failed", "Skill failed", { status: 500 })));
  * console.assert(!isRetryable(new DOMException("Aborted", "AbortError")));
  * ```
@@ -191,10 +224,20 @@ const NOT_HANDLED_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof SwarmError)) return false;
   const code: string = err.code;
-  if (code === "timeout" || NOT_STARTED_CODES.has(code)) return true;
-  if (code !== "forward_failed") return false;
   const status = err.details.status;
-  return status === undefined || (typeof status === "number" && NOT_HANDLED_STATUSES.has(status));
+  if (code === "timeout" || NOT_STARTED_CODES.has(code)) return true;
+  if (status === undefined) return code === "forward_failed";
+  // A connection lost mid-answer is retried, as before answers were bounded: the peer
+  // most likely died with the task. It may have finished it first, so the task can run
+  // twice in that window; closing it needs a cross-node record of results.
+  if (code === "forward_failed" && err.details.reason === "cut_off") return true;
+  if (typeof status !== "number") return false;
+  if (code === "bad_peer_response" && status >= 200 && status < 300) {
+    return GARBAGE_REASONS.has(err.details.reason);
+  }
+  if (MAY_HAVE_RUN_CODES.has(code)) return false;
+  if (status >= 300 && status < 500) return true;
+  return NOT_HANDLED_5XX.has(status);
 }
 
 /**

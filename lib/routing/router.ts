@@ -153,7 +153,12 @@ export interface RouteOptions extends HopState {
   preferPeer?: string;
   /** W3C `traceparent` sent with every forward, so the next hop joins the trace. */
   traceparent?: string;
-  /** Progress sink; when given, forwarding uses the peers' streams and relays their events. */
+  /**
+   * Progress sink; when given, forwarding uses the peers' streams and relays their
+   * events. When it returns a promise (its type says `void` so that any function fits),
+   * the peer's stream is read no further until it settles or `signal` aborts: a sink that
+   * waits for its reader passes back-pressure on to the peer.
+   */
   onEvent?: (event: StreamEvent) => void;
   /** What the caller may do; handed to the local executor. */
   grant?: Grant;
@@ -206,6 +211,22 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * The last of `errors` when every one is a peer's 4xx refusal with the same code
+ * (`forbidden`, `skill_not_found`, …, not `overloaded` or `rate_limited`, which say
+ * "later", nor a plain `forward_failed`); undefined otherwise.
+ */
+function sameRefusal(errors: SwarmError[]): SwarmError | undefined {
+  const last = errors.at(-1);
+  if (last === undefined || last.code === "forward_failed") return undefined;
+  const refusal = (err: SwarmError) => {
+    const status = err.details.status;
+    return typeof status === "number" && status >= 400 && status < 500 && status !== 429 &&
+      err.code === last.code;
+  };
+  return errors.every(refusal) ? last : undefined;
 }
 
 function noMatch(required: string[]): SwarmError {
@@ -425,6 +446,8 @@ export class Router {
       : candidates;
     const policy = this.#retryPolicy;
     const attempts = Math.min(policy.maxAttempts, ordered.length);
+    /** The error of each failed attempt, in order. */
+    const failures: SwarmError[] = [];
     for (let index = 0; index < attempts; index++) {
       const peer = ordered[index];
       signal?.throwIfAborted();
@@ -455,7 +478,7 @@ export class Router {
           attributes,
           () =>
             onEvent
-              ? relayStream(client.streamTask(task, request), onEvent, peer.address)
+              ? relayStream(client.streamTask(task, request), onEvent, peer.address, signal)
               : client.submitTask(task, request),
         );
         this.#deps.onForwardOutcome?.(peer, {
@@ -475,9 +498,7 @@ export class Router {
           error: error.code,
           message: error.message,
         });
-        // A peer refusing the caller's scope is the answer: every swarm hop enforces the
-        // same token, so the caller gets the 403 naming the missing scope, not a 502.
-        if (error.code === "forbidden") throw error;
+        failures.push(error);
         if (index + 1 >= attempts) break;
         const next = decideRetry(error, {
           attempt: index + 1,
@@ -511,6 +532,15 @@ export class Router {
         attempts: info.attempts,
         ...(deadline ? { budget_ms: deadline.budgetMs } : {}),
       });
+    }
+    // Every candidate tried refused alike (each says the caller's scope lacks a skill,
+    // or has no such skill): that refusal is the answer, with its own code and status.
+    const refusal = sameRefusal(failures);
+    if (refusal) {
+      throw new SwarmError(refusal.code, refusal.message, {
+        ...refusal.details,
+        attempts: info.attempts,
+      }, { cause: refusal });
     }
     const reasons = info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ");
     throw new SwarmError(

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { PeerTrust } from "../security/peer_trust.ts";
+
 /** How a peer became known. Several sources may feed one peer. */
 export type PeerSource = "static" | "mdns" | "gossip";
 
@@ -33,4 +35,8 @@ export interface Peer {
   state?: "alive" | "suspect" | "dead";
   /** Smoothed (EWMA) health-probe latency in milliseconds, when known. */
   latencyMs?: number;
+  /** How far it is trusted with credentials and tasks (see `peerTrust`), when decided. */
+  trust?: PeerTrust;
+  /** Why it has that trust, for status. */
+  trustReason?: string;
 }

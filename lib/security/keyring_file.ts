@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { type Keyring, KeyringError, parseKeyring, serializeKeyring } from "./keyring.ts";
 
 /**
@@ -57,7 +57,9 @@ export async function updateKeyring(
   path: string,
   edit: (current: Keyring | null) => Keyring | Promise<Keyring>,
 ): Promise<Keyring> {
-  const lockPath = join(dirname(path), `.${basename(path)}.lock`);
+  // Lock beside the real file: editors reaching it through different links still meet.
+  const real = await followLinks(path);
+  const lockPath = join(dirname(real), `.${basename(real)}.lock`);
   const lock = await Deno.open(lockPath, {
     read: true,
     write: true,
@@ -74,15 +76,41 @@ export async function updateKeyring(
   }
 }
 
+/** Most symlink hops {@link followLinks} follows. */
+const MAX_LINK_HOPS = 16;
+
+/**
+ * Where `path` really is: its symlinks followed (the last hop may not exist yet), so a
+ * write replaces the file a link points to, not the link.
+ *
+ * @throws {Error} After {@link MAX_LINK_HOPS} hops (a loop).
+ */
+export async function followLinks(path: string): Promise<string> {
+  let at = resolve(path);
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    const info = await Deno.lstat(at).catch(() => null);
+    if (!info?.isSymlink) return at;
+    at = resolve(dirname(at), await Deno.readLink(at));
+  }
+  throw new Error(`Cannot follow '${path}': more than ${MAX_LINK_HOPS} symlinks`);
+}
+
 /**
  * Writes `text` to `path` so that readers see either the old file or the whole new one:
  * a temporary file in the same directory, created with `mode`, flushed to disk, then
- * renamed over `path`. The temporary file is removed when anything fails.
+ * renamed over `path`. The temporary file is removed when anything fails. When `path`
+ * is a symlink, the file it points to is replaced and the link is kept (a keyring
+ * shared from another volume stays shared).
  *
  * @param mode Permission bits of the new file.
  * @default mode 0o600
  */
-export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  linkOrPath: string,
+  text: string,
+  mode = 0o600,
+): Promise<void> {
+  const path = await followLinks(linkOrPath);
   const tmp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.tmp`);
   try {
     const file = await Deno.open(tmp, { write: true, createNew: true, mode });

@@ -65,10 +65,12 @@ export {
 } from "./token_issue.ts";
 export {
   createVerifier,
+  DEFAULT_MAX_TOKEN_LIFETIME_MS,
   looksLikeJwt,
   TokenError,
   type TokenRefusal,
   type TokenVerifier,
+  type VerifierOptions,
   verifyToken,
 } from "./token_verify.ts";
 export { keyringVerifier } from "./keyring_verifier.ts";
@@ -92,3 +94,21 @@ export {
 } from "./forwarding.ts";
 export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./token_bucket.ts";
 export { rateKey } from "./rate_key.ts";
+export { hostAllowed, type HostCheckOptions, hostName, isLoopbackName } from "./host_check.ts";
+export {
+  type HelloAnswer,
+  helloProof,
+  type HelloRequest,
+  type OwnAddresses,
+  targetIsOwn,
+  verifyHelloAnswer,
+} from "./membership.ts";
+export {
+  type HelloOutcome,
+  type PeerTrust,
+  peerTrust,
+  type TrustDecision,
+  trusted,
+  type TrustEvidence,
+  type TrustSettings,
+} from "./peer_trust.ts";

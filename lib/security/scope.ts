@@ -87,22 +87,39 @@ export function checkTask(grant: Grant, task: TaskScopeRequest): Denial | null {
 /**
  * Whether a local skill may run for `grant`. The rule: the grant allows the `task`
  * action; the skill's name is within the grant's skills (or they are `"*"`); and, unless
- * the grant's capabilities are `"*"`, the skill advertises at least one capability within
- * them (a skill with no capabilities then never runs). The external agent is checked as
- * skill {@link AGENT_SKILL_NAME}.
+ * the grant's capabilities are `"*"`, EVERY capability the skill advertises is within
+ * them — a skill tagged `calc` and `danger` needs both, so a `calc`-only credential
+ * cannot reach the `danger` part by naming the skill — and a skill with no capabilities
+ * never runs. The external agent is checked as skill {@link AGENT_SKILL_NAME}.
  *
  * @returns `null` when allowed, else the missing scope (for the capability part, the
- * skill's first capability, or `capability:*` when it has none).
+ * skill's first capability outside the grant, or `capability:*` when it has none).
+ *
+ * @example
+ * ```ts
+ * import { checkSkill } from "./scope.ts";
+ * const grant = {
+ *   method: "token" as const, subject: "ci", actions: ["task" as const],
+ *   capabilities: ["calc"], skills: ["*"],
+ * };
+ * console.assert(checkSkill(grant, { name: "add", capabilities: ["calc"] }) === null);
+ * const denial = checkSkill(grant, { name: "rm", capabilities: ["calc", "danger"] });
+ * console.assert(denial?.scope === "capability:danger");
+ * ```
  */
 export function checkSkill(grant: Grant, skill: SkillScopeRequest): Denial | null {
   if (!allows(grant, "task")) return actionDenial("task");
   if (!covers(grant.skills, skill.name)) return skillDenial(skill.name);
   if (grant.capabilities.includes(ANY)) return null;
-  if (skill.capabilities.some((c) => grant.capabilities.includes(c))) return null;
-  const wanted = skill.capabilities[0] ?? ANY;
+  const outside = skill.capabilities.length === 0
+    ? ANY
+    : skill.capabilities.find((c) => !grant.capabilities.includes(c));
+  if (outside === undefined) return null;
   return {
-    scope: `capability:${wanted}`,
-    message: `The credential allows none of the capabilities of skill '${skill.name}'`,
+    scope: `capability:${outside}`,
+    message: outside === ANY
+      ? `The credential does not allow skills without capabilities ('${skill.name}')`
+      : `The credential does not allow capability '${outside}' of skill '${skill.name}'`,
   };
 }
 

@@ -6,10 +6,13 @@
 import { importJWK, SignJWT } from "jose";
 import { type Action, ACTIONS } from "./grant.ts";
 import { type Keyring, KeyringError, type TokenRecord } from "./keyring.ts";
-import { MAX_TOKEN_BYTES } from "./token_verify.ts";
+import { DEFAULT_MAX_TOKEN_LIFETIME_MS, MAX_TOKEN_BYTES } from "./token_verify.ts";
 
-/** The longest lifetime a token may be issued with: 366 days. */
-export const MAX_TOKEN_TTL_MS = 366 * 24 * 60 * 60 * 1000;
+/**
+ * The longest lifetime a token may be issued with: 366 days, counted from its issue
+ * time (`exp - iat`), which is what nodes enforce by default.
+ */
+export const MAX_TOKEN_TTL_MS = DEFAULT_MAX_TOKEN_LIFETIME_MS;
 
 /** What to put in a new token. */
 export interface IssueTokenOptions {
@@ -108,6 +111,12 @@ export async function issueToken(kr: Keyring, options: IssueTokenOptions): Promi
   }
   if (!Number.isFinite(notBefore) || notBefore < 0 || !Number.isFinite(now)) {
     throw new RangeError(`Cannot issue a token: invalid not-before time ${notBefore}`);
+  }
+  // Nodes cap exp - iat: a start of validity in the future eats into the lifetime.
+  if (Math.floor((notBefore + ttlMs) / 1000) - Math.floor(now / 1000) > MAX_TOKEN_TTL_MS / 1000) {
+    throw new RangeError(
+      "Cannot issue a token: its expiry would be more than 366d after its issue time (not-before plus lifetime)",
+    );
   }
   const key = kr.keys.find((k) => k.kid === kr.activeKid);
   if (key === undefined || key.privateJwk === undefined) {

@@ -27,6 +27,11 @@ export type TokenRefusal =
   | "wrong_audience"
   /** The token id was revoked. */
   | "revoked"
+  /**
+   * `exp - iat` exceeds the node's maximum token lifetime (a token signed with the
+   * keyring's key but not issued by `swarm token issue`, which never exceeds it).
+   */
+  | "lifetime_too_long"
   /** A required claim is missing or mistyped, or the scope names an unknown action. */
   | "invalid_claims";
 
@@ -40,6 +45,7 @@ export const TOKEN_REFUSALS: readonly TokenRefusal[] = [
   "not_yet_valid",
   "expired",
   "invalid_claims",
+  "lifetime_too_long",
   "revoked",
 ];
 
@@ -72,6 +78,12 @@ export const MAX_TOKEN_BYTES = 8 * 1024;
  */
 export const CLOCK_TOLERANCE_S = 30;
 
+/**
+ * The longest lifetime (`exp - iat`) a node accepts by default, in ms: 366 days, the
+ * most `swarm token issue` grants.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_MS = 366 * 24 * 60 * 60 * 1000;
+
 /** What verifying needs from a keyring, prepared once. */
 export interface TokenVerifier {
   /** The mesh id tokens must carry as `aud`. */
@@ -80,6 +92,23 @@ export interface TokenVerifier {
   keys: ReadonlyMap<string, CryptoKey>;
   /** Revoked token ids. */
   revoked: ReadonlySet<string>;
+  /**
+   * Longest lifetime (`exp - iat`) accepted, in ms.
+   *
+   * @default {DEFAULT_MAX_TOKEN_LIFETIME_MS}
+   */
+  maxLifetimeMs?: number;
+}
+
+/** Options of {@link createVerifier}. */
+export interface VerifierOptions {
+  /**
+   * Longest lifetime (`exp - iat`) accepted, in ms; tokens with a longer one are refused
+   * with `lifetime_too_long`, whatever signed them.
+   *
+   * @default {DEFAULT_MAX_TOKEN_LIFETIME_MS}
+   */
+  maxLifetimeMs?: number;
 }
 
 /**
@@ -94,13 +123,27 @@ export interface TokenVerifier {
  * console.assert(verifier.keys.size === 0);
  * ```
  */
-export async function createVerifier(kr: Keyring): Promise<TokenVerifier> {
+export async function createVerifier(
+  kr: Keyring,
+  options: VerifierOptions = {},
+): Promise<TokenVerifier> {
+  const { maxLifetimeMs = DEFAULT_MAX_TOKEN_LIFETIME_MS } = options;
+  if (!Number.isSafeInteger(maxLifetimeMs) || maxLifetimeMs < 1000) {
+    throw new RangeError(
+      `Cannot create a verifier as 'maxLifetimeMs' must be an integer of at least 1000: current value is ${maxLifetimeMs}`,
+    );
+  }
   const keys = new Map<string, CryptoKey>();
   for (const key of kr.keys) {
     if (key.retiredAt !== undefined) continue;
     keys.set(key.kid, await importJWK(key.publicJwk, "EdDSA") as CryptoKey);
   }
-  return { audience: kr.audience, keys, revoked: new Set(kr.revoked.map((r) => r.jti)) };
+  return {
+    audience: kr.audience,
+    keys,
+    revoked: new Set(kr.revoked.map((r) => r.jti)),
+    maxLifetimeMs,
+  };
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -126,7 +169,9 @@ const ED25519_SIGNATURE_CHARS = 86;
 /**
  * Verifies `token` and returns what it grants. Checks, in order: shape and size,
  * `alg` (EdDSA only), `kid` (a non-retired key of the keyring), signature, audience,
- * `nbf`/`exp` (with {@link CLOCK_TOLERANCE_S} of tolerance), claim types, revocation.
+ * `nbf`/`exp`/`iat` (with {@link CLOCK_TOLERANCE_S} of tolerance: `iat` required and
+ * not ahead), claim types, lifetime (`exp - iat` within the verifier's
+ * `maxLifetimeMs`), revocation.
  *
  * @param now The current time, ms since the epoch.
  * @throws {TokenError} With the refusal reason.
@@ -169,6 +214,7 @@ export async function verifyToken(
   if (key === undefined) {
     throw new TokenError("unknown_key", "Token key id is not a live key of the keyring");
   }
+  const maxLifetimeS = Math.floor((verifier.maxLifetimeMs ?? DEFAULT_MAX_TOKEN_LIFETIME_MS) / 1000);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
@@ -178,11 +224,20 @@ export async function verifyToken(
       requiredClaims: ["sub", "jti", "iat", "nbf", "exp"],
       clockTolerance: CLOCK_TOLERANCE_S,
       currentDate: new Date(now),
+      // Also refuses an `iat` ahead of the clock, which would stretch the lifetime check.
+      maxTokenAge: maxLifetimeS,
     }));
   } catch (err) {
     throw joseRefusal(err);
   }
   const grant = grantOf(payload, token);
+  const lifetimeS = (payload.exp as number) - (payload.iat as number);
+  if (!(lifetimeS <= maxLifetimeS)) {
+    throw new TokenError(
+      "lifetime_too_long",
+      `Token lifetime ${lifetimeS} s exceeds this node's maximum of ${maxLifetimeS} s`,
+    );
+  }
   if (verifier.revoked.has(grant.tokenId!)) {
     throw new TokenError("revoked", "Token was revoked");
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { loadSkill } from "./load_skill.ts";
+import { loadSkill, type LoadSkillOptions } from "./load_skill.ts";
 import type { Skill, SkillCatalog, SkillLoadProblem } from "./types.ts";
 import { isFile, sortedEntries, statOrNull } from "./_fs.ts";
 
@@ -24,6 +24,7 @@ const EVOLVED_DIR = "_evolved";
  * loaded once. Skills come back sorted by name.
  *
  * @param dirs Skills directories, relative to the working directory or absolute.
+ * @param options Passed to {@link loadSkill} for each skill (the node's protected paths).
  * @returns The skills and the problems met.
  *
  * @example
@@ -38,7 +39,10 @@ const EVOLVED_DIR = "_evolved";
  * await Deno.remove(root, { recursive: true });
  * ```
  */
-export async function loadSkillCatalog(dirs: string[]): Promise<SkillCatalog> {
+export async function loadSkillCatalog(
+  dirs: string[],
+  options: LoadSkillOptions = {},
+): Promise<SkillCatalog> {
   const problems: SkillLoadProblem[] = [];
   const candidates: string[] = [];
   for (const given of dirs) {
@@ -59,7 +63,7 @@ export async function loadSkillCatalog(dirs: string[]): Promise<SkillCatalog> {
   type Loaded = { dir: string; skill: Skill } | { dir: string; error: string };
   const loaded = await Promise.all(unique.map(async (dir): Promise<Loaded> => {
     try {
-      return { dir, skill: await loadSkill(dir) };
+      return { dir, skill: await loadSkill(dir, options) };
     } catch (err) {
       return { dir, error: err instanceof Error ? err.message : String(err) };
     }

@@ -42,7 +42,15 @@ export { ENTRY_POINT_CANDIDATES, entryLanguage, findEntryPoint } from "./entry_p
 export { resolveCapabilities, type ResolvedCapabilities } from "./resolve_capabilities.ts";
 export { resolvePermissions } from "./resolve_permissions.ts";
 export { computeSkillFingerprint } from "./fingerprint.ts";
-export { loadSkill } from "./load_skill.ts";
+export { loadSkill, type LoadSkillOptions } from "./load_skill.ts";
+export { type EscapingLink, findEscapingLinks, MAX_SKILL_ENTRIES } from "./escaping_links.ts";
+export {
+  isNodeEnv,
+  NODE_ENV_PREFIXES,
+  NODE_SECRET_ENV_NAMES,
+  type ProtectedPath,
+  secretProblems,
+} from "./node_secrets.ts";
 export { loadSkillCatalog } from "./load_skill_catalog.ts";
 export { DEFAULT_SKILL_DIR_NAMES, defaultSkillDirs } from "./default_skill_dirs.ts";
 export { nodeCapabilities } from "./node_capabilities.ts";

@@ -13,15 +13,17 @@ export interface SandboxEnv {
   bwrap: boolean;
   /** A Deno binary is available to run `.ts`/`.js` skills. */
   deno: boolean;
-  /** The operator passed `--allow-unsandboxed`: non-Deno skills may run without bubblewrap. */
+  /** The operator passed `--allow-unsandboxed`: skills may run without bubblewrap. */
   allowUnsandboxed: boolean;
 }
 
 /**
- * Picks the sandbox for a skill. Only script skills run. Deno skills (`.ts`, `.js`,
- * `.mjs`) run under Deno with their declared permissions, or not at all: they are
- * never run unsandboxed. Other scripts run inside bubblewrap when it works here,
- * else without a sandbox only when the operator allowed it.
+ * Picks the sandbox for a skill. Only script skills run, and every one of them inside
+ * bubblewrap when it works here: Deno skills (`.ts`, `.js`, `.mjs`) with Deno's
+ * permission flags as a second layer inside it (Deno does not check read permission
+ * for static imports, so its flags alone do not hide the node's files), other scripts
+ * directly. Without bubblewrap a skill runs only when the operator allowed unsandboxed
+ * runs (`--allow-unsandboxed`); a Deno skill then still runs under its Deno flags.
  *
  * @param skill The skill's kind and language.
  * @param env What this node has and allows.
@@ -31,9 +33,10 @@ export interface SandboxEnv {
  * ```ts
  * import assert from "node:assert/strict";
  * import { chooseSandbox } from "./sandbox_choice.ts";
- * const env = { bwrap: false, deno: true, allowUnsandboxed: false };
+ * const env = { bwrap: true, deno: true, allowUnsandboxed: false };
  * assert.ok(chooseSandbox({ kind: "script", language: "deno" }, env) === "deno");
- * assert.ok(chooseSandbox({ kind: "script", language: "python" }, env) === "unavailable");
+ * const bare = { bwrap: false, deno: true, allowUnsandboxed: false };
+ * assert.ok(chooseSandbox({ kind: "script", language: "deno" }, bare) === "unavailable");
  * ```
  */
 export function chooseSandbox(
@@ -41,8 +44,8 @@ export function chooseSandbox(
   env: SandboxEnv,
 ): SandboxKind {
   if (skill.kind !== "script") return "unavailable";
-  if (skill.language === "deno") return env.deno ? "deno" : "unavailable";
-  if (env.bwrap) return "bwrap";
+  if (skill.language === "deno" && !env.deno) return "unavailable";
+  if (env.bwrap) return skill.language === "deno" ? "deno" : "bwrap";
   return env.allowUnsandboxed ? "none" : "unavailable";
 }
 

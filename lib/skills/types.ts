@@ -18,11 +18,14 @@ export type CapabilitySource = "declared" | "metadata" | "inferred";
 
 /** Which sandbox runs a script skill. */
 export type SandboxKind =
-  /** `.ts`/`.js` entry run by Deno with only the declared permissions. */
+  /** `.ts`/`.js` entry run by Deno with only the declared permissions, inside bubblewrap. */
   | "deno"
   /** Any other interpreter inside bubblewrap (no network unless declared, skill mounted read-only). */
   | "bwrap"
-  /** No sandbox: only allowed when the operator passed `--allow-unsandboxed`. */
+  /**
+   * No bubblewrap: only allowed when the operator passed `--allow-unsandboxed` (a Deno
+   * skill still gets its Deno permission flags, which do not cover static imports).
+   */
   | "none"
   /** Cannot run here (no sandbox available and unsandboxed not allowed, or not a script). */
   | "unavailable";

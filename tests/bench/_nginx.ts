@@ -44,6 +44,8 @@ http {
       proxy_pass http://swarm_node;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # The node on loopback answers only loopback Host names (DNS-rebinding check).
+      proxy_set_header Host $host;
       proxy_read_timeout 120s;
     }
   }

@@ -78,19 +78,26 @@ export async function executionScenario(ctx: BenchContext): Promise<ScenarioResu
 
   ctx.log("execution: Deno skill");
   const deno = Deno.execPath();
-  const denoExecutor = new SkillExecutor({
-    skills: [echo],
-    workRoot,
-    sandboxes: { bwrap: null, deno },
-    host,
-  });
-  rows.push(
-    await measure(
-      "deno-sandbox",
-      "Deno skill (echo-deno) under Deno permissions, fresh work dir",
-      viaExecutor(denoExecutor, echo, echoInput),
-    ),
-  );
+  const denoLabel = "Deno skill (echo-deno) in bubblewrap under Deno permissions, fresh work dir";
+  if (sandboxes.bwrap) {
+    // Deno skills run in bubblewrap too: Deno does not check reads of static imports.
+    const denoExecutor = new SkillExecutor({
+      skills: [echo],
+      workRoot,
+      sandboxes: { bwrap: sandboxes.bwrap, deno },
+      host,
+    });
+    rows.push(
+      await measure("deno-sandbox", denoLabel, viaExecutor(denoExecutor, echo, echoInput)),
+    );
+  } else {
+    rows.push({
+      id: "deno-sandbox",
+      label: denoLabel,
+      figures: {},
+      na: "bubblewrap is missing or unusable here (Deno skills run in it)",
+    });
+  }
   const bareDenoArgs = [deno, "run", "--no-config", "--no-lock", echo.entryPoint!];
   rows.push(
     await measure(

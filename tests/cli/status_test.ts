@@ -152,9 +152,11 @@ Deno.test("formatMesh() aligns one row per node and marks unreachable ones", () 
       },
     },
     { address: "10.0.0.2:7700", node_id: "n2", error: "Cannot reach" },
+    { address: "10.0.0.3:7700", node_id: "spoof", skipped: "unproven peer" },
   ]);
   const lines = text.split("\n");
-  assert.equal(lines.length, 3);
+  assert.equal(lines.length, 4);
+  assert.match(lines[3], /^spoof\s+10\.0\.0\.3:7700\s+-\s+not asked: unproven peer$/);
   assert.match(lines[0], /^NODE\s+ADDRESS\s+READY\s+STATUS\s+CAPABILITIES\s+PEERS\s+RUNNING$/);
   assert.match(lines[1], /^n1\s+10\.0\.0\.1:7700\s+yes\s+idle\s+calc\s+1\s+0$/);
   assert.match(lines[2], /^n2\s+10\.0\.0\.2:7700\s+no\s+unreachable: Cannot reach/);

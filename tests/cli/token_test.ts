@@ -289,7 +289,12 @@ Deno.test("swarm token: keygen --no-activate, activate, and SWARM_KEYRING", asyn
       assert.equal(activated.code, 0, activated.stderr);
       assert.equal((await readKeyring(keyring)).activeKid, kid);
       assert.equal((await run("activate", "nope")).code, 1);
-      const issued = await run("issue", "--subject", "x", "--not-before", "2999-01-01T00:00:00Z");
+      // A start far ahead would push expiry past the lifetime cap nodes enforce.
+      const tooLate = await run("issue", "--subject", "x", "--not-before", "2999-01-01T00:00:00Z");
+      assert.equal(tooLate.code, 1);
+      assert.match(tooLate.stderr, /more than 366d after its issue time/);
+      const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+      const issued = await run("issue", "--subject", "x", "--not-before", inAnHour);
       assert.equal(issued.code, 0, issued.stderr);
       const early = await run("verify", issued.stdout);
       assert.match(early.stderr, /refused: not_yet_valid/);

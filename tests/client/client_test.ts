@@ -374,3 +374,243 @@ Deno.test("SwarmClient.submitTask() keeps Deno's permission error in the message
     worker.terminate();
   }
 });
+
+/** A body that never ends: `chunk` again and again until the reader cancels it. */
+function endless(chunk: string, sent: { bytes: number; cancelled: boolean }): ReadableStream {
+  const bytes = new TextEncoder().encode(chunk);
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      sent.bytes += bytes.length;
+      controller.enqueue(bytes);
+    },
+    cancel() {
+      sent.cancelled = true;
+    },
+  });
+}
+
+Deno.test("SwarmClient.submitTask() refuses an answer over maxResultBytes and stops reading it", async () => {
+  const sent = { bytes: 0, cancelled: false };
+  const server = serve(() =>
+    new Response(endless('{"task_id":"t1","response":"' + "a".repeat(65_536), sent), {
+      headers: { "content-type": "application/json" },
+    })
+  );
+  try {
+    const client = new SwarmClient({ url: server.url, maxResultBytes: 1_000_000 });
+    const err = await rejectsWith(client.submitTask(makeTask("t1")), "bad_peer_response");
+    assert.match(
+      err.message,
+      /^Task result from http:\/\/127\.0\.0\.1:\d+ is larger than the limit of 1000000 bytes$/,
+    );
+    assert.deepEqual(
+      [err.details.status, err.details.reason, err.details.max_bytes],
+      [200, "too_large", 1_000_000],
+    );
+    await sleep(100);
+    assert.ok(sent.cancelled, "the peer's body was cancelled");
+    assert.ok(sent.bytes < 20_000_000, `the peer sent ${sent.bytes} bytes`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.submitTask() refuses a Content-Length over maxResultBytes before reading", async () => {
+  const server = serve(() => Response.json(okResult("t1", "x".repeat(2000))));
+  try {
+    const client = new SwarmClient({ url: server.url, maxResultBytes: 1000 });
+    const err = await rejectsWith(client.submitTask(makeTask("t1")), "bad_peer_response");
+    assert.equal(err.details.reason, "too_large");
+    const fits = new SwarmClient({ url: server.url, maxResultBytes: 3000 });
+    assert.equal((await fits.submitTask(makeTask("t1"))).response.length, 2000);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.status() and canDo() refuse answers over their limits", async () => {
+  const sent = { bytes: 0, cancelled: false };
+  const server = serve(() =>
+    new Response(endless('{"status":"idle","pad":"' + "p".repeat(16_384), sent), {
+      headers: { "content-type": "application/json" },
+    })
+  );
+  try {
+    const client = new SwarmClient({ url: server.url, maxStatusBytes: 100_000 });
+    const status = await rejectsWith(client.status(), "bad_peer_response");
+    assert.match(status.message, /larger than the limit of 100000 bytes/);
+    const canDo = await rejectsWith(client.canDo(["calc"]), "bad_peer_response");
+    assert.match(canDo.message, /larger than the limit of 65536 bytes/);
+    const defaults = await rejectsWith(
+      new SwarmClient({ url: server.url }).status(),
+      "bad_peer_response",
+    );
+    assert.match(defaults.message, /larger than the limit of 1048576 bytes/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient reads only the first 64 KiB of an error answer", async () => {
+  const sent = { bytes: 0, cancelled: false };
+  const server = serve(() => new Response(endless("oops ", sent), { status: 403 }));
+  try {
+    const client = new SwarmClient({ url: server.url });
+    const err = await rejectsWith(client.submitTask(makeTask("t1")), "forward_failed");
+    assert.equal(err.details.status, 403);
+    assert.match(err.message, /answered 403 Forbidden: oops oops/);
+    await sleep(100);
+    assert.ok(sent.cancelled && sent.bytes < 10_000_000, `the peer sent ${sent.bytes} bytes`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient gives up on a body that trickles past its time limit", async () => {
+  const server = serve((_req, _seen, closing) => {
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await sleep(50, closing);
+        controller.enqueue(new TextEncoder().encode(" "));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/json" } });
+  });
+  try {
+    const client = new SwarmClient({ url: server.url, timeoutMs: 300 });
+    for (const call of [() => client.submitTask(makeTask("t1")), () => client.status()]) {
+      const started = performance.now();
+      const err = await rejectsWith(call(), "timeout");
+      assert.match(err.message, /Timed out after 300 ms/);
+      assert.ok(performance.now() - started < 2000);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient never follows a redirect: a 3xx is forward_failed 'redirect refused'", async () => {
+  const target = serve(() => Response.json(okResult("t1", "followed")));
+  const server = serve(() =>
+    new Response(null, { status: 307, headers: { location: `${target.url}/task` } })
+  );
+  try {
+    const client = new SwarmClient({ url: server.url, token: "secret" });
+    for (const call of [() => client.submitTask(makeTask("t1")), () => client.status()]) {
+      const err = await rejectsWith(call(), "forward_failed");
+      assert.equal(err.details.status, 307);
+      assert.match(
+        err.message,
+        /answered 307: redirect refused \(to http:\/\/127\.0\.0\.1:\d+\/task\)$/,
+      );
+    }
+    const events = client.streamTask(makeTask("t1"));
+    const err = await rejectsWith(collect(events), "forward_failed");
+    assert.match(err.message, /redirect refused/);
+    assert.equal(target.requests.length, 0, "the redirect target was never asked");
+  } finally {
+    await Promise.all([server.close(), target.close()]);
+  }
+});
+
+Deno.test("SwarmClient marks a complete 2xx answer that is no result with its reason", async () => {
+  const cases: Array<[string, () => Response, string]> = [
+    ["not JSON", () => new Response("<html>portal</html>"), "invalid_json"],
+    ["not a result", () => Response.json({ task_id: "t1", response: 1 }), "invalid_result"],
+  ];
+  for (const [label, answer, reason] of cases) {
+    const server = serve(answer);
+    try {
+      const err = await rejectsWith(
+        new SwarmClient({ url: server.url }).submitTask(makeTask("t1")),
+        "bad_peer_response",
+      );
+      assert.deepEqual([err.details.status, err.details.reason], [200, reason], label);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+Deno.test("SwarmClient.streamTask() refuses an over-long progress event, line or event count", async () => {
+  const executing = (skill: string) => ({ event: "executing", node: "p", skill });
+  const cases: Array<[string, unknown[], Record<string, unknown>, RegExp, string]> = [
+    [
+      "progress event over 64 KiB",
+      [executing("s".repeat(70_000))],
+      {},
+      /Progress event from .* is larger than the limit of 65536 bytes/,
+      "too_large",
+    ],
+    [
+      "line over maxResultBytes",
+      [{ event: "done", result: okResult("t1", "r".repeat(5000)) }],
+      { maxResultBytes: 4096 },
+      /longer than 4096 bytes/,
+      "too_large",
+    ],
+    [
+      "more progress events than maxProgressEvents",
+      Array.from({ length: 10 }, () => executing("calc")),
+      { maxProgressEvents: 5 },
+      /sent more than 5 progress events/,
+      "too_many_events",
+    ],
+    [
+      "a line that is not an event",
+      [{ nope: true }],
+      {},
+      /Invalid stream line/,
+      "invalid_event",
+    ],
+  ];
+  for (const [label, lines, options, message, reason] of cases) {
+    const server = serve(() => ndjsonResponse(lines));
+    try {
+      const client = new SwarmClient({ url: server.url, ...options });
+      const err = await rejectsWith(
+        collect(client.streamTask(makeTask("t1"))),
+        "bad_peer_response",
+      );
+      assert.match(err.message, message, label);
+      assert.deepEqual([err.details.status, err.details.reason], [200, reason], label);
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+Deno.test("SwarmClient() refuses size and count limits that are not positive integers", () => {
+  for (const field of ["maxResultBytes", "maxStatusBytes", "maxProgressEvents"]) {
+    for (const value of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new SwarmClient({ url: "http://h:1", [field]: value }), {
+        name: "RangeError",
+        message: new RegExp(`'${field}' must be a positive integer`),
+      });
+    }
+  }
+});
+
+Deno.test("SwarmClient marks an answer cut off after its 2xx status as cut_off", async () => {
+  const server = serve(() =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"task_id":"t1","resp'));
+          setTimeout(() => controller.error(new Error("peer died")), 20);
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    )
+  );
+  try {
+    const err = await rejectsWith(
+      new SwarmClient({ url: server.url }).submitTask(makeTask("t1")),
+      "forward_failed",
+    );
+    assert.match(err.message, /^Lost connection to http:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual([err.details.status, err.details.reason], [200, "cut_off"]);
+  } finally {
+    await server.close();
+  }
+});

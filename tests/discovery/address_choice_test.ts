@@ -54,10 +54,10 @@ Deno.test("chooseAddress() picks the best address the allowance lets through", (
       want: "169.254.1.1",
     },
     {
-      name: "any: loopback as a last resort",
-      addresses: ["::1", "fe80::1"],
+      name: "any: a loopback announcement is never used (it would aim the node at itself)",
+      addresses: ["::1", "127.0.0.1", "fe80::1"],
       allow: ANY,
-      want: "::1",
+      want: null,
     },
     {
       name: "any: IPv6 link-local alone is unusable",
@@ -73,15 +73,15 @@ Deno.test("chooseAddress() picks the best address the allowance lets through", (
     },
     { name: "any: nothing", addresses: [], allow: ANY, want: null },
     { name: "any: garbage only", addresses: ["x", "300.1.1.1"], allow: ANY, want: null },
-    { name: "loopback: only loopback", addresses: lan, allow: LOOPBACK, want: "127.0.0.1" },
+    { name: "loopback: not even loopback", addresses: lan, allow: LOOPBACK, want: null },
     {
-      name: "loopback: IPv6 loopback",
+      name: "loopback: not IPv6 loopback",
       addresses: ["10.0.0.1", "::1"],
       allow: LOOPBACK,
-      want: "::1",
+      want: null,
     },
     { name: "loopback: none", addresses: ["10.0.0.1", "fd00::1"], allow: LOOPBACK, want: null },
-    { name: "loopback: 127/8", addresses: ["127.3.4.5"], allow: LOOPBACK, want: "127.3.4.5" },
+    { name: "loopback: not 127/8", addresses: ["127.3.4.5"], allow: LOOPBACK, want: null },
     {
       name: "list: inside a CIDR",
       addresses: lan,
@@ -146,10 +146,16 @@ Deno.test("chooseAddress() picks the best address the allowance lets through", (
       want: null,
     },
     {
-      name: "list: loopback is always part of a list",
+      name: "list: a loopback announcement is never used, though loopback is in every list",
       addresses: ["10.0.0.1", "127.0.0.1"],
       allow: list("192.168.0.0/16"),
-      want: "127.0.0.1",
+      want: null,
+    },
+    {
+      name: "list: loopback skipped for a listed LAN address",
+      addresses: ["127.0.0.1", "192.168.4.4"],
+      allow: list("192.168.0.0/16"),
+      want: "192.168.4.4",
     },
     {
       name: "list: outside every entry",

@@ -22,8 +22,18 @@ export const LISTENER_QUERY_ID = 4242;
 
 const root = new URL("../../", import.meta.url).pathname;
 
-/** Runs one of this folder's scripts inside `host` and returns its stdout, parsed as JSON. */
-async function runScript(host: TestHost, script: string, args: string[]): Promise<unknown> {
+/** Longest a script may run before it is killed, in milliseconds. */
+const SCRIPT_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs one of this folder's scripts inside `host` and returns its stdout, parsed as JSON;
+ * killed (and the promise rejected) after a minute.
+ */
+export async function runScript(
+  host: TestHost,
+  script: string,
+  args: string[],
+): Promise<unknown> {
   const out = await new Deno.Command(host.exec[0], {
     args: [
       ...host.exec.slice(1),
@@ -41,6 +51,7 @@ async function runScript(host: TestHost, script: string, args: string[]): Promis
     cwd: root,
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(SCRIPT_TIMEOUT_MS),
   }).output();
   if (!out.success) {
     throw new Error(`${script} failed: ${new TextDecoder().decode(out.stderr)}`);

@@ -14,6 +14,8 @@ export interface SkillLitePeer {
   port: number;
   /** Tasks it received, with the headers they came with. */
   received: Array<{ body: Record<string, unknown>; headers: Headers }>;
+  /** Every request it got, in order: method, path and `Authorization` header. */
+  requests: Array<{ method: string; path: string; authorization: string | null }>;
   /** `/can-do` questions it answered. */
   canDoAsked: number;
   close(): Promise<void>;
@@ -24,7 +26,11 @@ export function startSkillLitePeer(
   options: { capabilities: string[]; token?: string; instanceName?: string },
 ): SkillLitePeer {
   const instance = options.instanceName ?? crypto.randomUUID();
-  const state = { received: [] as SkillLitePeer["received"], canDoAsked: 0 };
+  const state = {
+    received: [] as SkillLitePeer["received"],
+    requests: [] as SkillLitePeer["requests"],
+    canDoAsked: 0,
+  };
   const authorized = (req: Request) => {
     if (!options.token) return true;
     const parts = (req.headers.get("authorization") ?? "").trim().split(/\s+/);
@@ -33,6 +39,11 @@ export function startSkillLitePeer(
   const json = (body: unknown, status = 200) => Response.json(body, { status });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
+    state.requests.push({
+      method: req.method,
+      path: url.pathname,
+      authorization: req.headers.get("authorization"),
+    });
     if (url.pathname === "/task" && req.method === "POST") {
       // SkillLite's framework parses the body before its handler checks the token.
       if (!(req.headers.get("content-type") ?? "").includes("application/json")) {
@@ -58,6 +69,10 @@ export function startSkillLitePeer(
         tool_calls: 0,
       });
     }
+    // axum answers an unknown route 404 before any handler (and its token check) runs.
+    if (!["/status", "/can-do"].includes(url.pathname)) {
+      return new Response("Not Found", { status: 404 });
+    }
     if (!authorized(req)) return json({ error: "unauthorized", message: "Invalid token" }, 401);
     if (url.pathname === "/status") return json({ status: "idle", current_task_id: null });
     if (url.pathname === "/can-do") {
@@ -77,6 +92,9 @@ export function startSkillLitePeer(
     port,
     get received() {
       return state.received;
+    },
+    get requests() {
+      return state.requests;
     },
     get canDoAsked() {
       return state.canDoAsked;

@@ -28,7 +28,13 @@ Deno.test("auth: every route answers 401 without the token, and works with it, a
     });
     nodes.push(a);
 
-    for (const path of ["/status", "/can-do?required=echo", "/healthz", "/readyz"]) {
+    // Health and readiness are public (probes carry no credential): 200 without a token.
+    for (const path of ["/healthz", "/readyz"]) {
+      const open = await fetch(`${b.url}${path}`);
+      assert.equal(open.status, 200, path);
+      await open.body?.cancel();
+    }
+    for (const path of ["/status", "/can-do?required=echo"]) {
       const res = await fetch(`${b.url}${path}`);
       assert.equal(res.status, 401, path);
       assert.deepEqual(Object.keys(await res.json()).sort(), ["error", "message"]);

@@ -15,6 +15,17 @@
  *
  * Each family is a fast-check property bounded in runs and time. A failure prints the
  * seed and path; `HOSTILE_SEED=<seed>` replays a run (every family uses that seed).
+ *
+ * The second security round (issue 12) attacks from the other sides, each finding with
+ * its own end-to-end test (docs/threat-model.md, claims 31-44):
+ * - a LAN intruder announcing itself on mDNS, a spoofed or relaying seed, a SkillLite
+ *   peer without the opt-in: `membership_test.ts`;
+ * - a malicious skill (imports, symlinks, secrets, memory, processes, disk):
+ *   `skill_sandbox_test.ts`;
+ * - a malicious peer (huge answers, endless progress, redirects, load lies, refusals
+ *   and garbage): `hostile_peer_test.ts`;
+ * - symlinked keyrings, multi-capability scopes, error names, terminal escapes, auth
+ *   floods, token lifetime, slowloris bodies, DNS rebinding: `hardening_test.ts`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -243,8 +254,7 @@ function regularFamilies(
           "POST /task",
           "GET /status",
           "GET /can-do?required=echo",
-          "GET /healthz",
-          "GET /readyz",
+          // /healthz and /readyz are public: a credential there is ignored.
           "GET /no-such-route",
         ),
         fc.uuid(),

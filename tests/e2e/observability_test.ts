@@ -347,7 +347,12 @@ Deno.test({
       const deadline = Date.now() + 15_000;
       const services = () =>
         new Set(spans.filter((s) => s.traceId === traceId).map((s) => s.service));
-      while (services().size < 3 && Date.now() < deadline) {
+      // Spans arrive in batches per node: wait for every node and every step's span.
+      const names = () => new Set(spans.filter((s) => s.traceId === traceId).map((s) => s.name));
+      const complete = () =>
+        services().size >= 3 &&
+        ["swarm.task", "swarm.forward", "swarm.execute"].every((n) => names().has(n));
+      while (!complete() && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
       }
       const mine = spans.filter((s) => s.traceId === traceId);

@@ -177,7 +177,8 @@ Deno.test("tokens: a scoped task reaches a SkillLite peer only when the operator
       });
     const strict = await start([]);
     nodes.push(strict);
-    const open = await start(["--forward-scoped-to-skilllite"]);
+    // A SkillLite node cannot prove mesh membership: it gets the token only by opt-in.
+    const open = await start(["--forward-scoped-to-skilllite", "--allow-skilllite-peers"]);
     nodes.push(open);
     const token = await kr.issue("agent", ["--scope", "task", "--capability", "legacy"]);
     const refused = await postTask(strict.url, nodeTask("old", { required: ["legacy"] }), {
@@ -194,10 +195,17 @@ Deno.test("tokens: a scoped task reaches a SkillLite peer only when the operator
     assert.equal(legacy.received[0].headers.get("authorization"), `Bearer ${secret}`);
 
     // The shared secret keeps working as the full-scope SkillLite credential.
-    const full = await postTask(strict.url, nodeTask("old", { required: ["legacy"] }), {
+    const full = await postTask(open.url, nodeTask("old", { required: ["legacy"] }), {
       token: secret,
     });
     assert.equal(full.status, 200, full.text);
+    // Without --allow-skilllite-peers the unproven SkillLite node never got the token.
+    const fromStrict = await postTask(strict.url, nodeTask("old", { required: ["legacy"] }), {
+      token: secret,
+    });
+    assert.equal(fromStrict.status, 503, fromStrict.text);
+    assert.equal((fromStrict.body as Record<string, unknown>).error, "no_match");
+    assert.equal(legacy.received.length, 2);
   } finally {
     await stopAll(nodes);
     await legacy.close();

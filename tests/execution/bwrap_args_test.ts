@@ -27,7 +27,6 @@ const perms = (p: Partial<SkillPermissions>): SkillPermissions => ({
   env: [],
   ...p,
 });
-const env = { PATH: "/usr/bin:/bin", HOME: "/w/task-1", LANG: "C.UTF-8" };
 
 /** The option pairs/triples of an argv, as strings like "--ro-bind /usr /usr". */
 function options(argv: string[]): string[] {
@@ -35,7 +34,7 @@ function options(argv: string[]): string[] {
     "--ro-bind": 2,
     "--bind": 2,
     "--symlink": 2,
-    "--setenv": 2,
+    "--size": 1,
     "--proc": 1,
     "--dev": 1,
     "--tmpfs": 1,
@@ -56,7 +55,6 @@ Deno.test("bwrapArgs() isolates a python skill with no network", () => {
     bwrap: "/usr/bin/bwrap",
     skill: skill("calc"),
     workDir: "/w/task-1",
-    env,
     host,
   });
   assert.equal(argv[0], "/usr/bin/bwrap");
@@ -82,10 +80,6 @@ Deno.test("bwrapArgs() isolates a python skill with no network", () => {
     "--ro-bind /skills/calc /skills/calc",
     "--bind /w/task-1 /w/task-1",
     "--chdir /w/task-1",
-    "--clearenv",
-    "--setenv PATH /usr/bin:/bin",
-    "--setenv HOME /w/task-1",
-    "--setenv LANG C.UTF-8",
   ]);
 });
 
@@ -101,7 +95,6 @@ Deno.test("bwrapArgs() shares the network and name resolution only when declared
       bwrap: "bwrap",
       skill: skill("s", { permissions: perms({ net }) }),
       workDir: "/w",
-      env,
       host,
     });
     assert.equal(argv.includes("--share-net"), shared, why);
@@ -122,7 +115,6 @@ Deno.test("bwrapArgs() binds declared paths, read-only or writable, after the pr
       permissions: perms({ read: ["/data/in", "models"], write: ["/data/out"] }),
     }),
     workDir: "/w",
-    env: {},
     host,
   });
   const opts = options(argv);
@@ -153,7 +145,6 @@ Deno.test("bwrapArgs() picks the interpreter by language", () => {
       bwrap: "bwrap",
       skill: skill("s", overrides),
       workDir: "/w",
-      env: {},
       host,
     });
     assert.deepEqual(argv.slice(argv.indexOf("--") + 1), tail, why);
@@ -168,7 +159,6 @@ Deno.test("bwrapArgs() refuses skills it cannot run", () => {
         bwrap: "bwrap",
         skill: skill("s"),
         workDir: "/w",
-        env: {},
         host: { ...host, python: null },
       }),
     (err) =>
@@ -179,12 +169,11 @@ Deno.test("bwrapArgs() refuses skills it cannot run", () => {
     () =>
       bwrapArgs({
         bwrap: "bwrap",
-        skill: skill("s", { language: "deno" }),
+        skill: skill("s", { language: "deno", entryPoint: "/skills/s/scripts/main.ts" }),
         workDir: "/w",
-        env: {},
         host,
       }),
-    (err) => err instanceof SwarmError && /needs Deno/.test(err.message),
+    (err) => err instanceof SwarmError && /Deno was not found/.test(err.message),
   );
   assert.throws(
     () =>
@@ -192,9 +181,97 @@ Deno.test("bwrapArgs() refuses skills it cannot run", () => {
         bwrap: "bwrap",
         skill: skill("s", { kind: "reference", entryPoint: undefined }),
         workDir: "/w",
-        env: {},
         host,
       }),
     TypeError,
   );
+});
+
+Deno.test("bwrapArgs() never puts the environment on the command line", () => {
+  for (const language of ["python", "shell", "deno"] as const) {
+    const argv = bwrapArgs({
+      bwrap: "bwrap",
+      skill: skill("s", {
+        language,
+        entryPoint: `/skills/s/scripts/main.${language === "deno" ? "ts" : "py"}`,
+        permissions: perms({ env: ["API_TOKEN"] }),
+      }),
+      workDir: "/w",
+      host,
+      deno: "/opt/deno/bin/deno",
+    });
+    assert.ok(!argv.includes("--setenv") && !argv.includes("--clearenv"), language);
+    // A Deno skill's --allow-env names the variable, never its value.
+    if (language === "deno") assert.ok(argv.includes("--allow-env=API_TOKEN"));
+  }
+});
+
+Deno.test("bwrapArgs() runs a Deno skill under its Deno flags inside the sandbox", () => {
+  const cases: Array<[string, string, string[]]> = [
+    ["a binary outside the system paths is bound alone", "/opt/deno/bin/deno", [
+      "--ro-bind /opt/deno/bin/deno /opt/deno/bin/deno",
+    ]],
+    ["a binary under /tmp is bound after the private /tmp", "/tmp/x/deno", [
+      "--tmpfs /tmp",
+      "--ro-bind /tmp/x/deno /tmp/x/deno",
+    ]],
+    ["a binary under /usr needs no extra bind", "/usr/bin/deno", []],
+  ];
+  for (const [why, deno, expected] of cases) {
+    const argv = bwrapArgs({
+      bwrap: "bwrap",
+      skill: skill("d", {
+        language: "deno",
+        entryPoint: "/skills/d/scripts/main.ts",
+        permissions: perms({ net: ["127.0.0.1:9"] }),
+      }),
+      workDir: "/w",
+      host,
+      deno,
+      denoHeapMiB: 64,
+    });
+    const opts = options(argv);
+    const at = expected.length > 0 ? opts.indexOf(expected[0]) : 0;
+    assert.ok(at >= 0, `${why}: ${opts.join(" | ")}`);
+    assert.deepEqual(opts.slice(at, at + expected.length), expected, why);
+    if (expected.length === 0) assert.ok(!opts.includes(`--ro-bind ${deno} ${deno}`), why);
+    const inner = argv.slice(argv.indexOf("--") + 1);
+    assert.deepEqual(inner.slice(0, 2), [deno, "run"], why);
+    assert.ok(inner.includes("--allow-read=/skills/d,/w"), why);
+    assert.ok(inner.includes("--allow-net=127.0.0.1:9"), why);
+    assert.ok(inner.includes("--v8-flags=--max-old-space-size=64"), why);
+    assert.equal(inner.at(-1), "/skills/d/scripts/main.ts", why);
+    // Deno filters hosts; bubblewrap can only share the whole network.
+    assert.ok(argv.includes("--share-net"), why);
+    // Nothing of the host besides the system paths, the skill and its work dir.
+    assert.ok(!opts.some((o) => o.startsWith("--bind /") && o !== "--bind /w /w"), why);
+  }
+});
+
+Deno.test("bwrapArgs() caps /tmp and the working directory with sized tmpfs mounts", () => {
+  const cases: Array<[string, number, string[], string[]]> = [
+    ["no cap: host work dir, unsized /tmp", 0, ["--tmpfs /tmp", "--bind /w /w"], [
+      "--size",
+    ]],
+    ["a cap: both are sized tmpfs", 4096, [
+      "--size 4096",
+      "--tmpfs /tmp",
+      "--size 4096",
+      "--tmpfs /w",
+    ], ["--bind /w /w"]],
+  ];
+  for (const [why, diskBytes, present, absent] of cases) {
+    const argv = bwrapArgs({ bwrap: "bwrap", skill: skill("s"), workDir: "/w", host, diskBytes });
+    const opts = options(argv);
+    let last = -1;
+    for (const option of present) {
+      const at = opts.indexOf(option, last + 1);
+      assert.ok(at > last, `${why}: ${option} in order in ${opts.join(" | ")}`);
+      last = at;
+    }
+    for (const option of absent) {
+      assert.ok(!opts.some((o) => o.startsWith(option)), `${why}: no ${option}`);
+    }
+    assert.ok(opts.includes("--chdir /w"), why);
+  }
 });

@@ -82,5 +82,6 @@ Deno.test("denoEnv() keeps Deno's caches in the working directory", () => {
     LANG: "C.UTF-8",
     DENO_DIR: "/w/task-1/.deno",
     NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
   });
 });

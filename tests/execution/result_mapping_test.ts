@@ -107,3 +107,23 @@ Deno.test("mapProcessRun() never splits a character in an excerpt", () => {
   assert.equal(body.output.length, ERROR_EXCERPT_CHARS - 1);
   assert.equal(body.stderr.length, ERROR_EXCERPT_CHARS - 1);
 });
+
+Deno.test("mapProcessRun() fails a run that hit a resource limit, saying which first", () => {
+  const base = {
+    signal: null,
+    stderr: "",
+    timedOut: false,
+    truncated: false,
+    aborted: false,
+    durationMs: 3,
+  };
+  const cases: Array<[string, number, string, string]> = [
+    ["killed (OOM)", 137, "", "Memory limit exceeded: x; Skill failed: exit code 137"],
+    ["went on and printed JSON", 0, '{"forked": 64}', "Memory limit exceeded: x"],
+  ];
+  for (const [why, exitCode, stdout, error] of cases) {
+    const result = mapProcessRun("t", { ...base, exitCode, stdout }, "Memory limit exceeded: x");
+    assert.equal(result.task_completed, false, why);
+    assert.equal(JSON.parse(result.response).error, error, why);
+  }
+});

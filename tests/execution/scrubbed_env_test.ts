@@ -18,7 +18,11 @@ Deno.test("scrubbedEnv() keeps only the fixed variables and the declared ones", 
     ["one declared", ["GREETING"], { GREETING: "hello" }],
     ["declared but unset", ["MISSING"], {}],
     ["declared fixed names cannot override", ["PATH", "HOME"], {}],
-    ["an operator may pass a key on purpose", ["OPENAI_API_KEY"], { OPENAI_API_KEY: "sk-123" }],
+    ["the node's LLM key is never passed, even declared", ["OPENAI_API_KEY"], {}],
+    ["the node's token is never passed, even declared", ["SKILLLITE_SWARM_TOKEN"], {}],
+    ["another service's key may be passed on purpose", ["AWS_SECRET_ACCESS_KEY"], {
+      AWS_SECRET_ACCESS_KEY: "aws",
+    }],
   ];
   for (const [why, declared, extra] of cases) {
     const env = scrubbedEnv(

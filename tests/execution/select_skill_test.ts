@@ -100,3 +100,59 @@ Deno.test("selectSkill() puts the details callers need in the error", () => {
   const ambiguous = thrown(() => selectSkill(all, {}, ["calc"]));
   assert.deepEqual(ambiguous.details.candidates, ["calculator", "abacus"]);
 });
+
+Deno.test("selectSkill() with a grant: candidates and errors are only the skills it may run", () => {
+  const grant = (capabilities: string[], skills: string[] = ["*"]) => ({
+    method: "token" as const,
+    subject: "narrow",
+    actions: ["task" as const],
+    capabilities,
+    skills,
+  });
+  const danger = skill("calc-danger", { capabilities: ["calc", "danger"] });
+  const skills = [calc, calc2, danger, echo];
+  const cases: Array<
+    [why: string, g: ReturnType<typeof grant>, caps: string[], chosen: string | RegExp]
+  > = [
+    ["calc-only grant: the one calc skill without other tags", grant(["calc"]), ["calc"], "abacus"],
+    [
+      "calc+python grant: two allowed, listed without the danger skill",
+      grant(["calc", "python"]),
+      ["calc"],
+      /^ambiguous_skill: Several skills match: calculator, abacus;/,
+    ],
+    [
+      "grant listing skills: only those",
+      grant(["*"], ["abacus", "calc-danger"]),
+      ["calc"],
+      /^ambiguous_skill: Several skills match: abacus, calc-danger;/,
+    ],
+    [
+      "nothing allowed: 403 naming the one scope it lacks, no list of skills",
+      grant(["danger"]),
+      ["calc"],
+      /^forbidden: The credential does not allow capability 'calc' of skill 'calculator'$/,
+    ],
+  ];
+  for (const [why, g, caps, chosen] of cases) {
+    let outcome: string;
+    try {
+      outcome = selectSkill(skills, {}, caps, { grant: g }).name;
+    } catch (err) {
+      const e = err as SwarmError;
+      outcome = `${e.code}: ${e.message}`;
+      if (e.code === "ambiguous_skill") {
+        assert.ok(!(e.details.candidates as string[]).some((n) => !e.message.includes(n)), why);
+      }
+    }
+    if (typeof chosen === "string") assert.equal(outcome, chosen, why);
+    else assert.match(outcome, chosen, why);
+  }
+  // Without a grant every matching skill is listed, as before.
+  assert.throws(
+    () => selectSkill(skills, {}, ["calc"]),
+    (err: SwarmError) =>
+      err.code === "ambiguous_skill" &&
+      (err.details.candidates as string[]).join() === "calculator,abacus,calc-danger",
+  );
+});

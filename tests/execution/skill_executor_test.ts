@@ -346,6 +346,73 @@ Deno.test("SkillExecutor rejects limits that are not positive", () => {
   const base = { skills: [], workRoot: "/nonexistent", sandboxes: { bwrap: null, deno: null } };
   assert.throws(() => new SkillExecutor({ ...base, timeoutMs: 0 }), RangeError);
   assert.throws(() => new SkillExecutor({ ...base, maxOutputBytes: -1 }), RangeError);
+  assert.throws(() => new SkillExecutor({ ...base, limits: { diskBytes: -1 } }), RangeError);
+  assert.deepEqual(new SkillExecutor({ ...base, limits: { maxProcesses: 9 } }).limits, {
+    memoryBytes: 536_870_912,
+    maxProcesses: 9,
+    diskBytes: 67_108_864,
+  });
+});
+
+Deno.test({
+  name: "SkillExecutor.execute() never runs a Deno skill outside bubblewrap unless allowed",
+  ignore: noDeno,
+  async fn() {
+    const deno = sandboxes.deno;
+    await withExecutor({ sandboxes: { bwrap: null, deno } }, async (executor) => {
+      assert.equal(executor.sandboxFor(fixtures["deno-echo"]), "unavailable");
+      const refused = await executor.execute(task("e", { tool_hint: "deno-echo" }), {
+        capabilities: [],
+      }).catch((e) => e);
+      assert.ok(refused instanceof SwarmError && refused.code === "execution_failed");
+      assert.equal(
+        refused.message,
+        "Skill 'deno-echo' cannot run here: bubblewrap is not installed and --allow-unsandboxed was not given",
+      );
+    });
+    await withExecutor({ sandboxes: { bwrap: null, deno }, allowUnsandboxed: true }, async (ex) => {
+      assert.equal(ex.sandboxFor(fixtures["deno-echo"]), "none");
+      const t = task("echo", { tool_hint: "deno-echo", input: { say: "hi" } });
+      const result = await ex.execute(t, { capabilities: [] });
+      assert.equal(result.task_completed, true, result.response);
+    });
+  },
+});
+
+Deno.test({
+  name: "SkillExecutor.execute() stops a run at its disk limit (sized tmpfs) and says why",
+  ignore: noBwrap,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "swarm-disk-skill-" });
+    try {
+      await Deno.mkdir(`${dir}/scripts`);
+      await Deno.writeTextFile(`${dir}/SKILL.md`, "---\nname: filler\n---\n");
+      await Deno.writeTextFile(
+        `${dir}/scripts/main.sh`,
+        "cat >/dev/null\ndd if=/dev/zero of=big bs=65536 count=80\necho '{}'\n",
+      );
+      const { loadSkill } = await import("../../lib/skills/load_skill.ts");
+      await withExecutor({
+        skills: [await loadSkill(dir)],
+        limits: { diskBytes: 1024 * 1024 },
+        // No cgroups, no prlimit: the tmpfs size alone holds.
+        limitHost: { prlimit: null, cgroups: { memory: null, pids: null } },
+      }, async (executor) => {
+        const result = await executor.execute(task("fill", { tool_hint: "filler" }), {
+          capabilities: [],
+        });
+        assert.equal(result.task_completed, false, result.response);
+        const error = JSON.parse(result.response);
+        assert.equal(
+          error.error,
+          "Disk limit exceeded: the skill may write at most 1048576 bytes",
+        );
+        assert.match(error.stderr, /No space left on device/);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 async function exists(path: string): Promise<boolean> {

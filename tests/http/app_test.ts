@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { authJson, errorBody, makeApp, postTask, task, TOKEN } from "./_fake.ts";
+import { createApp } from "../../lib/http/app.ts";
+import { RateLimiter } from "../../lib/security/token_bucket.ts";
 
 const GATED: Array<[method: string, path: string]> = [
   ["POST", "/task"],
   ["POST", "/task?stream=1"],
   ["GET", "/status"],
   ["GET", "/can-do?required=calc"],
-  ["GET", "/healthz"],
-  ["GET", "/readyz"],
+  // Public only for GET: another method on a public path is not.
+  ["POST", "/healthz"],
   ["GET", "/no-such-route"],
 ];
 
@@ -126,7 +128,8 @@ Deno.test("createApp() tags every answer with an x-request-id", async () => {
   const { app } = makeApp();
   const ok = await app.request("http://localhost/healthz", { headers: authJson() });
   assert.match(ok.headers.get("x-request-id") ?? "", /\S/);
-  const denied = await app.request("http://localhost/healthz");
+  const denied = await app.request("http://localhost/status");
+  assert.equal(denied.status, 401);
   assert.match(denied.headers.get("x-request-id") ?? "", /\S/);
   const echoed = await app.request("http://localhost/healthz", {
     headers: authJson({ "x-request-id": "req-42" }),
@@ -170,4 +173,62 @@ Deno.test("createApp() tags a streamed task answer with an x-request-id too", as
   await response.text();
   assert.equal(response.headers.get("content-type"), "application/x-ndjson");
   assert.equal(response.headers.get("x-request-id"), "req-43");
+});
+
+Deno.test("createApp() answers /healthz and /readyz without a credential, and ignores a bad one", async () => {
+  const { app } = makeApp();
+  const cases: Array<[path: string, headers: Record<string, string>]> = [
+    ["/healthz", {}],
+    ["/readyz", {}],
+    ["/healthz", { authorization: "Bearer wrong" }],
+    ["/readyz", { authorization: "Basic Zm9vOmJhcg==" }],
+  ];
+  for (const [path, headers] of cases) {
+    const response = await app.request(`http://localhost${path}`, { headers });
+    assert.equal(response.status, 200, `${path} ${JSON.stringify(headers)}`);
+    const body = await response.json();
+    // Nothing beyond the node id and its load (readiness): no token, peers or skills.
+    assert.deepEqual(
+      Object.keys(body).sort(),
+      path === "/healthz"
+        ? ["node_id", "queued_tasks", "running_tasks", "status"]
+        : ["node_id", "status"],
+    );
+  }
+});
+
+Deno.test("createApp() throttles failed authentications per address: 429 with Retry-After, never for a valid token", async () => {
+  let now = 0;
+  const limiter = new RateLimiter({ ratePerSecond: 1, burst: 3, now: () => now });
+  const failures: Array<[string, string, string]> = [];
+  const { deps } = makeApp();
+  const app = createApp(deps, {
+    authFailureLimiter: limiter,
+    onAuthFailure: (reason, path, source) => failures.push([reason, path, source]),
+  });
+  const from = (remoteAddress: string, authorization?: string) =>
+    app.request(
+      "http://localhost/status",
+      { headers: authorization ? { authorization } : {} },
+      { remoteAddress },
+    );
+  for (let i = 0; i < 3; i++) {
+    await errorBody(await from("10.0.0.9", "Bearer nope"), 401, "unauthorized");
+  }
+  const throttled = await from("10.0.0.9", "Bearer nope");
+  const body = await errorBody(throttled, 429, "rate_limited");
+  assert.equal(body.reason, "auth_failures");
+  assert.equal(throttled.headers.get("retry-after"), "1");
+  assert.match(String(body.message), /^Too many failed authentications from this address/);
+  // Missing credentials count as failures too.
+  await errorBody(await from("10.0.0.9"), 429, "rate_limited");
+  // The same address with the right token still gets in; another address is not throttled.
+  assert.equal((await from("10.0.0.9", `Bearer ${TOKEN}`)).status, 200);
+  await errorBody(await from("10.0.0.10", "Bearer nope"), 401, "unauthorized");
+  // Every failure is still reported (metrics stay exact), with its source.
+  assert.equal(failures.length, 6);
+  assert.deepEqual(failures[0], ["invalid", "/status", "10.0.0.9"]);
+  assert.deepEqual(failures.at(-1), ["invalid", "/status", "10.0.0.10"]);
+  now = 1_000;
+  await errorBody(await from("10.0.0.9", "Bearer nope"), 401, "unauthorized");
 });

@@ -86,3 +86,76 @@ Deno.test("readBodyText() reads in-process requests (no byte stream) with the sa
     /exceeds 3 bytes/,
   );
 });
+
+Deno.test("readBodyText() refuses a body that does not arrive within timeoutMs (slowloris)", async () => {
+  const cases: Array<[why: string, body: () => ReadableStream<Uint8Array>]> = [
+    ["a stream that never sends", () => new ReadableStream<Uint8Array>({ pull() {} })],
+    ["a byte stream that never sends", () => new ReadableStream({ type: "bytes", pull() {} })],
+    [
+      "a stream sending a byte every 30 ms",
+      () => {
+        let n = 0;
+        return new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await new Promise((r) => setTimeout(r, 30));
+            if (n++ > 100) controller.close();
+            else controller.enqueue(new Uint8Array([120]));
+          },
+        });
+      },
+    ],
+  ];
+  for (const [why, body] of cases) {
+    const request = new Request(
+      "http://x/",
+      { method: "POST", body: body(), duplex: "half" } as
+        & RequestInit
+        & { duplex: string },
+    );
+    const started = performance.now();
+    await assert.rejects(
+      readBodyText(request, LIMIT, { timeoutMs: 200 }),
+      (err: SwarmError) =>
+        err.code === "invalid_request" && err.details.reason === "body_timeout" &&
+        err.details.timeout_ms === 200,
+      why,
+    );
+    assert.ok(performance.now() - started < 1_000, `${why}: refused late`);
+  }
+});
+
+Deno.test("readBodyText() reads a body that arrives in time, with the deadline on", async () => {
+  const request = new Request("http://x/", { method: "POST", body: "hello" });
+  assert.equal(await readBodyText(request, LIMIT, { timeoutMs: 1_000 }), "hello");
+});
+
+Deno.test("readBodyText() over a real socket answers a dribbling client within the deadline", async () => {
+  const ready = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: (addr) => ready.resolve(addr as Deno.NetAddr) },
+    async (request) => {
+      try {
+        return new Response(await readBodyText(request, LIMIT, { timeoutMs: 300 }));
+      } catch (err) {
+        const e = err as SwarmError;
+        return new Response(`${e.code}:${e.details.reason}`, { status: 400 });
+      }
+    },
+  );
+  const { port } = await ready.promise;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const encoder = new TextEncoder();
+    await conn.write(encoder.encode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"));
+    const started = performance.now();
+    const buffer = new Uint8Array(1024);
+    const n = await conn.read(buffer);
+    const answer = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    assert.match(answer, /^HTTP\/1\.1 400/);
+    assert.match(answer, /invalid_request:body_timeout$/);
+    assert.ok(performance.now() - started < 2_000);
+  } finally {
+    conn.close();
+    await server.shutdown();
+  }
+});

@@ -292,3 +292,88 @@ Deno.test("HttpServer.shutdown() resolves and the port stops answering", async (
     await assert.rejects(getJson(`${base}/x`, pki.alice), `${base} closed`);
   }
 });
+
+/** Opens an mTLS connection as alice, writes `text`, and resolves with what came back and when the server closed. */
+function slowClient(
+  port: number,
+  text: string,
+  dripMs: number,
+): Promise<{ answer: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let answer = "";
+    let drip: ReturnType<typeof setInterval> | undefined;
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      ca: pki.ca,
+      cert: pki.alice.certPem,
+      key: pki.alice.keyPem,
+    }, () => {
+      socket.write(text);
+      drip = setInterval(() => socket.write("x"), dripMs);
+    });
+    socket.on("data", (chunk) => answer += chunk.toString());
+    socket.on("close", () => {
+      clearInterval(drip);
+      resolve({ answer, closedAfterMs: performance.now() - started });
+    });
+    socket.on("error", (err) => {
+      clearInterval(drip);
+      if (answer === "") reject(err);
+    });
+  });
+}
+
+// Issue 12 finding 9: slowloris connections were held for as long as they dribbled.
+Deno.test("startHttpServer() with mTLS closes a connection whose headers do not arrive within headerTimeoutMs", async () => {
+  const { handler, seen } = echoCaller();
+  const tlsMaterial = { cert: pki.first.certPem, key: pki.first.keyPem, clientCa: pki.ca };
+  await withServer(
+    { handler, tls: tlsMaterial, headerTimeoutMs: 500, requestTimeoutMs: 500 },
+    async (server) => {
+      const headers = await slowClient(
+        server.addr.port,
+        "GET /x HTTP/1.1\r\nHost: a\r\nX-a: ",
+        100,
+      );
+      assert.ok(headers.closedAfterMs < 3_000, `closed after ${headers.closedAfterMs} ms`);
+      assert.match(headers.answer, /^(HTTP\/1\.1 408|$)/);
+      const body = await slowClient(
+        server.addr.port,
+        "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n",
+        100,
+      );
+      assert.ok(body.closedAfterMs < 3_000, `closed after ${body.closedAfterMs} ms`);
+      assert.equal(seen.length <= 1, true);
+    },
+  );
+});
+
+Deno.test("startHttpServer() on a loopback bind refuses a Host that is not a loopback name with 421", async () => {
+  const { handler, seen } = echoCaller();
+  const cases: Array<[host: string, allowed: string[], status: number]> = [
+    ["evil.example", [], 421],
+    ["localhost", [], 200],
+    ["proxy.internal", ["proxy.internal"], 200],
+    ["evil.example", ["*"], 200],
+  ];
+  for (const [host, allowedHosts, status] of cases) {
+    await withServer({ handler, allowedHosts }, async (server) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      await conn.write(
+        new TextEncoder().encode(`GET /x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+      );
+      const text = new TextDecoder().decode(
+        (await new Response(conn.readable).arrayBuffer()) as ArrayBuffer,
+      );
+      assert.match(text, new RegExp(`^HTTP/1\\.1 ${status}`), `${host} ${allowedHosts}: ${text}`);
+      if (status === 421) {
+        const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
+        assert.equal(body.error, "misdirected");
+        assert.equal(body.reason, "host_not_allowed");
+      }
+    });
+  }
+  assert.equal(seen.length, 3, "the refused request never reached the handler");
+});

@@ -30,7 +30,15 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
   [
     "any host",
     { listen: { host: "0.0.0.0", port: 7700 }, allowNet: { kind: "any" }, dataDir: "/d" },
-    { net: true, read: ["/d"], write: ["/d"], env: false, run: false, sys: false, ffi: false },
+    {
+      net: true,
+      read: ["/d"],
+      write: ["/d"],
+      env: false,
+      run: false,
+      sys: ["networkInterfaces"],
+      ffi: false,
+    },
   ],
   [
     "a host list on a 0.0.0.0 bind (the bind address is added)",
@@ -45,7 +53,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       write: ["/d"],
       env: false,
       run: false,
-      sys: false,
+      sys: ["networkInterfaces"],
       ffi: false,
     },
   ],
@@ -91,10 +99,12 @@ for (const [name, input, expected] of CASES) {
   });
 }
 
-Deno.test("workerPermissions() never grants run, env, sys or ffi", () => {
+Deno.test("workerPermissions() never grants run, env or ffi; sys only lists interfaces on a wildcard bind", () => {
   for (const [, input] of CASES) {
     const p = workerPermissions(input);
-    assert.deepEqual([p.run, p.env, p.sys, p.ffi], [false, false, false, false]);
+    assert.deepEqual([p.run, p.env, p.ffi], [false, false, false]);
+    const wildcard = input.listen.host === "0.0.0.0";
+    assert.deepEqual(p.sys, wildcard ? ["networkInterfaces"] : false);
   }
 });
 

@@ -200,6 +200,7 @@ interface Reports {
 async function watching(
   config: Config,
   fn: (reports: Reports) => Promise<void>,
+  options: { reloadIntervalMs?: number } = {},
 ): Promise<void> {
   const reports: Reports = { changes: [], errors: [] };
   const controller = new AbortController();
@@ -209,6 +210,7 @@ async function watching(
   }, {
     signal: controller.signal,
     debounceMs: 50,
+    reloadIntervalMs: options.reloadIntervalMs ?? 0,
     onError: (err) => reports.errors.push(err),
   });
   try {
@@ -353,25 +355,110 @@ Deno.test("watchSecurityMaterial() does nothing without security files", async (
 Deno.test("watchSecurityMaterial() re-reads on SIGHUP, reporting only real changes", async () => {
   await withTempDir(async (dir) => {
     await writeFiles(dir);
-    // The configured keyring is a symlink into a directory the watcher does not watch,
-    // so a change of the target is seen only through SIGHUP.
-    await Deno.mkdir(join(dir, "real"));
-    await Deno.writeTextFile(join(dir, "real", "keyring.json"), '{"v":1}\n');
-    await Deno.symlink(join(dir, "real", "keyring.json"), join(dir, "kr-link.json"));
-    const config = configIn(dir, ["--keyring", "kr-link.json"]);
+    // A hard link elsewhere: writing through it changes the keyring without any event
+    // in the keyring's directory, so only SIGHUP (or the backstop, off here) sees it.
+    await Deno.mkdir(join(dir, "other"));
+    await Deno.link(join(dir, "keyring.json"), join(dir, "other", "alias.json"));
+    const config = configIn(dir, ["--keyring", "keyring.json"]);
     await watching(config, async (reports) => {
       // Nothing changed: a SIGHUP re-reads and reports nothing.
       Deno.kill(Deno.pid, "SIGHUP");
       await delay(QUIET_MS);
       assert.deepEqual(reports.changes, []);
-      await Deno.writeTextFile(join(dir, "real", "keyring.json"), '{"v":2}\n');
+      await Deno.writeTextFile(join(dir, "other", "alias.json"), '{"v":2}\n');
       await delay(QUIET_MS);
-      assert.deepEqual(reports.changes, [], "the target's directory is not watched");
+      assert.deepEqual(reports.changes, [], "no event announced the change");
       Deno.kill(Deno.pid, "SIGHUP");
       await until(() => reports.changes.length > 0);
       await delay(QUIET_MS);
       assert.deepEqual(reports.changes, [{ keyring: '{"v":2}\n' }]);
       assert.deepEqual(reports.errors, []);
-    });
+    }, { reloadIntervalMs: 0 });
+  });
+});
+
+// Issue 12 finding 7: a keyring reached through a symlink stopped reloading live.
+Deno.test("watchSecurityMaterial() sees a change of a symlinked keyring's target, without SIGHUP", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "real"));
+    await Deno.writeTextFile(join(dir, "real", "keyring.json"), '{"v":1}\n');
+    await Deno.symlink(join(dir, "real", "keyring.json"), join(dir, "kr-link.json"));
+    const config = configIn(dir, ["--keyring", "kr-link.json"]);
+    await watching(config, async (reports) => {
+      await delay(100); // The watch is set up asynchronously.
+      await replaceByRename(join(dir, "real", "keyring.json"), '{"v":2}\n');
+      await until(() => reports.changes.length > 0, 2_000);
+      assert.deepEqual(reports.changes, [{ keyring: '{"v":2}\n' }]);
+      assert.deepEqual(reports.errors, []);
+    }, { reloadIntervalMs: 0 });
+  });
+});
+
+Deno.test("watchSecurityMaterial() follows a retargeted link (a Kubernetes ..data swap)", async () => {
+  await withTempDir(async (dir) => {
+    // keyring.json -> ..data/keyring.json, ..data -> v1; the update swaps ..data to v2.
+    for (const version of ["v1", "v2", "v3"]) {
+      await Deno.mkdir(join(dir, version));
+      await Deno.writeTextFile(join(dir, version, "keyring.json"), `{"${version}":1}\n`);
+    }
+    await Deno.symlink("v1", join(dir, "..data"));
+    await Deno.symlink("..data/keyring.json", join(dir, "keyring.json"));
+    const config = configIn(dir, ["--keyring", "keyring.json"]);
+    const swap = async (version: string) => {
+      await Deno.symlink(version, join(dir, "..data_tmp"));
+      await Deno.rename(join(dir, "..data_tmp"), join(dir, "..data"));
+    };
+    await watching(config, async (reports) => {
+      await delay(100);
+      await swap("v2");
+      await until(() => reports.changes.length === 1, 2_000);
+      assert.deepEqual(reports.changes[0], { keyring: '{"v2":1}\n' });
+      // The new target's directory is watched too: an edit in place there is seen.
+      await delay(300);
+      await replaceByRename(join(dir, "v2", "keyring.json"), '{"v2":2}\n');
+      await until(() => reports.changes.length === 2, 2_000);
+      assert.deepEqual(reports.changes[1], { keyring: '{"v2":2}\n' });
+      await swap("v3");
+      await until(() => reports.changes.length === 3, 2_000);
+      assert.deepEqual(reports.changes[2], { keyring: '{"v3":1}\n' });
+      assert.deepEqual(reports.errors, []);
+    }, { reloadIntervalMs: 0 });
+  });
+});
+
+Deno.test("watchSecurityMaterial() backstop re-read applies a change no event announced", async () => {
+  await withTempDir(async (dir) => {
+    await writeFiles(dir);
+    await Deno.mkdir(join(dir, "other"));
+    await Deno.link(join(dir, "keyring.json"), join(dir, "other", "alias.json"));
+    const config = configIn(dir, ["--keyring", "keyring.json"]);
+    await watching(config, async (reports) => {
+      await delay(QUIET_MS);
+      assert.deepEqual(reports.changes, [], "an unchanged re-read reports nothing");
+      const written = Date.now();
+      await Deno.writeTextFile(join(dir, "other", "alias.json"), '{"v":2}\n');
+      await until(() => reports.changes.length > 0, 2_000);
+      assert.ok(Date.now() - written < 1_000, "seen within about one interval");
+      await delay(QUIET_MS);
+      assert.deepEqual(reports.changes, [{ keyring: '{"v":2}\n' }], "reported once");
+      assert.deepEqual(reports.errors, []);
+    }, { reloadIntervalMs: 250 });
+  });
+});
+
+Deno.test("watchSecurityMaterial() reports a failing backstop re-read once, not on every tick", async () => {
+  await withTempDir(async (dir) => {
+    await writeFiles(dir);
+    const config = configIn(dir, ["--keyring", "keyring.json"]);
+    await watching(config, async (reports) => {
+      await Deno.remove(join(dir, "keyring.json"));
+      await until(() => reports.errors.length > 0, 2_000);
+      await delay(600);
+      assert.equal(reports.errors.length, 1, reports.errors.map((e) => e.message).join("; "));
+      assert.match(reports.errors[0].message, /^Cannot read keyring '.*keyring\.json'/);
+      await Deno.writeTextFile(join(dir, "keyring.json"), '{"v":4}\n');
+      await until(() => reports.changes.length > 0, 2_000);
+      assert.deepEqual(reports.changes, [{ keyring: '{"v":4}\n' }]);
+    }, { reloadIntervalMs: 100 });
   });
 });

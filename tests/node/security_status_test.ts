@@ -83,6 +83,8 @@ Deno.test("securityStatus() of a plain node without credentials", async () => {
     keyring: null,
     allow_plain_peers: false,
     forward_scoped_to_skilllite: false,
+    allow_skilllite_peers: false,
+    membership_proof: [],
     task_rate: { per_second: 20, burst: 40 },
     limits: { max_body_bytes: 1_048_576, max_header_bytes: 16_384, max_headers: 100 },
   });

@@ -260,3 +260,52 @@ Deno.test("EventStreamHub replay preserves order across the ring's wrap-around",
   hub.close();
   assert.deepEqual(await drain(sub), range(5, 7));
 });
+
+Deno.test("EventStreamHub folds repeated auth_failed of one reason and source into one event per window", async () => {
+  let now = 0;
+  const bus = new EventBus("n1");
+  const hub = new EventStreamHub({ ringSize: 8, authFailureWindowMs: 1_000, now: () => now });
+  hub.attach(bus);
+  const live = hub.subscribe({ bufferSize: 1_000 });
+  bus.emit({ type: "capabilities_changed", capabilities: ["calc"] });
+  for (let i = 0; i < 500; i++) {
+    bus.emit({ type: "auth_failed", reason: "invalid", path: `/p${i}`, source: "10.0.0.9" });
+  }
+  bus.emit({ type: "auth_failed", reason: "expired", path: "/status", source: "10.0.0.9" });
+  bus.emit({ type: "auth_failed", reason: "invalid", path: "/status", source: "10.0.0.7" });
+  now = 1_000; // A new window for the same pair.
+  bus.emit({ type: "auth_failed", reason: "invalid", path: "/again", source: "10.0.0.9" });
+  bus.emit({ type: "swarm_stopping", reason: "signal" });
+  hub.close();
+  const history: NodeEvent[] = [];
+  for await (const event of hub.subscribe({ lastEventId: 0 })) history.push(event);
+  const summary = history.map((e) =>
+    e.type === "auth_failed" ? `${e.reason}@${e.source}:${e.path}x${e.count ?? 1}` : e.type
+  );
+  // The capabilities event is still in the 8-event ring: the flood took 4 slots.
+  assert.deepEqual(summary, [
+    "capabilities_changed",
+    "invalid@10.0.0.9:/p0x500",
+    "expired@10.0.0.9:/statusx1",
+    "invalid@10.0.0.7:/statusx1",
+    "invalid@10.0.0.9:/againx1",
+    "swarm_stopping",
+  ]);
+  const folded = history[1] as Extract<NodeEvent, { type: "auth_failed" }>;
+  assert.equal(typeof folded.last_time, "string");
+  // Followers got each window's first event only.
+  const delivered: string[] = [];
+  for await (const event of live) delivered.push(event.type);
+  assert.equal(delivered.filter((t) => t === "auth_failed").length, 4);
+});
+
+Deno.test("EventStreamHub with authFailureWindowMs 0 keeps every auth_failed", async () => {
+  const bus = new EventBus("n1");
+  const hub = new EventStreamHub({ authFailureWindowMs: 0 });
+  hub.attach(bus);
+  for (let i = 0; i < 3; i++) bus.emit({ type: "auth_failed", reason: "missing", path: "/" });
+  hub.close();
+  let n = 0;
+  for await (const _ of hub.subscribe({ lastEventId: 0 })) n++;
+  assert.equal(n, 3);
+});

@@ -6,6 +6,8 @@ import {
   type HealthPolicy,
   type HealthState,
   initialHealth,
+  loadFromHealthz,
+  MAX_REPORTED_LOAD,
   onPassiveFailure,
   onPassiveSuccess,
   onProbeFailure,
@@ -14,6 +16,7 @@ import {
   probeDue,
   routable,
   validateHealthPolicy,
+  validLoad,
 } from "../../lib/peers/health_state.ts";
 
 const POLICY = DEFAULT_HEALTH_POLICY;
@@ -417,4 +420,55 @@ Deno.test("a paused peer is marked dead, then alive again soon after it resumes"
     }
     assert.ok(worstRecovery > policy.deadProbeIntervalMs / 2, `${worstRecovery}`);
   }
+});
+
+Deno.test("validLoad() believes only non-negative integers up to MAX_REPORTED_LOAD", () => {
+  const cases: Array<[unknown, number | undefined]> = [
+    [0, 0],
+    [3, 3],
+    [MAX_REPORTED_LOAD, MAX_REPORTED_LOAD],
+    [MAX_REPORTED_LOAD + 1, undefined],
+    [-1, undefined],
+    [-1_000_000, undefined],
+    [-0, 0],
+    [1.5, undefined],
+    [Number.NaN, undefined],
+    [Infinity, undefined],
+    [-Infinity, undefined],
+    [1e300, undefined],
+    ["2", undefined],
+    [null, undefined],
+    [undefined, undefined],
+    [true, undefined],
+    [[1], undefined],
+    [{ valueOf: () => 1 }, undefined],
+  ];
+  for (const [value, want] of cases) assert.equal(validLoad(value), want, String(value));
+});
+
+Deno.test("loadFromHealthz() sums believable running and queued tasks, else unknown", () => {
+  const cases: Array<[string, unknown, number | undefined]> = [
+    ["running and queued", { running_tasks: 2, queued_tasks: 3 }, 5],
+    ["running only", { running_tasks: 1 }, 1],
+    ["idle", { status: "ok", running_tasks: 0, queued_tasks: 0 }, 0],
+    ["negative running", { running_tasks: -1_000_000, queued_tasks: 0 }, undefined],
+    ["negative queued", { running_tasks: 1, queued_tasks: -5 }, undefined],
+    ["fractional", { running_tasks: 0.5 }, undefined],
+    ["string figures", { running_tasks: "1" }, undefined],
+    ["queued without running", { queued_tasks: 4 }, undefined],
+    ["null queued", { running_tasks: 1, queued_tasks: null }, undefined],
+    ["sum capped", { running_tasks: MAX_REPORTED_LOAD, queued_tasks: 5 }, MAX_REPORTED_LOAD],
+    ["not an object", "ok", undefined],
+    ["null", null, undefined],
+    ["array", [1, 2], undefined],
+  ];
+  for (const [label, body, want] of cases) assert.equal(loadFromHealthz(body), want, label);
+});
+
+Deno.test("onProbeSuccess() ignores a reported load that is not believable", () => {
+  const known = onProbeSuccess(health(), { latencyMs: 5, load: 2 }, 10, POLICY).health;
+  const lied = onProbeSuccess(known, { latencyMs: 5, load: -1_000_000 }, 20, POLICY).health;
+  assert.equal(lied.load, 2, "the last believable figure stays");
+  const fresh = onProbeSuccess(health(), { latencyMs: 5, load: -3 }, 10, POLICY).health;
+  assert.equal(fresh.load, undefined);
 });

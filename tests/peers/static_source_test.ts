@@ -125,7 +125,7 @@ async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
           seeds,
           selfId: SELF_ID,
           table,
-          token: () => "tok",
+          credential: () => Promise.resolve("tok"),
           intervalMs: 60_000,
           timeoutMs: 2_000,
           log: (message, props) => logs.push({ message, props }),
@@ -192,23 +192,30 @@ Deno.test("StaticPeerSource.probeAll() records a swarm node, a SkillLite node an
   }
 });
 
-Deno.test("StaticPeerSource.probeAll() asks GET /status with the bearer token", async () => {
+Deno.test("StaticPeerSource.probeAll() asks GET /status with the credential given for that seed", async () => {
   const node = startNode(() => swarmStatus("peer-a"));
   try {
+    const asked: unknown[] = [];
     await withHarness(async ({ source }) => {
-      await source([node.url], { token: () => "s3cret" }).probeAll();
+      await source([node.url], {
+        credential: (seed) => {
+          asked.push(seed);
+          return Promise.resolve("s3cret");
+        },
+      }).probeAll();
     });
     assert.deepEqual(node.requests, [{ path: "/status", authorization: "Bearer s3cret" }]);
+    assert.deepEqual(asked, [{ address: new URL(node.url).host, scheme: "http" }]);
   } finally {
     await node.close();
   }
 });
 
-Deno.test("StaticPeerSource.probeAll() sends no Authorization header without a token", async () => {
+Deno.test("StaticPeerSource.probeAll() sends no Authorization header to an unproven seed", async () => {
   const node = startNode(() => swarmStatus("peer-a"));
   try {
     await withHarness(async ({ source }) => {
-      await source([node.url], { token: () => undefined }).probeAll();
+      await source([node.url], { credential: () => Promise.resolve(undefined) }).probeAll();
     });
     assert.equal(node.requests[0].authorization, null);
   } finally {

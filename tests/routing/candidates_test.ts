@@ -85,6 +85,18 @@ Deno.test("matchingPeers() keeps peers holding every tag, by id, best first", ()
       want: ["none", "one", "two"],
     },
     {
+      name: "an unbelievable load (negative, fractional, huge) counts as 0 and wins nothing",
+      peers: [
+        peer("liar", { capabilities: calc, address: "10.0.0.9:7700", load: -1_000_000 }),
+        peer("frac", { capabilities: calc, address: "10.0.0.8:7700", load: -0.5 }),
+        peer("huge", { capabilities: calc, address: "10.0.0.7:7700", load: 1e12 }),
+        peer("idle", { capabilities: calc, address: "10.0.0.1:7700", load: 0 }),
+        peer("busy", { capabilities: calc, address: "10.0.0.0:7700", load: 1 }),
+      ],
+      required: calc,
+      want: ["idle", "huge", "frac", "liar", "busy"],
+    },
+    {
       name: "loopback before other addresses, then by address string",
       peers: [
         peer("lan", { capabilities: calc, address: "10.0.0.1:7700" }),

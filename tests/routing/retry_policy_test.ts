@@ -10,36 +10,41 @@ import {
   validateRetryPolicy,
 } from "../../lib/routing/retry_policy.ts";
 
-/** Whether a peer's answer with each code (and its own status) may be retried elsewhere. */
+/**
+ * Whether a peer's answer with each code (and its own status) may be retried elsewhere:
+ * every refusal (3xx, 4xx) and "not started" code is; the codes after which the task
+ * may have run (execution_failed, internal, a relayed bad_peer_response) are not.
+ */
 const ANSWERED: Record<string, boolean> = {
-  unauthorized: false,
-  forbidden: false,
+  unauthorized: true,
+  forbidden: true,
   no_match: true,
   forward_failed: true,
   local_executor_not_configured: true,
   execution_failed: false,
   internal: false,
-  invalid_json: false,
-  invalid_request: false,
-  invalid_task: false,
-  unsupported_media_type: false,
-  payload_too_large: false,
-  not_found: false,
-  method_not_allowed: false,
-  skill_not_found: false,
-  ambiguous_skill: false,
+  invalid_json: true,
+  invalid_request: true,
+  invalid_task: true,
+  unsupported_media_type: true,
+  payload_too_large: true,
+  not_found: true,
+  method_not_allowed: true,
+  skill_not_found: true,
+  ambiguous_skill: true,
   loop_detected: true,
   hop_limit_exceeded: true,
   not_ready: true,
   draining: true,
   overloaded: true,
   rate_limited: true,
-  headers_too_large: false,
-  uri_too_long: false,
-  task_conflict: false,
+  headers_too_large: true,
+  uri_too_long: true,
+  task_conflict: true,
   timeout: true,
   bad_peer_response: false,
-  config_invalid: false,
+  config_invalid: true,
+  misdirected: true,
 };
 
 /** The error the client throws when a peer answers `code` with swarm's JSON error shape. */
@@ -58,20 +63,56 @@ Deno.test("isRetryable() classifies a peer's answer with every error code", () =
 });
 
 Deno.test("isRetryable() retries failures without an answer and answers that were not handled", () => {
+  const garbage = (reason: string | undefined, status = 200) =>
+    new SwarmError("bad_peer_response", "Bad answer from h:1", {
+      status,
+      ...(reason ? { reason } : {}),
+    });
   const cases: Array<[string, SwarmError, boolean]> = [
     ["connection refused", new SwarmError("forward_failed", "Cannot reach h:1: refused"), true],
     ["connection lost", new SwarmError("forward_failed", "Lost connection to h:1: reset"), true],
+    [
+      "answer cut off after 200 (the peer most likely died with the task)",
+      new SwarmError("forward_failed", "Lost connection to h:1: reset", {
+        status: 200,
+        reason: "cut_off",
+      }),
+      true,
+    ],
+    [
+      "error answer cut off after 503",
+      new SwarmError("forward_failed", "Lost connection to h:1: reset", { status: 503 }),
+      true,
+    ],
     ["attempt timed out", new SwarmError("timeout", "Timed out", { timeout_ms: 10 }), true],
-    ["malformed success", new SwarmError("bad_peer_response", "Invalid JSON from h:1"), false],
-    ...[429, 502, 503, 504].map((status): [string, SwarmError, boolean] => [
+    ["bad answer without status", new SwarmError("bad_peer_response", "Invalid JSON"), false],
+    ["2xx not JSON", garbage("invalid_json"), true],
+    ["2xx not a result", garbage("invalid_result"), true],
+    ["2xx stream line not an event", garbage("invalid_event"), true],
+    ["2xx over the size limit (may have run)", garbage("too_large"), false],
+    ["2xx stream of endless events (started)", garbage("too_many_events"), false],
+    ["2xx without a reason", garbage(undefined), false],
+    ["relayed bad_peer_response", garbage("invalid_json", 502), false],
+    [
+      "execution_failed with a 4xx status",
+      new SwarmError("execution_failed", "x", { status: 403 }),
+      false,
+    ],
+    ["non-numeric status", new SwarmError("forward_failed", "x", { status: "403" }), false],
+    ...[301, 302, 303, 307, 308, 400, 401, 403, 404, 405, 409, 413, 415, 421, 422, 429].map((
+      status,
+    ): [string, SwarmError, boolean] => [
       `plain ${status}`,
       new SwarmError("forward_failed", `h:1 answered ${status}`, { status }),
       true,
     ]),
-    ...[400, 401, 404, 405, 409, 413, 415, 422, 500, 501, 505].map((
-      status,
-    ): [string, SwarmError, boolean] => [
+    ...[501, 502, 503, 504, 505, 508].map((status): [string, SwarmError, boolean] => [
       `plain ${status}`,
+      new SwarmError("forward_failed", `h:1 answered ${status}`, { status }),
+      true,
+    ]),
+    ...[500, 506, 507, 599].map((status): [string, SwarmError, boolean] => [
+      `plain ${status} (may have run)`,
       new SwarmError("forward_failed", `h:1 answered ${status}`, { status }),
       false,
     ]),
@@ -214,7 +255,11 @@ Deno.test("decideRetry() retries within attempts and time, after backoff or Retr
       retry: false,
       reason: "not_retryable",
     }],
-    ["final before used up", answered("invalid_task"), { attempt: 3 }, {
+    ["a peer's refusal", answered("forbidden"), { attempt: 1, policy: exact }, {
+      retry: true,
+      delayMs: 100,
+    }],
+    ["final before used up", answered("internal"), { attempt: 3 }, {
       retry: false,
       reason: "not_retryable",
     }],

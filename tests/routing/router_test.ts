@@ -31,7 +31,13 @@ type TaskMode =
   | "invalid"
   | "stream-error"
   | "json-only"
-  | "other-id";
+  | "other-id"
+  | "forbidden"
+  | "conflict"
+  | "not-a-result"
+  | "redirect"
+  | "huge"
+  | "stream-forbidden";
 
 interface PeerServer extends TestServer {
   id: string;
@@ -77,8 +83,39 @@ function peerServer(
           }])
           : Response.json(error, { status: 500 });
       }
+      case "stream-forbidden": {
+        // A swarm node refusing the caller's scope after its stream began (200).
+        const refusal = { error: "forbidden", message: `${id} refuses`, missing_scope: "skill:x" };
+        return stream
+          ? ndjsonResponse([{ event: "received", task_id: task.id, node: id }, {
+            event: "error",
+            error: refusal,
+          }])
+          : Response.json(refusal, { status: 403 });
+      }
       case "json-only":
         return Response.json(result);
+      case "forbidden":
+        return Response.json(
+          { error: "forbidden", message: `${id} refuses`, missing_scope: "skill:calc" },
+          { status: 403 },
+        );
+      case "conflict":
+        return Response.json(
+          { error: "task_conflict", message: `${id} saw it before` },
+          { status: 409 },
+        );
+      case "not-a-result":
+        return Response.json({ task_id: task.id, response: 42 });
+      case "redirect":
+        return new Response(null, {
+          status: 307,
+          headers: { location: "http://127.0.0.1:9/task" },
+        });
+      case "huge":
+        return new Response(`{"task_id":"x","response":"${"a".repeat(4096)}"}`, {
+          headers: { "content-type": "application/json" },
+        });
       default:
         return stream
           ? ndjsonResponse([
@@ -553,21 +590,169 @@ Deno.test("Router() rejects bad limits", () => {
   assert.doesNotThrow(() => new Router(deps({ maxHops: 0 })));
 });
 
-Deno.test("Router.route() does not retry an answer that may mean the task ran (500, invalid JSON)", async () => {
-  for (const mode of ["fail", "invalid"] as const) {
+Deno.test("Router.route() does not retry an answer that may mean the task ran (500, too large)", async () => {
+  const cases = [
+    ["fail", "forward_failed", /answered 500/],
+    ["huge", "bad_peer_response", /larger than the limit of 1024 bytes/],
+  ] as const;
+  for (const [mode, code, message] of cases) {
     const servers = [peerServer("first", mode), peerServer("good", "ok")];
     try {
       const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
-      const { router } = harness(peers);
+      const { router } = harness(peers, {
+        clientFor: (p) =>
+          new SwarmClient({ url: `${p.scheme}://${p.address}`, maxResultBytes: 1024 }),
+      });
       const err = await rejectsWith(
         router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
-        mode === "fail" ? "forward_failed" : "bad_peer_response",
+        code,
       );
-      if (mode === "fail") assert.equal(err.details.status, 500);
+      assert.match(err.message, message);
       assert.equal(servers[1].tasks().length, 0, "the next candidate is not asked");
     } finally {
       await closeAll(servers);
     }
+  }
+});
+
+Deno.test("Router.route() sends the task on after a peer's refusal or garbage answer", async () => {
+  const cases: Array<[TaskMode, string]> = [
+    ["forbidden", "forbidden"],
+    ["conflict", "task_conflict"],
+    ["invalid", "bad_peer_response"],
+    ["not-a-result", "bad_peer_response"],
+    ["redirect", "forward_failed"],
+  ];
+  for (const [mode, code] of cases) {
+    for (const stream of [false, true]) {
+      const servers = [peerServer("liar", mode), peerServer("honest", "ok")];
+      try {
+        const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+        const { router, routed } = harness(peers);
+        const events: StreamEvent[] = [];
+        const result = await router.route(makeTask("t1", ["calc"]), {
+          hops: 0,
+          via: [],
+          ...(stream ? { onEvent: (e: StreamEvent) => void events.push(e) } : {}),
+        });
+        const label = `${mode}${stream ? " (stream)" : ""}`;
+        assert.deepEqual(result, okResult("t1", "from honest"), label);
+        assert.equal(servers[0].tasks().length, 1, `${label}: the liar was asked first`);
+        assert.deepEqual(routed[0].attempts.map((a) => [a.peer, a.error]), [["liar", code]], label);
+        if (mode === "redirect") assert.match(routed[0].attempts[0].message, /redirect refused/);
+      } finally {
+        await closeAll(servers);
+      }
+    }
+  }
+});
+
+Deno.test("Router.route() answers a refusal every candidate gave alike with its own code", async () => {
+  const servers = [peerServer("a", "forbidden"), peerServer("b", "forbidden")];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router } = harness(peers);
+    const err = await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+      "forbidden",
+    );
+    assert.equal(err.status, 403);
+    assert.equal(err.details.missing_scope, "skill:calc");
+    assert.equal((err.details.attempts as unknown[]).length, 2);
+    for (const server of servers) assert.equal(server.tasks().length, 1, server.id);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() answers forward_failed when candidates refused differently", async () => {
+  const servers = [peerServer("a", "forbidden"), peerServer("b", "conflict")];
+  try {
+    const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
+    const { router } = harness(peers);
+    const err = await rejectsWith(
+      router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+      "forward_failed",
+    );
+    assert.match(err.message, /a \(a refuses\); b \(b saw it before\)/);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() orders by believable load only: a negative claim does not come first", async () => {
+  const servers = [peerServer("liar", "ok"), peerServer("honest", "ok")];
+  try {
+    // The liar's address sorts after the honest peer's; only its load could put it first.
+    const [liar, honest] = servers[0].address > servers[1].address
+      ? servers
+      : [servers[1], servers[0]];
+    const peers = [
+      asPeer(liar, { capabilities: ["calc"], load: -1_000_000 }),
+      asPeer(honest, { capabilities: ["calc"], load: 0 }),
+    ];
+    const { router, routed } = harness(peers);
+    await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] });
+    assert.equal(routed[0].peer, honest.id);
+    assert.equal(liar.tasks().length, 0);
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() reads a peer's stream no faster than an async sink accepts events", async () => {
+  const server = serve(() =>
+    ndjsonResponse([
+      { event: "received", task_id: "t1", node: "p" },
+      { event: "executing", node: "p", skill: "calc" },
+      { event: "done", result: okResult("t1", "streamed") },
+    ])
+  );
+  try {
+    const { router } = harness([peer("p", { address: server.address, capabilities: ["calc"] })]);
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => release = resolve);
+    const routing = router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      onEvent: (e) => {
+        seen.push(e.event);
+        // Hold the relay at the first relayed event of the peer.
+        return e.event === "received" ? gate : undefined;
+      },
+    });
+    await sleep(200);
+    assert.deepEqual(seen, ["forwarding", "received"], "nothing read past the held event");
+    release();
+    assert.equal((await routing).response, "streamed");
+    assert.deepEqual(seen, ["forwarding", "received", "executing"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("Router.route() stops waiting for a stuck sink when its signal aborts", async () => {
+  const server = serve(() =>
+    ndjsonResponse([
+      { event: "received", task_id: "t1", node: "p" },
+      { event: "done", result: okResult("t1", "streamed") },
+    ])
+  );
+  try {
+    const { router } = harness([peer("p", { address: server.address, capabilities: ["calc"] })]);
+    const stop = new AbortController();
+    const routing = router.route(makeTask("t1", ["calc"]), {
+      hops: 0,
+      via: [],
+      signal: stop.signal,
+      onEvent: (e) => e.event === "received" ? new Promise<void>(() => {}) : undefined,
+    });
+    await sleep(100);
+    stop.abort(new Error("caller gone"));
+    await assert.rejects(routing, /caller gone/);
+  } finally {
+    await server.close();
   }
 });
 
@@ -647,5 +832,38 @@ Deno.test("Router.route() answers timeout, not forward_failed, when the last att
     assert.equal((err.details.attempts as unknown[]).length, 1);
   } finally {
     await slow.close();
+  }
+});
+
+Deno.test("Router.route() reads a refusal inside a peer's stream as that refusal: next peer, or the 403 when all refuse", async () => {
+  const refusing = peerServer("refusing", "stream-forbidden");
+  const also = peerServer("also", "stream-forbidden");
+  const good = peerServer("good", "ok");
+  try {
+    const stream = { hops: 0, via: [], onEvent: () => {} };
+    // The refusing peer is tried first (preferred), then the good one.
+    const first = harness([
+      asPeer(refusing, { capabilities: ["calc"] }),
+      asPeer(good, { capabilities: ["calc"] }),
+    ]);
+    const result = await first.router.route(makeTask("t1", ["calc"]), {
+      ...stream,
+      preferPeer: "refusing",
+    });
+    assert.equal(result.response, "from good");
+    assert.equal(refusing.tasks().length, 1);
+    const all = harness([
+      asPeer(refusing, { capabilities: ["calc"] }),
+      asPeer(also, { capabilities: ["calc"] }),
+    ]);
+    const err = await rejectsWith(all.router.route(makeTask("t2", ["calc"]), stream), "forbidden");
+    assert.equal(err.status, 403);
+    assert.equal(err.details.missing_scope, "skill:x");
+    assert.deepEqual((err.details.attempts as Array<{ error: string }>).map((a) => a.error), [
+      "forbidden",
+      "forbidden",
+    ]);
+  } finally {
+    await closeAll([refusing, also, good]);
   }
 });

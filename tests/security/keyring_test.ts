@@ -9,6 +9,7 @@ import {
   serializeKeyring,
 } from "../../lib/security/keyring.ts";
 import {
+  followLinks,
   readKeyring,
   readKeyringIfExists,
   updateKeyring,
@@ -427,6 +428,26 @@ Deno.test("updateKeyring() serializes concurrent editors: no edit is lost", asyn
     );
     const final = await readKeyring(path);
     assert.equal(final.revoked.length, 20);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeFileAtomic() through a symlink replaces the target and keeps the link", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "swarm-kr-link-" });
+  try {
+    await Deno.mkdir(`${dir}/real`);
+    await Deno.writeTextFile(`${dir}/real/keyring.json`, "old");
+    await Deno.symlink("real/keyring.json", `${dir}/link.json`);
+    await Deno.symlink("link.json", `${dir}/link2.json`); // Two hops.
+    await writeFileAtomic(`${dir}/link2.json`, "new");
+    assert.ok((await Deno.lstat(`${dir}/link.json`)).isSymlink);
+    assert.ok((await Deno.lstat(`${dir}/link2.json`)).isSymlink);
+    assert.equal(await Deno.readTextFile(`${dir}/real/keyring.json`), "new");
+    assert.equal(await followLinks(`${dir}/link2.json`), `${dir}/real/keyring.json`);
+    await Deno.symlink("loop-b", `${dir}/loop-a`);
+    await Deno.symlink("loop-a", `${dir}/loop-b`);
+    await assert.rejects(writeFileAtomic(`${dir}/loop-a`, "x"), /more than 16 symlinks/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

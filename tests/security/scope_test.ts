@@ -129,10 +129,26 @@ const SKILLS: Array<[
     name: "x",
     capabilities: [],
   }, null],
-  ["listed skill sharing one capability", grant(["task"], ["calc"], ["calculator"]), {
+  [
+    "listed skill with every capability granted",
+    grant(["task"], ["calc", "math"], [
+      "calculator",
+    ]),
+    {
+      name: "calculator",
+      capabilities: ["math", "calc"],
+    },
+    null,
+  ],
+  // Issue 12 finding 8: one shared capability is not enough.
+  ["listed skill sharing only one capability", grant(["task"], ["calc"], ["calculator"]), {
     name: "calculator",
     capabilities: ["math", "calc"],
-  }, null],
+  }, "capability:math"],
+  ["calc-only grant, skill tagged calc and danger", grant(["task"], ["calc"], ["*"]), {
+    name: "calc-danger",
+    capabilities: ["calc", "danger"],
+  }, "capability:danger"],
   ["any skill sharing one capability", grant(["task"], ["calc"], ["*"]), {
     name: "adder",
     capabilities: ["calc"],

@@ -420,3 +420,82 @@ for (const [input, expected] of SHAPES) {
     assert.equal(looksLikeJwt(input), expected);
   });
 }
+
+const DAY_S = 86_400;
+
+// Issue 12 finding 8: a token signed with the keyring's key but never issued by
+// `swarm token issue` (unrecorded jti, exp far beyond the issuing cap) was accepted.
+const LIFETIMES: Array<
+  [why: string, claims: (s: number) => Record<string, number>, max: number | undefined, out: string]
+> = [
+  ["one hour", (s) => ({ iat: s, nbf: s, exp: s + 3600 }), undefined, "accepted"],
+  ["exactly 366 days", (s) => ({ iat: s, nbf: s, exp: s + 366 * DAY_S }), undefined, "accepted"],
+  [
+    "366 days and a second",
+    (s) => ({ iat: s, nbf: s, exp: s + 366 * DAY_S + 1 }),
+    undefined,
+    "lifetime_too_long",
+  ],
+  [
+    "100 years",
+    (s) => ({ iat: s, nbf: s, exp: s + 36_500 * DAY_S }),
+    undefined,
+    "lifetime_too_long",
+  ],
+  [
+    "an iat in the future shortening exp - iat",
+    (s) => ({ iat: s + 3_000 * DAY_S, nbf: s, exp: s + 3_001 * DAY_S }),
+    undefined,
+    "invalid_claims",
+  ],
+  [
+    "issued long ago, exp far ahead",
+    (s) => ({ iat: s - 400 * DAY_S, nbf: s, exp: s + 3600 }),
+    undefined,
+    "expired",
+  ],
+  [
+    "two hours under a one-hour cap",
+    (s) => ({ iat: s, nbf: s, exp: s + 7200 }),
+    HOUR,
+    "lifetime_too_long",
+  ],
+  ["one hour under a one-hour cap", (s) => ({ iat: s, nbf: s, exp: s + 3600 }), HOUR, "accepted"],
+];
+
+for (const [why, times, maxLifetimeMs, expected] of LIFETIMES) {
+  Deno.test(`verifyToken() lifetime: ${why} → ${expected}`, async () => {
+    const token = await signRaw(KR, header(), {
+      ...validClaims(),
+      ...times(Math.floor(NOW / 1000)),
+    });
+    let outcome: string;
+    try {
+      await verifyToken(token, await createVerifier(KR, { maxLifetimeMs }), NOW);
+      outcome = "accepted";
+    } catch (err) {
+      outcome = (err as { reason: string }).reason;
+    }
+    assert.equal(outcome, expected);
+  });
+}
+
+Deno.test("createVerifier() refuses a maximum lifetime under one second", async () => {
+  await assert.rejects(createVerifier(KR, { maxLifetimeMs: 999 }), RangeError);
+});
+
+Deno.test("issueToken() refuses a not-before that puts exp more than 366 days after iat", async () => {
+  await assert.rejects(
+    issueToken(KR, {
+      subject: "ci",
+      actions: ["task"],
+      capabilities: ["*"],
+      skills: ["*"],
+      ttlMs: 366 * DAY_S * 1000,
+      now: NOW,
+      notBefore: NOW + HOUR,
+    }),
+    (err: Error) =>
+      err instanceof RangeError && /more than 366d after its issue time/.test(err.message),
+  );
+});

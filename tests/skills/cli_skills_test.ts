@@ -119,13 +119,13 @@ const sandboxCases: [
     calculator: "bwrap",
     "echo-deno": "deno",
   }],
-  ["no bwrap", { bwrap: null, deno: "/d" }, false, {
+  ["no bwrap (Deno skills do not run unsandboxed silently)", { bwrap: null, deno: "/d" }, false, {
     calculator: "unavailable",
-    "echo-deno": "deno",
+    "echo-deno": "unavailable",
   }],
   ["no bwrap, unsandboxed allowed", { bwrap: null, deno: "/d" }, true, {
     calculator: "none",
-    "echo-deno": "deno",
+    "echo-deno": "none",
   }],
   ["no Deno", { bwrap: "/b", deno: null }, true, {
     calculator: "bwrap",
@@ -146,7 +146,7 @@ for (const [title, found, allow, expected] of sandboxCases) {
 
 Deno.test("formatSkillsReport() lists skills, node capabilities and problems", async () => {
   const catalog = await loadSkillCatalog([join(FIXTURES, "web-fetch-deno"), "/nonexistent-dir"]);
-  const report = skillsReport(catalog, { bwrap: null, deno: "/d" }, false);
+  const report = skillsReport(catalog, { bwrap: "/b", deno: "/d" }, false);
   const text = formatSkillsReport(report);
   const lines = text.split("\n");
   assert.equal(lines[0], "web-fetch-deno 1.0.0 (script)");
@@ -154,6 +154,9 @@ Deno.test("formatSkillsReport() lists skills, node capabilities and problems", a
   assert.ok(lines.includes("  entry point:  scripts/main.ts (deno)"));
   assert.ok(lines.includes("  sandbox:      deno"));
   assert.ok(lines.includes("  net:          127.0.0.1"));
+  assert.ok(lines.includes("  read:         none"));
+  assert.ok(lines.includes("  write:        none"));
+  assert.ok(lines.includes("  env:          none"));
   assert.ok(lines.includes(`  fingerprint:  ${report.skills[0].fingerprint}`));
   assert.ok(lines.includes("Node capabilities: fetch"));
   assert.ok(lines.includes("Problems:"));
@@ -201,4 +204,36 @@ Deno.test("runSkills() reports a usage mistake and exits 2", async () => {
   assert.equal(code, 2);
   assert.equal(out, "");
   assert.match(err, /^swarm skills: Unknown option '--bogus'.*\(see 'swarm skills --help'\)$/);
+});
+
+Deno.test("formatSkillsReport() prints every declared permission", () => {
+  const text = formatSkillsReport({
+    skills: [{
+      name: "reader",
+      version: null,
+      description: "",
+      dir: "/skills/reader",
+      kind: "script",
+      entry_point: "scripts/main.py",
+      language: "python",
+      capabilities: ["read"],
+      capability_source: "declared",
+      permissions: { net: false, read: ["/data/in", "models"], write: ["/data/out"], env: ["TZ"] },
+      sandbox: "bwrap",
+      fingerprint: "0".repeat(64),
+    }],
+    capabilities: ["read"],
+    problems: [],
+  });
+  const lines = text.split("\n");
+  for (
+    const line of [
+      "  net:          none",
+      "  read:         /data/in, models",
+      "  write:        /data/out",
+      "  env:          TZ",
+    ]
+  ) {
+    assert.ok(lines.includes(line), `${line} in:\n${text}`);
+  }
 });

@@ -123,3 +123,51 @@ Deno.test("loadSkill() refuses a SKILL.md that is not UTF-8", async () => {
     await assert.rejects(() => loadSkill(dir), SyntaxError, "SKILL.md is not valid UTF-8");
   });
 });
+
+Deno.test("loadSkill() refuses a skill with a symlink leading outside its directory", async () => {
+  await withTempDir(async (dir) => {
+    await writeTree(dir, { "SKILL.md": skillMd("name: leaky"), "scripts/main.ts": "" });
+    await Deno.symlink("/etc/shadow", join(dir, "scripts", "loot.txt"));
+    await assert.rejects(
+      () => loadSkill(dir),
+      (err) =>
+        err instanceof RangeError &&
+        err.message ===
+          "Cannot load a skill with symlinks leading outside its directory: 'scripts/loot.txt' → '/etc/shadow'",
+    );
+  });
+});
+
+Deno.test("loadSkill() refuses a skill declaring the node's secrets", async () => {
+  await withTempDir(async (dir) => {
+    const node = join(dir, "node");
+    await Deno.mkdir(node);
+    await Deno.writeTextFile(join(node, "keyring.json"), "{}");
+    const skillDir = join(dir, "skill");
+    // A symlinked path does not hide the keyring; it lives outside the skill, so the
+    // declared path, not a link in the skill, points at it.
+    await Deno.symlink(node, join(dir, "alias"));
+    const cases: Array<[string, string, RegExp]> = [
+      ["env", "permissions: {env: [SKILLLITE_SWARM_TOKEN]}", /'SKILLLITE_SWARM_TOKEN'/],
+      ["a path", `permissions: {read: [${join(node, "keyring.json")}]}`, /the node's keyring/],
+      ["a parent", `permissions: {write: [${dir}]}`, /the node's keyring/],
+      ["through a symlink", `permissions: {read: [${join(dir, "alias")}]}`, /the node's keyring/],
+    ];
+    for (const [why, line, expected] of cases) {
+      await writeTree(skillDir, {
+        "SKILL.md": skillMd("name: greedy", line),
+        "scripts/main.sh": "",
+      });
+      await assert.rejects(
+        () =>
+          loadSkill(skillDir, {
+            protectedPaths: [{ path: join(node, "keyring.json"), what: "the node's keyring" }],
+          }),
+        (err) =>
+          err instanceof RangeError && /^Cannot give a skill/.test(err.message) &&
+          expected.test(err.message),
+        why,
+      );
+    }
+  });
+});

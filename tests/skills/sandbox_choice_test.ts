@@ -23,7 +23,19 @@ const env = (bwrap: boolean, deno: boolean, allowUnsandboxed: boolean): SandboxE
 const cases: [title: string, skill: S, env: SandboxEnv, expected: SandboxKind][] = [
   ["a reference skill never runs", ref, env(true, true, true), "unavailable"],
   ["a bash-tool skill never runs", tool, env(true, true, true), "unavailable"],
-  ["a Deno skill runs under Deno", ts, env(false, true, false), "deno"],
+  ["a Deno skill runs under Deno inside bwrap", ts, env(true, true, false), "deno"],
+  [
+    "a Deno skill without bwrap does not run unsandboxed silently",
+    ts,
+    env(false, true, false),
+    "unavailable",
+  ],
+  [
+    "a Deno skill without bwrap runs under its Deno flags only when allowed",
+    ts,
+    env(false, true, true),
+    "none",
+  ],
   [
     "a Deno skill without Deno cannot run, even unsandboxed",
     ts,

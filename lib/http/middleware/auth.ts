@@ -12,6 +12,34 @@ import { allows } from "../../security/scope.ts";
 import type { Caller } from "../server.ts";
 import { bearerToken, isAuthorized } from "./bearer_auth.ts";
 import { TokenError, type TokenRefusal } from "../../security/token_verify.ts";
+import type { RateLimiter } from "../../security/token_bucket.ts";
+
+/**
+ * Routes answered without any credential, as `METHOD /path`: health and readiness (a
+ * systemd watchdog, a container HEALTHCHECK, a Kubernetes probe or a peer's health
+ * check must not need the mesh secret; they reveal only the node id and its load) and
+ * the membership challenge, which a peer answers before it is given any credential.
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  "GET /healthz",
+  "GET /readyz",
+  "POST /mesh/hello",
+]);
+
+/**
+ * Whether `method path` is one of the {@link PUBLIC_ROUTES}.
+ *
+ * @example
+ * ```ts
+ * import { isPublicRoute } from "./auth.ts";
+ * console.assert(isPublicRoute("GET", "/healthz"));
+ * console.assert(!isPublicRoute("POST", "/healthz") && !isPublicRoute("GET", "/status"));
+ * ```
+ */
+export function isPublicRoute(method: string, path: string): boolean {
+  // HEAD is answered by the GET route.
+  return PUBLIC_ROUTES.has(`${method === "HEAD" ? "GET" : method} ${path}`);
+}
 
 /** Why a request was refused with 401: `missing`, `invalid`, or a scoped token's {@link TokenRefusal}. */
 export type AuthFailure = "missing" | "invalid" | TokenRefusal;
@@ -25,8 +53,20 @@ export interface AuthOptions {
    * `reason`; undefined when no keyring is loaded. Read per request (live reload).
    */
   verifyToken: () => ((token: string) => Promise<Grant>) | undefined;
-  /** Told about each refusal: `missing`, `invalid`, or a token refusal reason. */
-  onFailure?: (reason: AuthFailure, path: string) => void;
+  /**
+   * Told about each refusal: `missing`, `invalid`, or a token refusal reason, the path
+   * and the caller's address.
+   */
+  onFailure?: (reason: AuthFailure, path: string, source: string) => void;
+  /**
+   * Failed authentications allowed per source address: each failure takes a token, and
+   * once a source's bucket is empty its failures are answered 429 `rate_limited` with
+   * `Retry-After` instead of 401. Valid credentials are never charged nor refused, so a
+   * flood of bad tokens cannot lock out honest callers that share its address (every
+   * local process on a loopback node, every client behind a reverse proxy).
+   * Undefined (or a limiter with rate 0) = no throttling.
+   */
+  failureLimiter?: RateLimiter;
 }
 
 declare module "hono" {
@@ -45,16 +85,30 @@ declare module "hono" {
  * - Otherwise the `Authorization: Bearer` value must be the shared token (full scope,
  *   SkillLite-compatible) or a scoped token the keyring verifies; a client certificate
  *   alone is then not enough, so scoped tokens keep their meaning on mTLS nodes.
+ * - {@link PUBLIC_ROUTES} skip it and carry no grant.
  */
 export const authenticate = (options: AuthOptions): MiddlewareHandler => {
   return async function authenticate(c, next) {
+    if (isPublicRoute(c.req.method, c.req.path)) return await next();
     const caller = c.env as Caller | undefined;
     const cert = caller?.clientCert;
     const secret = options.sharedSecret();
     const verify = options.verifyToken();
     const header = c.req.header("authorization");
     const refuse = (reason: AuthFailure, message: string): never => {
-      options.onFailure?.(reason, c.req.path);
+      const source = caller?.remoteAddress ?? "";
+      options.onFailure?.(reason, c.req.path, source);
+      const limiter = options.failureLimiter;
+      const taken = limiter?.enabled ? limiter.take(`addr:${source}`) : { allowed: true as const };
+      if (!taken.allowed) {
+        // Whole seconds, as Retry-After carries them; never 0, which invites a busy loop.
+        const retryAfterS = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+        throw new SwarmError(
+          "rate_limited",
+          `Too many failed authentications from this address: retry in ${retryAfterS} s`,
+          { retry_after_s: retryAfterS, reason: "auth_failures" },
+        );
+      }
       const plain = reason === "missing" || reason === "invalid";
       throw new SwarmError("unauthorized", message, plain ? {} : { reason });
     };
@@ -96,9 +150,10 @@ export function actionFor(method: string, path: string): Action {
   return method === "POST" && path === "/task" ? "task" : "read";
 }
 
-/** Refuses with 403 a caller whose grant lacks the route's action. */
+/** Refuses with 403 a caller whose grant lacks the route's action; public routes pass. */
 export const authorizeAction = (): MiddlewareHandler => {
   return async function authorizeAction(c, next) {
+    if (isPublicRoute(c.req.method, c.req.path)) return await next();
     const grant = grantOf(c);
     const action = actionFor(c.req.method, c.req.path);
     if (!allows(grant, action)) {

@@ -16,6 +16,8 @@ export function errorResponse(c: Context, err: SwarmError): Response {
   if (typeof retryAfter === "number" && retryAfter >= 0) {
     headers["retry-after"] = String(Math.ceil(retryAfter));
   }
+  // A client too slow to send its body does not get to keep the connection.
+  if (err.details.reason === "body_timeout") headers["connection"] = "close";
   return c.json(err.toBody(), err.status as 400, headers);
 }
 

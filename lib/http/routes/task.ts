@@ -12,6 +12,7 @@ import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
 import { parseTraceparent, TRACEPARENT_HEADER } from "../../observability/trace_context.ts";
 import { activeTraceContext } from "../../observability/otel.ts";
 import { readTask } from "../read_task.ts";
+import { BoundedEventStream } from "../bounded_event_stream.ts";
 import { grantOf } from "../middleware/auth.ts";
 import { checkTask } from "../../security/scope.ts";
 import type { AppDeps, RouteOptions } from "../types.ts";
@@ -19,7 +20,7 @@ import type { AppDeps, RouteOptions } from "../types.ts";
 /** The task routes. Authentication runs before these (see `createApp`). */
 export function taskRoutes(deps: AppDeps): Hono {
   return new Hono().post("/task", async (c) => {
-    const task = await readTask(c, deps.maxBodyBytes);
+    const task = await readTask(c, deps.maxBodyBytes, { timeoutMs: deps.bodyTimeoutMs });
     const grant = grantOf(c);
     const denial = checkTask(grant, {
       requiredCapabilities: task.context.required_capabilities,
@@ -71,16 +72,15 @@ export function taskRoutes(deps: AppDeps): Hono {
   });
 }
 
-const encoder = new TextEncoder();
-
-function line(event: StreamEvent): Uint8Array {
-  return encoder.encode(JSON.stringify(event) + "\n");
-}
-
 /**
  * Streams progress as NDJSON. Routing runs first: if it fails before any progress
  * (no_match, loop, …) the answer is the plain JSON error with its status, as for a
  * non-streamed task; once streaming, failures become an `error` event.
+ *
+ * The body is a {@link BoundedEventStream}: it is read only as fast as the caller reads,
+ * at most a few progress lines wait for a caller that does not, and the router's event
+ * sink returns its back-pressure promise, so memory stays bounded however many events a
+ * peer sends.
  */
 async function streamTask(
   c: Context,
@@ -88,42 +88,40 @@ async function streamTask(
   task: NodeTask,
   options: RouteOptions,
 ): Promise<Response> {
-  const early: StreamEvent[] = [];
-  let forward: ((event: StreamEvent) => void) | null = null;
+  const out = new BoundedEventStream();
+  let begun = false;
   let firstEvent!: () => void;
   const gotEvent = new Promise<void>((resolve) => firstEvent = resolve);
-  const onEvent = (event: StreamEvent) => {
-    if (forward) forward(event);
-    else {
-      early.push(event);
+  const begin = () => {
+    if (begun) return;
+    begun = true;
+    out.push({ event: "received", task_id: task.id, node: deps.nodeId });
+  };
+  const onEvent = (event: StreamEvent): Promise<void> => {
+    if (!begun) {
+      begin();
       firstEvent();
     }
+    return out.push(event);
   };
   deps.tracker.begin(task.id);
   const routed = deps.router.route(task, { ...options, onEvent });
   const settled = routed.then(() => true, () => true);
   await Promise.race([gotEvent, settled]);
-  if (early.length === 0) {
+  if (!begun) {
     // Routing ended without progress: a failure is a plain JSON error.
     try {
       await routed;
     } catch (err) {
       deps.tracker.end(task.id);
+      out.close();
       throw err;
     }
+    begin();
   }
-
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
-  const write = (event: StreamEvent) => {
-    writer.write(line(event)).catch(() => {/* the caller went away */});
-  };
-  write({ event: "received", task_id: task.id, node: deps.nodeId });
-  for (const event of early) write(event);
-  forward = write;
   (async () => {
     try {
-      write({ event: "done", result: await routed });
+      out.end({ event: "done", result: await routed });
     } catch (err) {
       const error = toSwarmError(err);
       if (error.code === "internal") {
@@ -137,14 +135,13 @@ async function streamTask(
           c.req.path,
         );
       }
-      write({ event: "error", error: error.toBody() });
+      out.end({ event: "error", error: error.toBody() });
     } finally {
       deps.tracker.end(task.id);
-      await writer.close().catch(() => {});
     }
   })();
   // x-accel-buffering: a reverse proxy (nginx) passes each progress line on at once.
-  return c.body(readable, 200, {
+  return c.body(out.readable, 200, {
     "content-type": NDJSON,
     "cache-control": "no-store",
     "x-accel-buffering": "no",

@@ -6,6 +6,7 @@ import {
   type AuthFailure,
   authorizeAction,
   grantOf,
+  isPublicRoute,
 } from "../../../lib/http/middleware/auth.ts";
 import { onError } from "../../../lib/http/middleware/errors.ts";
 import type { Caller } from "../../../lib/http/server.ts";
@@ -456,3 +457,23 @@ Deno.test("grantOf() refuses a route reached without authenticate as internal", 
   assert.equal(response.status, 500);
   assert.equal((await response.json()).error, "internal");
 });
+
+const PUBLIC: Array<[method: string, path: string, expected: boolean]> = [
+  ["GET", "/healthz", true],
+  ["HEAD", "/healthz", true],
+  ["GET", "/readyz", true],
+  ["POST", "/mesh/hello", true],
+  ["POST", "/healthz", false],
+  ["GET", "/mesh/hello", false],
+  ["GET", "/healthz/", false],
+  ["GET", "/status", false],
+  ["POST", "/task", false],
+  ["GET", "/events", false],
+  ["GET", "/metrics", false],
+];
+
+for (const [method, path, expected] of PUBLIC) {
+  Deno.test(`isPublicRoute() ${method} ${path} → ${expected}`, () => {
+    assert.equal(isPublicRoute(method, path), expected);
+  });
+}

@@ -375,3 +375,49 @@ for (const query of ["?stream=true", "?stream=0", "?stream=", "?stream=yes", "?s
     assert.equal(router.calls[0].options.onEvent, undefined);
   });
 }
+
+Deno.test("taskRoutes() POST /task?stream=1 holds a bounded number of lines for a caller that does not read", async () => {
+  const sink: Array<Promise<void> | void> = [];
+  const finish = deferred<NodeResult>();
+  const router = fakeRouter(async (t, options) => {
+    // A peer flooding progress events: 10 000 of 1 KiB each.
+    for (let i = 0; i < 10_000; i++) {
+      sink.push(
+        options.onEvent?.({ event: "executing", node: NODE_ID, skill: `${i}${"s".repeat(1024)}` }),
+      );
+    }
+    const r = await finish.promise;
+    return { ...r, task_id: t.id };
+  });
+  const { app, deps } = makeApp({ router });
+  const response = await postTask(app, task("t1"), { path: "/task?stream=1" });
+  // Nobody reads yet: every event past the buffer was dropped, not kept.
+  assert.equal(sink.length, 10_000);
+  const waiting = sink.filter((p) => p instanceof Promise);
+  assert.equal(waiting.length, 10_000, "the sink hands back a back-pressure promise");
+  finish.resolve(result("t1", "end"));
+  const events = await ndjson(response);
+  assert.ok(events.length <= 16 + 1, `${events.length} lines were kept`);
+  assert.deepEqual(events[0], { event: "received", task_id: "t1", node: NODE_ID });
+  assert.deepEqual(events.at(-1), { event: "done", result: result("t1", "end") });
+  await Promise.all(waiting);
+  assert.equal(deps.tracker.size, 0);
+});
+
+Deno.test("taskRoutes() POST /task?stream=1 loses nothing when the producer awaits the sink", async () => {
+  const router = fakeRouter(async (t, options) => {
+    for (let i = 0; i < 200; i++) await options.onEvent?.({ event: "executing", skill: `s${i}` });
+    return result(t.id);
+  });
+  const { app } = makeApp({ router });
+  const response = await postTask(app, task("t1"), { path: "/task?stream=1" });
+  const lines = lineReader(response);
+  const seen: StreamEvent[] = [];
+  for (let line = await lines.next(); line !== null; line = await lines.next()) {
+    seen.push(line);
+    // A slow reader: the producer must wait for it rather than drop events.
+    if (seen.length % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(seen.length, 1 + 200 + 1);
+  assert.deepEqual(seen[200], { event: "executing", skill: "s199" });
+});

@@ -1,0 +1,282 @@
+/**
+ * Runs the membership proofs of every peer in the background (the challenge over the
+ * shared token, or a TLS handshake against the mesh CA) and keeps their outcomes, so
+ * routing and the static source can tell which peers may receive credentials. Nothing
+ * it sends is a credential.
+ *
+ * @module
+ */
+import {
+  HELLO_PATH,
+  HELLO_VERSION,
+  type HelloRequest,
+  MAX_HELLO_BYTES,
+  newNonce,
+  parseHelloAnswer,
+  verifyHelloAnswer,
+} from "../security/membership.ts";
+import { provePeerTls } from "../security/membership_tls.ts";
+import {
+  type HelloOutcome,
+  peerTrust,
+  type TrustDecision,
+  type TrustSettings,
+} from "../security/peer_trust.ts";
+import type { Peer } from "../routing/types.ts";
+
+/** What the checker found out about one address. */
+export interface MembershipEvidence {
+  /** Outcome of the challenge. */
+  hello: HelloOutcome;
+  /** Whether the certificate was verified against the mesh CA alone. */
+  tlsVerified: boolean;
+  /** Node id the peer answered with, when it answered. */
+  nodeId?: string;
+}
+
+/** Options of {@link MembershipChecker}. */
+export interface MembershipCheckerOptions {
+  /** This node's id, sent in challenges. */
+  selfId: string;
+  /** The peers to prove, read at every tick. */
+  peers: () => Promise<Peer[]>;
+  /** What this node holds, read per decision (keys and tokens reload live). */
+  settings: () => TrustSettings;
+  /** The shared token, read per challenge; undefined = challenges are not verified. */
+  token: () => string | undefined;
+  /** PEM material for the TLS proof: the mesh CA, and this node's own certificate. */
+  tls: () => { ca?: string; cert?: string; key?: string };
+  /** The fetch to send challenges with (TLS settings of the node). */
+  fetch: typeof fetch;
+  /** Time limit of one proof, in milliseconds. */
+  timeoutMs: number;
+  /** How long a settled outcome holds before it is proven again, in milliseconds. */
+  recheckMs: number;
+  /** How long to wait before retrying a peer that could not be reached, in milliseconds. */
+  retryMs: number;
+  /** Told when a peer's trust changes. */
+  onChange?: (peer: Peer, decision: TrustDecision) => void;
+}
+
+interface Entry {
+  evidence: MembershipEvidence;
+  atMs: number;
+}
+
+/** How often the checker looks for peers to prove, in milliseconds. */
+const TICK_MS = 100;
+
+/** Keys a proof by everything it binds: scheme, address and announced id. */
+function keyOf(peer: Pick<Peer, "scheme" | "address">, expectedId?: string): string {
+  return `${peer.scheme}://${peer.address}#${expectedId ?? ""}`;
+}
+
+/** Reads at most `max` bytes of a response body as text; null beyond. */
+async function readCapped(response: Response, max: number): Promise<string | null> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) return null;
+      chunks.push(value);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** Proves peers' mesh membership and remembers the outcomes. */
+export class MembershipChecker {
+  readonly #options: MembershipCheckerOptions;
+  readonly #entries = new Map<string, Entry>();
+  readonly #running = new Map<string, Promise<MembershipEvidence>>();
+  readonly #trust = new Map<string, TrustDecision["trust"]>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  /** Creates a checker; {@link MembershipChecker.start} begins background proofs. */
+  constructor(options: MembershipCheckerOptions) {
+    this.#options = options;
+  }
+
+  /** Starts proving the peers of the table in the background. */
+  start(): void {
+    const tick = async () => {
+      if (this.#stopped) return;
+      try {
+        const peers = await this.#options.peers();
+        for (const peer of peers) {
+          void this.evidence(peer, peer.swarm ? peer.id : undefined).then(() => {
+            if (this.#stopped) return;
+            const decision = this.decide(peer);
+            if (this.#trust.get(peer.id) !== decision.trust) {
+              this.#trust.set(peer.id, decision.trust);
+              this.#options.onChange?.(peer, decision);
+            }
+          });
+        }
+      } catch {
+        // The table is not open yet or closing: try again next tick.
+      } finally {
+        if (!this.#stopped) this.#timer = setTimeout(tick, TICK_MS);
+      }
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  /** Stops background proofs. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /**
+   * The evidence about `peer`, proving it first when nothing fresh is known. When
+   * `expectedId` is given, a proof from another node id is refused (an intruder that
+   * announces a real node's id and relays the challenge to it).
+   */
+  evidence(
+    peer: Pick<Peer, "scheme" | "address">,
+    expectedId?: string,
+  ): Promise<MembershipEvidence> {
+    const key = keyOf(peer, expectedId);
+    const entry = this.#entries.get(key);
+    const now = Date.now();
+    if (entry) {
+      const ttl = entry.evidence.hello === "pending" && !entry.evidence.tlsVerified
+        ? this.#options.retryMs
+        : this.#options.recheckMs;
+      if (now - entry.atMs < ttl) return Promise.resolve(entry.evidence);
+    }
+    let running = this.#running.get(key);
+    if (!running) {
+      running = this.#prove(peer, expectedId)
+        .then((evidence) => {
+          this.#entries.set(key, { evidence, atMs: Date.now() });
+          return evidence;
+        })
+        .finally(() => this.#running.delete(key));
+      this.#running.set(key, running);
+    }
+    // A peer proven earlier stays proven while it is proven again.
+    return entry ? Promise.resolve(entry.evidence) : running;
+  }
+
+  /** The trust decision about `peer` from what is known now (nothing known: pending). */
+  decide(peer: Peer): TrustDecision {
+    const evidence = this.#known(peer) ?? { hello: "pending", tlsVerified: false };
+    return peerTrust(this.#options.settings(), {
+      configured: peer.sources.includes("static"),
+      scheme: peer.scheme,
+      hello: evidence.hello,
+      tlsVerified: evidence.tlsVerified,
+    });
+  }
+
+  /**
+   * The peers with their trust applied, proving first those never proven (bounded by
+   * the proof time limit): a peer that has just joined is routable as soon as it proves.
+   */
+  async annotateProven(peers: Peer[]): Promise<Peer[]> {
+    await Promise.all(
+      peers.filter((peer) => this.#known(peer) === undefined).map((peer) =>
+        this.evidence(peer, peer.swarm ? peer.id : undefined)
+      ),
+    );
+    return this.annotate(peers);
+  }
+
+  /** The peers with their trust and its reason applied. */
+  annotate(peers: Peer[]): Peer[] {
+    return peers.map((peer) => {
+      const { trust, reason } = this.decide(peer);
+      return { ...peer, trust, trustReason: reason };
+    });
+  }
+
+  /**
+   * What is known of `peer`: the proof bound to its id, or one made before its id was
+   * known (a `--peer` seed is proven before its status is read) that answered that id.
+   */
+  #known(peer: Peer): MembershipEvidence | undefined {
+    if (!peer.swarm) return this.#entries.get(keyOf(peer))?.evidence;
+    const bound = this.#entries.get(keyOf(peer, peer.id))?.evidence;
+    if (bound) return bound;
+    const unbound = this.#entries.get(keyOf(peer))?.evidence;
+    return unbound?.nodeId === peer.id ? unbound : undefined;
+  }
+
+  async #prove(
+    peer: Pick<Peer, "scheme" | "address">,
+    expectedId?: string,
+  ): Promise<MembershipEvidence> {
+    const { ca, cert, key } = this.#options.tls();
+    const settings = this.#options.settings();
+    const [hello, tlsVerified] = await Promise.all([
+      this.#hello(peer, expectedId),
+      peer.scheme === "https" && ca && settings.meshCa
+        ? provePeerTls(peer.address, { ca, cert, key, timeoutMs: this.#options.timeoutMs })
+        : Promise.resolve(false),
+    ]);
+    return { ...hello, tlsVerified };
+  }
+
+  async #hello(
+    peer: Pick<Peer, "scheme" | "address">,
+    expectedId?: string,
+  ): Promise<Omit<MembershipEvidence, "tlsVerified">> {
+    const request: HelloRequest = {
+      v: HELLO_VERSION,
+      node_id: this.#options.selfId,
+      nonce: newNonce(),
+      target: peer.address,
+    };
+    let response: Response;
+    try {
+      response = await this.#options.fetch(`${peer.scheme}://${peer.address}${HELLO_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(request),
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+    } catch {
+      return { hello: "pending" };
+    }
+    let text: string | null;
+    try {
+      text = await readCapped(response, MAX_HELLO_BYTES);
+    } catch {
+      return { hello: "pending" };
+    }
+    // No such route (SkillLite), or an older swarm that guards every route with the token.
+    if ([401, 404, 405].includes(response.status)) return { hello: "unsupported" };
+    if (response.status !== 200 || text === null) return { hello: "refused" };
+    let answer;
+    try {
+      answer = parseHelloAnswer(JSON.parse(text));
+    } catch {
+      // A 200 that is not swarm's answer: some other HTTP service.
+      return { hello: "unsupported" };
+    }
+    const nodeId = answer.node_id;
+    if (expectedId !== undefined && nodeId !== expectedId) return { hello: "refused", nodeId };
+    if (answer.proof === null) return { hello: "no_proof", nodeId };
+    const token = this.#options.token();
+    if (token === undefined) return { hello: "no_proof", nodeId };
+    const ok = await verifyHelloAnswer(token, request, answer);
+    return { hello: ok ? "proven" : "refused", nodeId };
+  }
+}

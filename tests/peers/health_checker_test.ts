@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { HealthChecker } from "../../lib/peers/health_checker.ts";
+import { DEFAULT_HEALTH_POLICY, type HealthState } from "../../lib/peers/health_state.ts";
+import type { Peer } from "../../lib/routing/types.ts";
+import { serve, sleep, type TestServer } from "../client/_serve.ts";
+import { peer } from "../routing/_peer.ts";
+
+const POLICY = { ...DEFAULT_HEALTH_POLICY, intervalMs: 100, timeoutMs: 300 };
+
+/** Runs a checker over `peers` until `done()` holds (at most 3 s), then stops it. */
+async function probe(
+  peers: Peer[],
+  done: (checker: HealthChecker) => boolean,
+  changes: Array<[string, HealthState, HealthState]> = [],
+): Promise<HealthChecker> {
+  const checker = new HealthChecker({
+    policy: POLICY,
+    peers: () => Promise.resolve(peers),
+    onChange: (p, from, to) => changes.push([p.id, from, to]),
+  });
+  checker.start();
+  try {
+    const deadline = Date.now() + 3000;
+    while (!done(checker) && Date.now() < deadline) await sleep(20);
+  } finally {
+    checker.stop();
+  }
+  return checker;
+}
+
+function at(server: TestServer, id = "p"): Peer {
+  return peer(id, { address: server.address });
+}
+
+Deno.test("HealthChecker probes /healthz with no credential", async () => {
+  const server = serve(() => Response.json({ status: "ok", running_tasks: 1, queued_tasks: 1 }));
+  try {
+    const checker = new HealthChecker({
+      policy: POLICY,
+      peers: () => Promise.resolve([at(server)]),
+      onChange: () => {},
+    });
+    checker.start();
+    const deadline = Date.now() + 3000;
+    while (server.requests.length < 2 && Date.now() < deadline) await sleep(20);
+    checker.stop();
+    assert.ok(server.requests.length >= 2);
+    for (const seen of server.requests) {
+      assert.equal(seen.path, "/healthz");
+      assert.equal(seen.headers.get("authorization"), null);
+    }
+    assert.equal(checker.health("p").load, 2);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("HealthChecker believes only a sane load: a negative one is unknown", async () => {
+  const server = serve(() => Response.json({ status: "ok", running_tasks: -1_000_000 }));
+  try {
+    const checker = await probe([at(server)], () => server.requests.length >= 2);
+    assert.equal(checker.health("p").state, "alive");
+    assert.equal(checker.health("p").load, undefined);
+    const [annotated] = checker.annotate([{ ...at(server), load: -7 }]);
+    assert.equal(annotated.load, undefined, "a row's own unbelievable load is dropped too");
+    assert.equal(checker.annotate([{ ...at(server), load: 4 }])[0].load, 4);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("HealthChecker reads at most 64 KiB of a /healthz answer", async () => {
+  const sent = { bytes: 0, cancelled: false };
+  const chunk = new TextEncoder().encode(" ".repeat(65_536));
+  const server = serve(() =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          sent.bytes += chunk.length;
+          controller.enqueue(chunk);
+        },
+        cancel() {
+          sent.cancelled = true;
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    )
+  );
+  try {
+    const checker = await probe([at(server)], () => sent.cancelled);
+    await sleep(50);
+    assert.ok(sent.cancelled, "the probe stopped reading");
+    assert.ok(sent.bytes < 16 * 1024 * 1024, `the peer sent ${sent.bytes} bytes`);
+    // Any HTTP answer still means the process serves: alive, without a load figure.
+    assert.equal(checker.health("p").state, "alive");
+    assert.equal(checker.health("p").load, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("HealthChecker does not follow a redirect", async () => {
+  const target = serve(() => Response.json({ status: "ok", running_tasks: 0 }));
+  const server = serve(() =>
+    new Response(null, { status: 307, headers: { location: `${target.url}/healthz` } })
+  );
+  try {
+    await probe([at(server)], () => server.requests.length >= 2);
+    assert.ok(server.requests.length >= 2);
+    assert.equal(target.requests.length, 0);
+  } finally {
+    await Promise.all([server.close(), target.close()]);
+  }
+});
+
+Deno.test("HealthChecker marks a silent peer suspect, then dead", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const address = `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  const changes: Array<[string, HealthState, HealthState]> = [];
+  await probe(
+    [peer("gone", { address })],
+    (c) => c.health("gone").state === "dead",
+    changes,
+  );
+  assert.deepEqual(changes, [["gone", "alive", "suspect"], ["gone", "suspect", "dead"]]);
+});
