@@ -1,5 +1,6 @@
 /**
- * The node's Hono application: SkillLite's routes plus health and readiness.
+ * The node's Hono application: SkillLite's routes plus health and readiness, each
+ * declared once in `route_table.ts`.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { taskRoutes } from "./routes/task.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { meshHelloRoutes } from "./routes/mesh_hello.ts";
+import { mountedDeclarations, requirePublic } from "./route_table.ts";
 import type { AppDeps } from "./types.ts";
 import { RateLimiter } from "../security/token_bucket.ts";
 
@@ -45,21 +47,46 @@ export interface AppSecurityOptions {
 /**
  * Builds the HTTP app. Header limits, then authentication (shared token, scoped token,
  * client certificate; failures throttled per source address) and the route's action run
- * before any body is read; `/healthz`, `/readyz` and `POST /mesh/hello` are public;
- * `POST /task` is rate-limited per client and checks the task against the caller's scope.
+ * before any body is read; `POST /task` is rate-limited per client and checks the task
+ * against the caller's scope. Who may call each route, and the 404/405 answers, come
+ * from its declaration in `ROUTES` (`route_table.ts`): `/healthz`, `/readyz` and
+ * `POST /mesh/hello` are public.
  *
+ * @throws {TypeError} When a route is mounted without a declaration in `ROUTES`, or a
+ * route mounted ahead of authentication is not declared public.
  * @internal Only because it returns npm's `Hono`, which `deno doc --lint` wrongly
  * calls a private type (denoland/deno#27364).
  */
 export function createApp(deps: AppDeps, security: AppSecurityOptions = {}): Hono {
+  // Answered before authentication: a peer proves membership before it is given any credential.
+  const open = new Hono();
+  if (deps.meshHello) open.route("/", meshHelloRoutes(deps.meshHello));
+  const gated = new Hono();
+  if (deps.taskRateLimiter) {
+    const limiter = deps.taskRateLimiter;
+    gated.post(
+      "/task",
+      rateLimit({
+        limiter: () => limiter,
+        key: (c) => rateKey(grantOf(c), (c.env as Caller | undefined)?.remoteAddress ?? ""),
+      }),
+    );
+  }
+  gated.route("/", taskRoutes(deps));
+  gated.route("/", statusRoutes(deps));
+  gated.route("/", canDoRoutes(deps));
+  if (deps.metrics) gated.route("/", metricsRoutes(deps.metrics));
+  if (deps.events) gated.route("/", eventsRoutes({ hub: deps.events }));
+  const routes = mountedDeclarations([...open.routes, ...gated.routes]);
+  requirePublic(open.routes, routes);
+
   const app = new Hono();
   app.use(requestId({ headerName: "x-request-id" }));
   app.use(headerLimits({
     maxHeaderBytes: deps.maxHeaderBytes ?? Infinity,
     maxHeaders: deps.maxHeaders ?? Infinity,
   }));
-  // Before authentication: a peer proves membership before it is given any credential.
-  if (deps.meshHello) app.route("/", meshHelloRoutes(deps.meshHello));
+  app.route("/", open);
   app.use(authenticate({
     sharedSecret: deps.token,
     verifyToken: deps.verifyToken ?? (() => undefined),
@@ -70,24 +97,11 @@ export function createApp(deps: AppDeps, security: AppSecurityOptions = {}): Hon
         ratePerSecond: DEFAULT_AUTH_FAILURE_RATE,
         burst: DEFAULT_AUTH_FAILURE_BURST,
       }),
+    routes,
   }));
-  app.use(authorizeAction());
-  if (deps.taskRateLimiter) {
-    const limiter = deps.taskRateLimiter;
-    app.post(
-      "/task",
-      rateLimit({
-        limiter: () => limiter,
-        key: (c) => rateKey(grantOf(c), (c.env as Caller | undefined)?.remoteAddress ?? ""),
-      }),
-    );
-  }
-  app.route("/", taskRoutes(deps));
-  app.route("/", statusRoutes(deps));
-  app.route("/", canDoRoutes(deps));
-  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
-  if (deps.events) app.route("/", eventsRoutes({ hub: deps.events }));
-  app.notFound(notFound);
+  app.use(authorizeAction({ routes }));
+  app.route("/", gated);
+  app.notFound(notFound(routes));
   const renderError = onError((err) =>
     deps.logError("Unhandled error", { error: err instanceof Error ? err.stack : String(err) })
   );

@@ -12,6 +12,8 @@
 export { createApp } from "./app.ts";
 export { isAuthorized } from "./middleware/bearer_auth.ts";
 export { parseRequired } from "./routes/can_do.ts";
+export { allowedMethods, findRoute, ROUTES } from "./route_table.ts";
+export type { RouteDeclaration, RouteMethod } from "./route_table.ts";
 export { TaskTracker } from "./task_tracker.ts";
 export type { AppDeps, RouteOptions, TaskRouter } from "./types.ts";
 export { DEFAULT_INFLIGHT_MAX_EVENTS, Inflight } from "./inflight.ts";

@@ -13,6 +13,7 @@
  */
 import fc from "fast-check";
 import { LIMITS } from "../../lib/protocol/validate.ts";
+import { ROUTES as ROUTE_TABLE } from "../../lib/http/route_table.ts";
 
 /** `--max-body-bytes` of the node under test: small, so oversize bodies stay cheap. */
 export const MAX_BODY_BYTES = 65_536;
@@ -20,16 +21,10 @@ export const MAX_BODY_BYTES = 65_536;
 /** Prefix of every task id the generators put in a body the node must refuse. */
 export const HOSTILE_ID_PREFIX = "hostile-";
 
-/** The routes the node serves, with their one method (as in lib/http/middleware/errors.ts). */
-export const ROUTES: Record<string, string> = {
-  "/task": "POST",
-  "/status": "GET",
-  "/can-do": "GET",
-  "/healthz": "GET",
-  "/readyz": "GET",
-  "/metrics": "GET",
-  "/events": "GET",
-};
+/** The routes the node serves, with their one method (from the node's own route table). */
+export const ROUTES: Record<string, string> = Object.fromEntries(
+  ROUTE_TABLE.map((route) => [route.path, route.method]),
+);
 
 /** A request body and how it travels. */
 export interface BodyPlan {

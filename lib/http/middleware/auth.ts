@@ -1,45 +1,21 @@
 /**
  * Authentication and authorization of every request: who the caller is (shared
  * SkillLite token, scoped token, client certificate) and whether its grant covers the
- * route. 401 for missing or invalid credentials, 403 naming the missing scope.
+ * route's declared action (see `../route_table.ts`). 401 for missing or invalid
+ * credentials, 403 naming the missing scope, 404/405 for a route not declared.
  *
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { SwarmError } from "../../protocol/errors.ts";
-import { type Action, fullGrant, type Grant } from "../../security/grant.ts";
+import { fullGrant, type Grant } from "../../security/grant.ts";
 import { allows } from "../../security/scope.ts";
 import type { Caller } from "../server.ts";
 import { bearerToken, isAuthorized } from "./bearer_auth.ts";
 import { TokenError, type TokenRefusal } from "../../security/token_verify.ts";
 import type { RateLimiter } from "../../security/token_bucket.ts";
-
-/**
- * Routes answered without any credential, as `METHOD /path`: health and readiness (a
- * systemd watchdog, a container HEALTHCHECK, a Kubernetes probe or a peer's health
- * check must not need the mesh secret; they reveal only the node id and its load) and
- * the membership challenge, which a peer answers before it is given any credential.
- */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
-  "GET /healthz",
-  "GET /readyz",
-  "POST /mesh/hello",
-]);
-
-/**
- * Whether `method path` is one of the {@link PUBLIC_ROUTES}.
- *
- * @example
- * ```ts
- * import { isPublicRoute } from "./auth.ts";
- * console.assert(isPublicRoute("GET", "/healthz"));
- * console.assert(!isPublicRoute("POST", "/healthz") && !isPublicRoute("GET", "/status"));
- * ```
- */
-export function isPublicRoute(method: string, path: string): boolean {
-  // HEAD is answered by the GET route.
-  return PUBLIC_ROUTES.has(`${method === "HEAD" ? "GET" : method} ${path}`);
-}
+import { findRoute, type RouteDeclaration, ROUTES } from "../route_table.ts";
+import { notFound } from "./errors.ts";
 
 /** Why a request was refused with 401: `missing`, `invalid`, or a scoped token's {@link TokenRefusal}. */
 export type AuthFailure = "missing" | "invalid" | TokenRefusal;
@@ -67,6 +43,13 @@ export interface AuthOptions {
    * Undefined (or a limiter with rate 0) = no throttling.
    */
   failureLimiter?: RateLimiter;
+  /**
+   * The declarations of the routes the app mounts: those declared public skip
+   * authentication; every other request, declared or not, is authenticated.
+   *
+   * @default {ROUTES}
+   */
+  routes?: readonly RouteDeclaration[];
 }
 
 declare module "hono" {
@@ -85,11 +68,12 @@ declare module "hono" {
  * - Otherwise the `Authorization: Bearer` value must be the shared token (full scope,
  *   SkillLite-compatible) or a scoped token the keyring verifies; a client certificate
  *   alone is then not enough, so scoped tokens keep their meaning on mTLS nodes.
- * - {@link PUBLIC_ROUTES} skip it and carry no grant.
+ * - Routes declared public skip it and carry no grant.
  */
 export const authenticate = (options: AuthOptions): MiddlewareHandler => {
+  const routes = options.routes ?? ROUTES;
   return async function authenticate(c, next) {
-    if (isPublicRoute(c.req.method, c.req.path)) return await next();
+    if (findRoute(routes, c.req.method, c.req.path)?.public) return await next();
     const caller = c.env as Caller | undefined;
     const cert = caller?.clientCert;
     const secret = options.sharedSecret();
@@ -136,31 +120,35 @@ export const authenticate = (options: AuthOptions): MiddlewareHandler => {
   };
 };
 
-/**
- * The action a request needs: `task` to submit tasks, `read` for everything else.
- *
- * @example
- * ```ts
- * import { actionFor } from "./auth.ts";
- * console.assert(actionFor("POST", "/task") === "task");
- * console.assert(actionFor("GET", "/status") === "read");
- * ```
- */
-export function actionFor(method: string, path: string): Action {
-  return method === "POST" && path === "/task" ? "task" : "read";
+/** Options of {@link authorizeAction}. */
+export interface AuthorizeOptions {
+  /**
+   * The declarations of the routes the app mounts: each names the action its callers
+   * need.
+   *
+   * @default {ROUTES}
+   */
+  routes?: readonly RouteDeclaration[];
 }
 
-/** Refuses with 403 a caller whose grant lacks the route's action; public routes pass. */
-export const authorizeAction = (): MiddlewareHandler => {
+/**
+ * Refuses with 403 a caller whose grant lacks the action its route declares; public
+ * routes pass. A request for a route not declared is refused before any handler runs,
+ * with the 405 or 404 the app's `notFound` gives: it is never granted a default action.
+ */
+export const authorizeAction = (options: AuthorizeOptions = {}): MiddlewareHandler => {
+  const routes = options.routes ?? ROUTES;
+  const undeclared = notFound(routes);
   return async function authorizeAction(c, next) {
-    if (isPublicRoute(c.req.method, c.req.path)) return await next();
+    const route = findRoute(routes, c.req.method, c.req.path);
+    if (route === undefined) return await undeclared(c);
+    if (route.public) return await next();
     const grant = grantOf(c);
-    const action = actionFor(c.req.method, c.req.path);
-    if (!allows(grant, action)) {
+    if (!allows(grant, route.action)) {
       throw new SwarmError(
         "forbidden",
-        `Credential of '${grant.subject}' lacks the '${action}' action`,
-        { missing_scope: `action:${action}` },
+        `Credential of '${grant.subject}' lacks the '${route.action}' action`,
+        { missing_scope: `action:${route.action}` },
       );
     }
     await next();

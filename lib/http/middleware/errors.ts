@@ -6,6 +6,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
+import { allowedMethods, type RouteDeclaration } from "../route_table.ts";
 
 /** The JSON response for a {@link SwarmError}. */
 export function errorResponse(c: Context, err: SwarmError): Response {
@@ -56,29 +57,37 @@ export function onError(log: (err: unknown) => void): ErrorHandler {
   };
 }
 
-/** Routes the app serves, with their one method, for 405 answers. */
-const ROUTE_METHODS: Record<string, string> = {
-  "/task": "POST",
-  "/status": "GET",
-  "/can-do": "GET",
-  "/healthz": "GET",
-  "/readyz": "GET",
-  "/metrics": "GET",
-  "/events": "GET",
-};
-
-/** `app.notFound` handler: 405 for a known route with the wrong method, else 404. */
-export const notFound: NotFoundHandler = (c) => {
-  const allowed = ROUTE_METHODS[c.req.path];
-  if (allowed) {
-    c.header("allow", allowed);
+/**
+ * `app.notFound` handler: 405 `method_not_allowed` with `Allow` for a declared path with
+ * another method, else 404 `not_found`.
+ *
+ * @param routes The declarations of the routes the app mounts.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { notFound } from "./errors.ts";
+ * import { ROUTES } from "../route_table.ts";
+ * const app = new Hono();
+ * app.notFound(notFound(ROUTES));
+ * console.assert((await app.request("http://localhost/task")).status === 405);
+ * ```
+ */
+export const notFound = (routes: readonly RouteDeclaration[]): NotFoundHandler => {
+  return function notFound(c) {
+    const allowed = allowedMethods(routes, c.req.path).join(", ");
+    if (allowed) {
+      c.header("allow", allowed);
+      return errorResponse(
+        c,
+        new SwarmError(
+          "method_not_allowed",
+          `${c.req.path} accepts ${allowed}, not ${c.req.method}`,
+        ),
+      );
+    }
     return errorResponse(
       c,
-      new SwarmError("method_not_allowed", `${c.req.path} accepts ${allowed}, not ${c.req.method}`),
+      new SwarmError("not_found", `No route for ${c.req.method} ${c.req.path}`),
     );
-  }
-  return errorResponse(
-    c,
-    new SwarmError("not_found", `No route for ${c.req.method} ${c.req.path}`),
-  );
+  };
 };

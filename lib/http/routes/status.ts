@@ -1,7 +1,7 @@
 /**
  * `GET /status` (SkillLite's two fields first, swarm's after), `/healthz`, `/readyz`.
- * Health and readiness are public (no credential, see `PUBLIC_ROUTES` in the auth
- * middleware): they answer only the node id, its load and readiness.
+ * Health and readiness are public (no credential, see `ROUTES` in `../route_table.ts`):
+ * they answer only the node id, its load and readiness.
  *
  * @module
  */

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { type Context, Hono } from "hono";
 import {
-  actionFor,
   authenticate,
   type AuthFailure,
   authorizeAction,
   grantOf,
-  isPublicRoute,
 } from "../../../lib/http/middleware/auth.ts";
+import type { RouteDeclaration } from "../../../lib/http/route_table.ts";
 import { onError } from "../../../lib/http/middleware/errors.ts";
 import type { Caller } from "../../../lib/http/server.ts";
 import {
@@ -429,25 +428,57 @@ Deno.test("authorizeAction() lets the shared secret and an open node do everythi
   }
 });
 
-const ACTION_FOR: Array<[method: string, path: string, action: Action]> = [
-  ["POST", "/task", "task"],
-  ["GET", "/task", "read"],
-  ["GET", "/status", "read"],
-  ["GET", "/can-do", "read"],
-  ["GET", "/events", "read"],
-  ["GET", "/metrics", "read"],
-  ["GET", "/healthz", "read"],
-  ["POST", "/status", "read"],
-  ["POST", "/task/", "read"],
-  ["POST", "/tasks", "read"],
-  ["post", "/task", "read"],
+const UNDECLARED: Array<
+  [name: string, actions: Action[], method: string, path: string, status: number]
+> = [
+  // Mounted below but not declared: refused even to a token holding every action.
+  ["GET /undeclared with an admin token", ["admin"], "GET", "/undeclared", 404],
+  ["GET /undeclared with a read token", ["read"], "GET", "/undeclared", 404],
+  ["POST /undeclared with a task token", ["task"], "POST", "/undeclared", 404],
+  // A declared path with another method: 405, whatever the token holds.
+  ["GET /task with a read token", ["read"], "GET", "/task", 405],
+  ["POST /status with a task token", ["task"], "POST", "/status", 405],
 ];
 
-for (const [method, path, action] of ACTION_FOR) {
-  Deno.test(`actionFor() maps ${method} ${path} to ${action}`, () => {
-    assert.equal(actionFor(method, path), action);
+for (const [name, actions, method, path, status] of UNDECLARED) {
+  Deno.test(`authorizeAction() refuses ${name} with ${status} before any handler`, async () => {
+    const { issue, verifier } = await keyringFixture();
+    const { token } = await issue({ actions });
+    const { app, reached } = gate({ verify: await verifier() });
+    let undeclared = 0;
+    app.on(["GET", "POST"], "/undeclared", (c) => {
+      undeclared++;
+      return c.text("open");
+    });
+    app.on("GET", "/task", (c) => {
+      undeclared++;
+      return c.text("open");
+    });
+    const response = await send(app, { method, path, bearer: token });
+    assert.equal(response.status, status);
+    const body = await response.json();
+    assert.equal(body.error, status === 404 ? "not_found" : "method_not_allowed");
+    assert.equal(undeclared + reached(), 0);
   });
 }
+
+Deno.test("authorizeAction() takes the action from the route table it is given", async () => {
+  const routes: RouteDeclaration[] = [
+    { method: "GET", path: "/status", public: false, action: "admin" },
+  ];
+  const { issue, verifier } = await keyringFixture();
+  const app = new Hono();
+  app.use(authenticate({ sharedSecret: () => undefined, verifyToken: () => verify, routes }));
+  app.use(authorizeAction({ routes }));
+  app.get("/status", (c) => c.text("in"));
+  app.onError(onError(() => {}));
+  const verify = await verifier();
+  const read = await send(app, { bearer: (await issue({ actions: ["read"] })).token });
+  assert.equal(read.status, 403);
+  assert.equal((await read.json()).missing_scope, "action:admin");
+  const admin = await send(app, { bearer: (await issue({ actions: ["admin"] })).token });
+  assert.equal(admin.status, 200);
+});
 
 Deno.test("grantOf() refuses a route reached without authenticate as internal", async () => {
   const app = new Hono();
@@ -458,22 +489,33 @@ Deno.test("grantOf() refuses a route reached without authenticate as internal", 
   assert.equal((await response.json()).error, "internal");
 });
 
-const PUBLIC: Array<[method: string, path: string, expected: boolean]> = [
+const PUBLIC: Array<[method: string, path: string, open: boolean]> = [
   ["GET", "/healthz", true],
   ["HEAD", "/healthz", true],
   ["GET", "/readyz", true],
-  ["POST", "/mesh/hello", true],
   ["POST", "/healthz", false],
-  ["GET", "/mesh/hello", false],
   ["GET", "/healthz/", false],
   ["GET", "/status", false],
   ["POST", "/task", false],
-  ["GET", "/events", false],
-  ["GET", "/metrics", false],
 ];
 
-for (const [method, path, expected] of PUBLIC) {
-  Deno.test(`isPublicRoute() ${method} ${path} → ${expected}`, () => {
-    assert.equal(isPublicRoute(method, path), expected);
+for (const [method, path, open] of PUBLIC) {
+  Deno.test(`authenticate() ${open ? "skips" : "gates"} ${method} ${path}`, async () => {
+    const { app, failures } = gate({ secret: "s3cret" });
+    app.on(["GET", "POST"], ["/healthz", "/readyz", "/healthz/"], (c) => c.text("in"));
+    const response = await send(app, { method, path });
+    assert.equal(response.status === 401, !open, `${method} ${path}: ${response.status}`);
+    assert.equal(failures.length, open ? 0 : 1);
   });
 }
+
+Deno.test("authenticate() skips the routes its table declares public, no others", async () => {
+  const routes: RouteDeclaration[] = [{ method: "GET", path: "/status", public: true }];
+  const app = new Hono();
+  app.use(authenticate({ sharedSecret: () => "s3cret", verifyToken: () => undefined, routes }));
+  app.get("/status", (c) => c.text("in"));
+  app.get("/healthz", (c) => c.text("in"));
+  app.onError(onError(() => {}));
+  assert.equal((await send(app)).status, 200);
+  assert.equal((await send(app, { path: "/healthz" })).status, 401);
+});

@@ -8,6 +8,14 @@ import {
   onError,
 } from "../../../lib/http/middleware/errors.ts";
 import { SwarmError } from "../../../lib/protocol/errors.ts";
+import type { RouteDeclaration } from "../../../lib/http/route_table.ts";
+
+/** A table where `/x` is declared for GET and `/multi` for GET and DELETE. */
+const ROUTES: RouteDeclaration[] = [
+  { method: "GET", path: "/x", public: false, action: "read" },
+  { method: "GET", path: "/multi", public: false, action: "read" },
+  { method: "DELETE", path: "/multi", public: false, action: "admin" },
+];
 
 function appThrowing(thrown: () => unknown): { app: Hono; logged: unknown[] } {
   const logged: unknown[] = [];
@@ -15,7 +23,7 @@ function appThrowing(thrown: () => unknown): { app: Hono; logged: unknown[] } {
   app.get("/x", () => {
     throw thrown();
   });
-  app.notFound(notFound);
+  app.notFound(notFound(ROUTES));
   app.onError(onError((err) => logged.push(err)));
   return { app, logged };
 }
@@ -79,6 +87,32 @@ Deno.test("notFound() answers 404 not_found naming the method and path", async (
     error: "not_found",
     message: "No route for DELETE /nowhere",
   });
+});
+
+Deno.test("notFound() answers 405 method_not_allowed with Allow for a declared path", async () => {
+  const { app } = appThrowing(() => new Error("unused"));
+  const response = await app.request("http://localhost/x?q=1", { method: "POST" });
+  assert.equal(response.status, 405);
+  assert.equal(response.headers.get("allow"), "GET");
+  assert.deepEqual(await response.json(), {
+    error: "method_not_allowed",
+    message: "/x accepts GET, not POST",
+  });
+});
+
+Deno.test("notFound() lists every declared method of a path in Allow", async () => {
+  const { app } = appThrowing(() => new Error("unused"));
+  const response = await app.request("http://localhost/multi", { method: "PUT" });
+  assert.equal(response.status, 405);
+  assert.equal(response.headers.get("allow"), "GET, DELETE");
+  assert.equal((await response.json()).message, "/multi accepts GET, DELETE, not PUT");
+});
+
+Deno.test("notFound() answers 404 for a path declared only with another trailing slash", async () => {
+  const { app } = appThrowing(() => new Error("unused"));
+  const response = await app.request("http://localhost/x/", { method: "POST" });
+  assert.equal(response.status, 404);
+  assert.equal(response.headers.get("allow"), null);
 });
 
 Deno.test("errorResponse() adds WWW-Authenticate only to unauthorized answers", async () => {

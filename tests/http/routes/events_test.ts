@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { authenticate } from "../../../lib/http/middleware/auth.ts";
 import { notFound, onError } from "../../../lib/http/middleware/errors.ts";
 import { EVENTS_GAP_HEADER, eventsRoutes } from "../../../lib/http/routes/events.ts";
+import { ROUTES } from "../../../lib/http/route_table.ts";
 import { EventStreamHub } from "../../../lib/observability/event_stream.ts";
 import { EventBus, type NodeEvent } from "../../../lib/observability/events.ts";
 import { makeApp, TOKEN } from "../_fake.ts";
@@ -20,7 +21,7 @@ function setup(options: { heartbeatMs?: number; ringSize?: number; bufferSize?: 
   const app = new Hono();
   app.use(authenticate({ sharedSecret: () => TOKEN, verifyToken: () => undefined }));
   app.route("/", eventsRoutes({ hub, heartbeatMs: options.heartbeatMs ?? 0 }));
-  app.notFound(notFound);
+  app.notFound(notFound(ROUTES));
   app.onError(onError((err) => {
     throw err;
   }));
