@@ -8,6 +8,7 @@ import { errorFromBody } from "../client/_response.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { NDJSON } from "../protocol/types.ts";
 import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
+import { sleep } from "../routing/mod.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,
@@ -282,7 +283,11 @@ class Follower {
       console.error(
         `swarm events: ${reason}: reconnecting in ${delay} ms (attempt ${failures} of ${maxReconnects})`,
       );
-      await sleep(delay, signal);
+      try {
+        await sleep(delay, signal);
+      } catch {
+        return; // `signal` stopped the wait: stopping is not a failure.
+      }
     }
   }
 
@@ -372,17 +377,6 @@ class Follower {
     if (typeof record.id === "number") this.#lastId = record.id;
     console.log(this.#args.json ? jsonForTerminal(record) : formatEvent(record));
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

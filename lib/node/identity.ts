@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../store/mod.ts";
 
 /** File holding the node id inside the data dir. */
 export const NODE_ID_FILE = "node-id";
@@ -26,18 +27,14 @@ export async function loadNodeId(dataDir: string): Promise<string> {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  // Write a temp file, then link it into place: link fails when the id file exists, so
-  // concurrent first starts agree on one id and no reader sees a half-written file.
+  // Linked into place, never renamed over: concurrent first starts agree on one id, and
+  // no reader sees a half-written file.
   const id = crypto.randomUUID();
-  const tmp = `${path}.${id}.tmp`;
-  await Deno.writeTextFile(tmp, id + "\n", { mode: 0o600 });
   try {
-    await Deno.link(tmp, path);
+    await writeFileAtomic(path, id + "\n", { mode: 0o600, overwrite: false });
     return id;
   } catch (err) {
     if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     return await loadNodeId(dataDir);
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
   }
 }

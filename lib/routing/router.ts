@@ -8,6 +8,7 @@ import type { RequestOptions } from "../client/client.ts";
 import { SwarmError, toSwarmError } from "../protocol/errors.ts";
 import type { CanDoBody, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import { relayStream } from "./_relay.ts";
+import { sleep } from "./sleep.ts";
 import { decideRoute, type RouteDecision } from "./decide.ts";
 import { canForward, checkArrival, forwardHeaders, type HopState } from "./hops.ts";
 import { type Deadline, DEADLINE_HEADER } from "./deadline.ts";
@@ -194,22 +195,6 @@ function knownTags(local: string[], peers: Peer[], selfId: string): string[] {
 function deadlineError(deadline: Deadline): SwarmError {
   return new SwarmError("timeout", `Deadline of ${deadline.budgetMs} ms exceeded`, {
     budget_ms: deadline.budgetMs,
-  });
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 

@@ -1,11 +1,10 @@
 /**
- * Writing certificates and keys to disk: atomically (a temporary file in the same
- * directory, then a rename or link), with the mode set at creation and again after,
- * because the process umask may have stripped bits from the first.
+ * Writing certificates and keys to disk with `writeFileAtomic` (atomic, flushed, mode
+ * exact): a key only its owner can read, a certificate anyone can.
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../store/mod.ts";
 import type { CertificateAndKey } from "./certificates.ts";
 
 /** Mode of a private key file: owner read/write only. */
@@ -14,50 +13,6 @@ export const KEY_FILE_MODE = 0o600;
 export const CERT_FILE_MODE = 0o644;
 /** Mode of a directory created for keys: owner only. */
 export const KEY_DIR_MODE = 0o700;
-
-/** Options of {@link writeFileAtomic}. */
-export interface WriteFileAtomicOptions {
-  /** Permission bits of the file, e.g. {@link KEY_FILE_MODE}. */
-  mode: number;
-  /**
-   * Replace an existing file. When false, an existing file makes the write fail with
-   * `Deno.errors.AlreadyExists` and is left as it was.
-   */
-  overwrite: boolean;
-}
-
-/**
- * Writes `text` to `path` so that readers see either the old file or the whole new
- * one, never a part, and the file never exists with wider permissions than `mode`.
- *
- * @throws {Deno.errors.AlreadyExists} When `path` exists and `overwrite` is false.
- */
-export async function writeFileAtomic(
-  path: string,
-  text: string,
-  options: WriteFileAtomicOptions,
-): Promise<void> {
-  const suffix = crypto.getRandomValues(new Uint8Array(6));
-  const tmp = join(
-    dirname(path),
-    `.${basename(path)}.${[...suffix].map((b) => b.toString(16).padStart(2, "0")).join("")}.tmp`,
-  );
-  let placed = false;
-  try {
-    await Deno.writeTextFile(tmp, text, { mode: options.mode, createNew: true });
-    await Deno.chmod(tmp, options.mode);
-    if (options.overwrite) {
-      await Deno.rename(tmp, path);
-      placed = true;
-    } else {
-      // link() never replaces an existing file, unlike rename(): the no-clobber check
-      // and the write are one step.
-      await Deno.link(tmp, path);
-    }
-  } finally {
-    if (!placed) await Deno.remove(tmp).catch(() => {});
-  }
-}
 
 /** Where {@link writeCertificateAndKey} puts a certificate and its key. */
 export interface CertificatePaths {
@@ -69,7 +24,9 @@ export interface CertificatePaths {
 
 /**
  * Writes a certificate (0644) and its private key (0600), the key first so that a
- * certificate never sits on disk without its key.
+ * certificate never sits on disk without its key. Each is written atomically and
+ * flushed to disk; an existing file that is a symbolic link is replaced itself, never
+ * the file it points to.
  *
  * @throws {Deno.errors.AlreadyExists} When a file exists and `overwrite` is false.
  */

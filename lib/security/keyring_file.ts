@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { followLinks, writeFileAtomic } from "../store/mod.ts";
 import { type Keyring, KeyringError, parseKeyring, serializeKeyring } from "./keyring.ts";
 
 /**
@@ -39,9 +40,13 @@ export async function readKeyringIfExists(path: string): Promise<Keyring | null>
   }
 }
 
-/** Writes `kr` to `path` atomically with mode 0600 (see {@link writeFileAtomic}). */
+/**
+ * Writes `kr` to `path` atomically with mode 0600, flushed to disk (see
+ * `writeFileAtomic`). When `path` is a symlink, the file it points to is replaced and
+ * the link is kept (a keyring shared from another volume stays shared).
+ */
 export async function writeKeyring(path: string, kr: Keyring): Promise<void> {
-  await writeFileAtomic(path, serializeKeyring(kr));
+  await writeFileAtomic(path, serializeKeyring(kr), { mode: 0o600, followSymlinks: true });
 }
 
 /**
@@ -73,60 +78,5 @@ export async function updateKeyring(
     return next;
   } finally {
     lock.close();
-  }
-}
-
-/** Most symlink hops {@link followLinks} follows. */
-const MAX_LINK_HOPS = 16;
-
-/**
- * Where `path` really is: its symlinks followed (the last hop may not exist yet), so a
- * write replaces the file a link points to, not the link.
- *
- * @throws {Error} After {@link MAX_LINK_HOPS} hops (a loop).
- */
-export async function followLinks(path: string): Promise<string> {
-  let at = resolve(path);
-  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-    const info = await Deno.lstat(at).catch(() => null);
-    if (!info?.isSymlink) return at;
-    at = resolve(dirname(at), await Deno.readLink(at));
-  }
-  throw new Error(`Cannot follow '${path}': more than ${MAX_LINK_HOPS} symlinks`);
-}
-
-/**
- * Writes `text` to `path` so that readers see either the old file or the whole new one:
- * a temporary file in the same directory, created with `mode`, flushed to disk, then
- * renamed over `path`. The temporary file is removed when anything fails. When `path`
- * is a symlink, the file it points to is replaced and the link is kept (a keyring
- * shared from another volume stays shared).
- *
- * @param mode Permission bits of the new file.
- * @default mode 0o600
- */
-export async function writeFileAtomic(
-  linkOrPath: string,
-  text: string,
-  mode = 0o600,
-): Promise<void> {
-  const path = await followLinks(linkOrPath);
-  const tmp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.tmp`);
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true, mode });
-    try {
-      const bytes = new TextEncoder().encode(text);
-      let offset = 0;
-      while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    // The umask may have narrowed the mode; make it exact (it can only have narrowed it).
-    if (Deno.build.os !== "windows") await Deno.chmod(tmp, mode);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Persistent state in Deno KV: the routing table.
+ * Persistent state: the routing table and task delivery records in Deno KV, and files
+ * written atomically and durably (`writeFileAtomic`) for keys, certificates and keyrings.
  *
  * @example
  * ```ts
@@ -17,5 +18,7 @@ export * from "./peer_table.ts";
 export * from "./open_store.ts";
 export * from "./task_store.ts";
 export * from "./task_fingerprint.ts";
+export * from "./write_file_atomic.ts";
+export * from "./follow_links.ts";
 export type { NewSkill, NodeResult, NodeTask, TaskContext } from "../protocol/types.ts";
 export type { Peer, PeerSource } from "../routing/types.ts";

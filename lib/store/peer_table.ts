@@ -5,6 +5,7 @@
  * @module
  */
 import type { Peer, PeerSource } from "../routing/types.ts";
+import { KvEntryUpdates } from "./_kv_update.ts";
 
 /** What a source reports about a peer it reached or heard of. */
 export interface PeerReport {
@@ -49,41 +50,23 @@ const PREFIX = ["peers"] as const;
  */
 export class KvPeerTable implements PeerTable {
   #kv: Deno.Kv;
+  #entries: KvEntryUpdates<Peer>;
 
   /** A table kept in `kv`, which the caller opens and closes. */
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#entries = new KvEntryUpdates(kv, PREFIX, { noun: "peer" });
   }
-
-  #queues = new Map<string, Promise<unknown>>();
 
   /**
-   * Read-modify-write of one peer. Updates of one id are queued within this process, so
-   * they never race each other; the atomic check still guards against other processes
-   * sharing the KV file, retried a bounded number of times.
+   * Read-modify-write of one peer (see {@link KvEntryUpdates}): `change` returns the
+   * new row, or null to delete it; resolves to what was written.
    */
   #update(id: string, change: (old: Peer | null) => Peer | null): Promise<Peer | null> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.#commit(id, change));
-    const tail = run.catch(() => {});
-    this.#queues.set(id, tail);
-    tail.then(() => {
-      if (this.#queues.get(id) === tail) this.#queues.delete(id);
+    return this.#entries.update(id, (old) => {
+      const next = change(old);
+      return { next, answer: next };
     });
-    return run;
-  }
-
-  async #commit(id: string, change: (old: Peer | null) => Peer | null): Promise<Peer | null> {
-    for (let attempt = 0; attempt < 32; attempt++) {
-      const entry = await this.#kv.get<Peer>([...PREFIX, id]);
-      const next = change(entry.value);
-      const op = this.#kv.atomic().check(entry);
-      if (next) op.set([...PREFIX, id], next);
-      else op.delete([...PREFIX, id]);
-      if ((await op.commit()).ok) return next;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
-    }
-    throw new Error(`Cannot update peer '${id}': too much contention`);
   }
 
   async report(report: PeerReport, nowMs: number = Date.now()): Promise<Peer> {

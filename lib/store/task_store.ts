@@ -5,6 +5,7 @@
  * @module
  */
 import type { NodeResult, NodeTask } from "../protocol/types.ts";
+import { KvEntryUpdates } from "./_kv_update.ts";
 
 /** What the store knows about one task id. */
 export interface TaskRecord {
@@ -68,9 +69,6 @@ export const DEFAULT_TASK_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 const PREFIX = ["tasks"] as const;
 
-/** Bounded retries of an atomic commit that lost a race with another KV handle. */
-const MAX_ATTEMPTS = 32;
-
 /**
  * Delivery records in Deno KV, one entry per task under `["tasks", id]`. Changes of one
  * id are queued within this instance and committed with an atomic check of the entry's
@@ -95,9 +93,8 @@ const MAX_ATTEMPTS = 32;
  */
 export class KvTaskStore {
   #kv: Deno.Kv;
-  #retentionMs: number;
   #processStartedMs: number;
-  #queues = new Map<string, Promise<unknown>>();
+  #entries: KvEntryUpdates<TaskRecord>;
 
   /**
    * A store kept in `kv`, which the caller opens and closes.
@@ -118,8 +115,8 @@ export class KvTaskStore {
       );
     }
     this.#kv = kv;
-    this.#retentionMs = retentionMs;
     this.#processStartedMs = processStartedMs;
+    this.#entries = new KvEntryUpdates(kv, PREFIX, { noun: "task", expireInMs: retentionMs });
   }
 
   /**
@@ -133,7 +130,7 @@ export class KvTaskStore {
    * @param nowMs Current epoch ms, stored as `startedMs`.
    */
   begin(task: NodeTask, fingerprint: string, nowMs: number = Date.now()): Promise<Admission> {
-    return this.#update<Admission>(task.id, (old) => {
+    return this.#entries.update<Admission>(task.id, (old) => {
       if (!old) {
         return {
           next: {
@@ -164,7 +161,7 @@ export class KvTaskStore {
    * @throws {Error} When the task has no running record.
    */
   async setOwner(id: string, owner: string): Promise<void> {
-    await this.#update(id, (old) => {
+    await this.#entries.update(id, (old) => {
       if (old?.state !== "running") {
         throw new Error(`Cannot set the owner of task '${id}': it has no running record`);
       }
@@ -180,7 +177,7 @@ export class KvTaskStore {
    * @throws {Error} When the task has no record (never begun, abandoned or expired).
    */
   async finish(id: string, result: NodeResult, nowMs: number = Date.now()): Promise<void> {
-    await this.#update(id, (old) => {
+    await this.#entries.update(id, (old) => {
       if (!old) throw new Error(`Cannot store the result of task '${id}': it has no record`);
       if (old.state === "done") return { answer: undefined };
       return { next: { ...old, state: "done", result, finishedMs: nowMs }, answer: undefined };
@@ -189,7 +186,7 @@ export class KvTaskStore {
 
   /** Forgets a failed run so that a retry runs the task again. A done record is kept. */
   async abandon(id: string): Promise<void> {
-    await this.#update(id, (old) => {
+    await this.#entries.update(id, (old) => {
       if (old?.state !== "running") return { answer: undefined };
       return { next: null, answer: undefined };
     });
@@ -198,56 +195,5 @@ export class KvTaskStore {
   /** The record of a task, or null when there is none. */
   async get(id: string): Promise<TaskRecord | null> {
     return (await this.#kv.get<TaskRecord>([...PREFIX, id])).value;
-  }
-
-  /**
-   * Read-modify-write of one record. `change` returns the answer and the next value
-   * (`null` deletes; absent leaves the entry untouched). Changes of one id run one after
-   * another within this instance; the atomic check guards against other KV handles and
-   * re-runs `change` on the fresh value when it lost.
-   */
-  #update<T>(
-    id: string,
-    change: (old: TaskRecord | null) => { next?: TaskRecord | null; answer: T },
-  ): Promise<T> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const run = previous.then(() => this.#commit(id, change));
-    const tail = run.catch(() => {});
-    this.#queues.set(id, tail);
-    tail.then(() => {
-      if (this.#queues.get(id) === tail) this.#queues.delete(id);
-    });
-    return run;
-  }
-
-  async #commit<T>(
-    id: string,
-    change: (old: TaskRecord | null) => { next?: TaskRecord | null; answer: T },
-  ): Promise<T> {
-    const key = [...PREFIX, id];
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const entry = await this.#kv.get<TaskRecord>(key);
-      const { next, answer } = change(entry.value);
-      if (next === undefined) return answer;
-      const op = this.#kv.atomic().check(entry);
-      if (next === null) op.delete(key);
-      else op.set(key, next, { expireIn: this.#retentionMs });
-      if (await committed(op)) return answer;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
-    }
-    throw new Error(`Cannot update task '${id}': too much contention`);
-  }
-}
-
-/**
- * Commits `op`; false when its check failed or SQLite was busy with another handle's
- * write ("database is locked": nothing was written), both worth another attempt.
- */
-async function committed(op: Deno.AtomicOperation): Promise<boolean> {
-  try {
-    return (await op.commit()).ok;
-  } catch (err) {
-    if (err instanceof Error && err.message.includes("database is locked")) return false;
-    throw err;
   }
 }

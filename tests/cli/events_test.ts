@@ -298,6 +298,25 @@ Deno.test("runEvents() keeps reconnecting while connections deliver, then stops 
   assert.match(out.stderr.split("\n").at(-1)!, /gave up after 2 reconnect attempts\)$/);
 });
 
+Deno.test("runEvents() exits 0 at once when its signal stops the wait before a reconnect", async () => {
+  const stop = new AbortController();
+  const server = serve(() => {
+    setTimeout(() => stop.abort(), 100);
+    return ndjsonResponse([event(1)]);
+  });
+  try {
+    const started = performance.now();
+    const out = await run(server, [], { signal: stop.signal, reconnectDelayMs: 60_000 });
+    assert.equal(out.code, 0);
+    assert.ok(performance.now() - started < 10_000, "the 60 s wait was cut short");
+    assert.equal(out.stdout, formatEvent(event(1)));
+    assert.match(out.stderr, /ended the event stream: reconnecting in \d+ ms \(attempt 1 of 5\)$/);
+    assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("runEvents() reconnects when nothing arrives for idleTimeoutMs", async () => {
   const server = serve((_request, _seen, closing) => {
     if (server.requests.length > 1) return unauthorized();

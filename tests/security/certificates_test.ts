@@ -17,7 +17,11 @@ import {
   parsePemCertificates,
 } from "../../lib/security/certificates.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
-import { writeFileAtomic } from "../../lib/security/certificate_files.ts";
+import {
+  CERT_FILE_MODE,
+  KEY_FILE_MODE,
+  writeCertificateAndKey,
+} from "../../lib/security/certificate_files.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -380,31 +384,35 @@ Deno.test("parsePemCertificates() splits a bundle and skips keys", async () => {
   await assert.rejects(describeCertificate(leaf.keyPem), /No PEM certificate/);
 });
 
-Deno.test("writeFileAtomic() never clobbers without overwrite and leaves no temporary file", async () => {
+Deno.test("writeCertificateAndKey() writes 0600/0644, never clobbers without overwrite, leaves no temporary file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swarm_pki_test_" });
+  const names = async () => {
+    const found = [];
+    for await (const entry of Deno.readDir(dir)) found.push(entry.name);
+    return found.sort();
+  };
   try {
-    const path = `${dir}/node.key`;
-    await writeFileAtomic(path, "first", { mode: 0o600, overwrite: false });
-    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
-    await assert.rejects(
-      writeFileAtomic(path, "second", { mode: 0o600, overwrite: false }),
-      Deno.errors.AlreadyExists,
-    );
-    assert.equal(await Deno.readTextFile(path), "first");
+    const paths = { certPath: `${dir}/node.crt`, keyPath: `${dir}/node.key` };
+    await writeCertificateAndKey(paths, ca, false);
+    assert.equal((await Deno.stat(paths.keyPath)).mode! & 0o777, KEY_FILE_MODE);
+    assert.equal((await Deno.stat(paths.certPath)).mode! & 0o777, CERT_FILE_MODE);
+    assert.equal(await Deno.readTextFile(paths.certPath), ca.certPem);
+    assert.equal(await Deno.readTextFile(paths.keyPath), ca.keyPem);
+    await assert.rejects(writeCertificateAndKey(paths, rogueCa, false), Deno.errors.AlreadyExists);
+    assert.equal(await Deno.readTextFile(paths.keyPath), ca.keyPem);
+    assert.deepEqual(await names(), ["node.crt", "node.key"]);
 
     // Overwriting replaces a symbolic link itself, never the file it points to.
     await Deno.writeTextFile(`${dir}/target`, "target");
-    await Deno.remove(path);
-    await Deno.symlink(`${dir}/target`, path);
-    await writeFileAtomic(path, "third", { mode: 0o644, overwrite: true });
+    await Deno.remove(paths.keyPath);
+    await Deno.symlink(`${dir}/target`, paths.keyPath);
+    await writeCertificateAndKey(paths, rogueCa, true);
     assert.equal(await Deno.readTextFile(`${dir}/target`), "target");
-    assert.ok((await Deno.lstat(path)).isFile);
-    assert.equal(await Deno.readTextFile(path), "third");
-    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
-
-    const names = [];
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-    assert.deepEqual(names.sort(), ["node.key", "target"]);
+    assert.ok((await Deno.lstat(paths.keyPath)).isFile);
+    assert.equal(await Deno.readTextFile(paths.keyPath), rogueCa.keyPem);
+    assert.equal((await Deno.stat(paths.keyPath)).mode! & 0o777, KEY_FILE_MODE);
+    assert.equal(await Deno.readTextFile(paths.certPath), rogueCa.certPem);
+    assert.deepEqual(await names(), ["node.crt", "node.key", "target"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -9,11 +9,9 @@ import {
   serializeKeyring,
 } from "../../lib/security/keyring.ts";
 import {
-  followLinks,
   readKeyring,
   readKeyringIfExists,
   updateKeyring,
-  writeFileAtomic,
   writeKeyring,
 } from "../../lib/security/keyring_file.ts";
 import { generateKeyPair, keyId, randomAudience } from "../../lib/security/keyring_keygen.ts";
@@ -377,11 +375,11 @@ Deno.test("writeKeyring() writes mode 0600 atomically and leaves no temporary fi
   });
 });
 
-Deno.test("writeFileAtomic() removes its temporary file when the rename fails", async () => {
+Deno.test("writeKeyring() removes its temporary file when the rename fails", async () => {
   await withTempDir(async (dir) => {
     const target = join(dir, "busy");
     await Deno.mkdir(join(target, "child"), { recursive: true });
-    await assert.rejects(writeFileAtomic(target, "{}"));
+    await assert.rejects(writeKeyring(target, SAMPLE));
     assert.deepEqual(await entries(dir), ["busy"]);
   });
 });
@@ -433,21 +431,29 @@ Deno.test("updateKeyring() serializes concurrent editors: no edit is lost", asyn
   }
 });
 
-Deno.test("writeFileAtomic() through a symlink replaces the target and keeps the link", async () => {
+Deno.test("writeKeyring() and updateKeyring() through a symlink replace the target and keep the link", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swarm-kr-link-" });
   try {
     await Deno.mkdir(`${dir}/real`);
     await Deno.writeTextFile(`${dir}/real/keyring.json`, "old");
     await Deno.symlink("real/keyring.json", `${dir}/link.json`);
     await Deno.symlink("link.json", `${dir}/link2.json`); // Two hops.
-    await writeFileAtomic(`${dir}/link2.json`, "new");
+    await writeKeyring(`${dir}/link2.json`, SAMPLE);
     assert.ok((await Deno.lstat(`${dir}/link.json`)).isSymlink);
     assert.ok((await Deno.lstat(`${dir}/link2.json`)).isSymlink);
-    assert.equal(await Deno.readTextFile(`${dir}/real/keyring.json`), "new");
-    assert.equal(await followLinks(`${dir}/link2.json`), `${dir}/real/keyring.json`);
+    assert.deepEqual(await readKeyring(`${dir}/real/keyring.json`), SAMPLE);
+    assert.equal((await Deno.stat(`${dir}/real/keyring.json`)).mode! & 0o777, 0o600);
+    await updateKeyring(`${dir}/link.json`, (kr) => revokeToken(kr!, "jti-1"));
+    assert.ok((await Deno.lstat(`${dir}/link.json`)).isSymlink);
+    assert.equal(
+      (await readKeyring(`${dir}/real/keyring.json`)).revoked.length,
+      SAMPLE.revoked.length + 1,
+    );
+    // The lock sits beside the real file, so editors through different links meet.
+    assert.deepEqual(await entries(`${dir}/real`), [".keyring.json.lock", "keyring.json"]);
     await Deno.symlink("loop-b", `${dir}/loop-a`);
     await Deno.symlink("loop-a", `${dir}/loop-b`);
-    await assert.rejects(writeFileAtomic(`${dir}/loop-a`, "x"), /more than 16 symlinks/);
+    await assert.rejects(writeKeyring(`${dir}/loop-a`, SAMPLE), /more than 16 symlinks/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
