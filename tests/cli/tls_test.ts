@@ -4,15 +4,7 @@ import { parseTlsArgs, runTls, TLS_HELP } from "../../lib/cli/tls.ts";
 import { UsageError } from "../../lib/cli/_usage.ts";
 import { describeCertificate, keyMatchesCertificate } from "../../lib/security/certificates.ts";
 import { capture } from "./_capture.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "swarm_tls_cli_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_helpers/temp_dir.ts";
 
 async function mode(path: string): Promise<number> {
   return (await Deno.stat(path)).mode! & 0o777;

@@ -6,6 +6,7 @@ import { parseDuration, parseTokenArgs, runToken, TOKEN_HELP } from "../../lib/c
 import { readKeyring } from "../../lib/security/keyring_file.ts";
 import { looksLikeJwt } from "../../lib/security/token_verify.ts";
 import { capture } from "./_capture.ts";
+import { withTempDir } from "../_helpers/temp_dir.ts";
 
 const KR = { SWARM_KEYRING: "/k.json" };
 
@@ -132,15 +133,6 @@ for (const [text, ms] of DURATIONS) {
     if (ms === null) assert.throws(() => parseDuration(text), UsageError);
     else assert.equal(parseDuration(text), ms);
   });
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "swarm-token-cli-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 function run(...argv: string[]) {

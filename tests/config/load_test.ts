@@ -8,6 +8,7 @@ import {
   normalisePeerSeed,
 } from "../../lib/config/load.ts";
 import { DEFAULT_LLM_BASE_URL, DEFAULT_LLM_MODEL } from "../../lib/routing/llm_config.ts";
+import { withTempDir } from "../_helpers/temp_dir.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -44,15 +45,6 @@ function loadFails(args: string[], env: Env = {}, files: Files = {}): ConfigErro
     return err;
   }
   assert.fail(`expected loadConfig(${JSON.stringify(args)}) to throw a ConfigError`);
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-config-test-" }));
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("loadConfig() gives the documented defaults", () => {

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadNodeId, NODE_ID_FILE } from "../../lib/node/identity.ts";
+import { withTempDir } from "../_helpers/temp_dir.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "swarm-identity-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("loadNodeId() creates a UUID in <dataDir>/node-id on first call", async () => {
   await withTempDir(async (dir) => {

@@ -13,6 +13,7 @@ import {
   createMeshCa,
   issueCertificate,
 } from "../../lib/security/certificates.ts";
+import { withTempDir } from "../_helpers/temp_dir.ts";
 
 const ca = await createMeshCa({ commonName: "material test CA" });
 const otherCa = await createMeshCa({ commonName: "other test CA" });
@@ -26,15 +27,6 @@ function configIn(dir: string, args: string[]): Config {
   const result = loadConfig({ args: ["--data-dir", ":memory:", ...args], env: {}, cwd: dir });
   if (result.help) throw new Error("unreachable");
   return result.config;
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-material-test-" }));
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Replaces `path` the way deploy tools do: a temporary file renamed over it. */

@@ -27,6 +27,7 @@ import {
 } from "../../lib/security/keyring_ops.ts";
 import { issueToken } from "../../lib/security/token_issue.ts";
 import { createVerifier, verifyToken } from "../../lib/security/token_verify.ts";
+import { entries, withTempDir } from "../_helpers/temp_dir.ts";
 
 const NOW = Date.parse("2030-01-01T00:00:00Z");
 const DAY = 86_400_000;
@@ -342,21 +343,6 @@ Deno.test("createKeyring() refuses a bad audience", () => {
   assert.throws(() => createKeyring("a b"), KeyringError);
   assert.throws(() => createKeyring("x".repeat(129)), KeyringError);
 });
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "swarm-keyring-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function entries(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return names.sort();
-}
 
 Deno.test("writeKeyring() writes mode 0600 atomically and leaves no temporary file", async () => {
   await withTempDir(async (dir) => {

@@ -9,15 +9,7 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the committed fixture skills. */
 export const FIXTURES = fileURLToPath(new URL("../fixtures/skills", import.meta.url));
 
-/** Runs `fn` with a fresh temporary directory (its real path), removed afterwards. */
-export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-skills-test-" }));
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+export { withTempDir } from "../_helpers/temp_dir.ts";
 
 /** Writes `files` (relative path → content) under `root`, creating folders. */
 export async function writeTree(root: string, files: Record<string, string>): Promise<void> {

@@ -2,21 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { followLinks, MAX_LINK_HOPS } from "../../lib/store/follow_links.ts";
 import { writeFileAtomic } from "../../lib/store/write_file_atomic.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "swarm-atomic-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function entries(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(dir)) names.push(e.name);
-  return names.sort();
-}
+import { entries, withTempDir } from "../_helpers/temp_dir.ts";
 
 const modeOf = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
 
