@@ -318,9 +318,9 @@ async function start(init: WorkerInit): Promise<void> {
         error: failed.error,
         delay_ms: failed.delayMs,
       }),
-    onForwardOutcome: (peer, { answered }) => {
-      if (!answered) health.passiveFailure(peer);
-    },
+    // Every forward's outcome is a health sample: an answer keeps a peer whose probes
+    // time out from being marked dead; no answer makes it suspect.
+    onForwardOutcome: (peer, outcome) => health.forwardOutcome(peer, outcome),
     onRouted: (info) => {
       log.info("task_routed", { ...info, durationMs: Math.round(info.durationMs) });
       const scope = currentTask();

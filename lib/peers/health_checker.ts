@@ -1,8 +1,9 @@
 /**
  * Active and passive peer health: probes every peer's `/healthz` on a schedule, takes
- * forward failures as hints, and keeps each peer alive, suspect or dead. The routing
- * table's rows get their state from here; dead peers are not routed to and come back
- * when they answer again.
+ * the outcome of every forward (answered or not) as a further sample, and keeps each
+ * peer alive, suspect or dead (the rules are in `health_state.ts`). The routing table's
+ * rows get their state from {@link HealthChecker.annotate}; candidate selection leaves
+ * dead rows out (`routable`), and they come back when they answer again.
  *
  * @module
  */
@@ -22,6 +23,19 @@ import {
   probeDue,
   validLoad,
 } from "./health_state.ts";
+
+/**
+ * What the Router reports after each forward attempt (its `onForwardOutcome`): whether
+ * any HTTP answer came.
+ */
+export interface ForwardOutcome {
+  /**
+   * `true` when the peer answered with any HTTP status (a success, a refusal, an
+   * error): it is serving, as a probe answered with any status shows. `false` when no
+   * answer came (connection error, timeout).
+   */
+  answered: boolean;
+}
 
 /** Options of {@link HealthChecker}. */
 export interface HealthCheckerOptions {
@@ -77,9 +91,15 @@ export class HealthChecker {
   }
 
   /**
-   * The peers with their health applied: dead ones removed (not routable), suspects
-   * marked unhealthy so they sort last, load and latency from the last probes. A load
-   * that is not believable (see `validLoad`), from a probe or from the row, is dropped.
+   * The peers with their health applied, every row kept (dead ones too, for `/status`
+   * and metrics): `state` set; `healthy` false unless the row was healthy and the peer
+   * is alive, so suspects sort after alive peers; load and latency from the last
+   * probes. A load that is not believable (see `validLoad`), from a probe or from the
+   * row, is dropped. Leaving dead peers out of routing is candidate selection's job
+   * (`matchingPeers` and `fallbackChain` skip rows that are not `routable`).
+   *
+   * @param peers Routing-table rows.
+   * @returns New rows, in the same order.
    */
   annotate(peers: Peer[]): Peer[] {
     const out = [];
@@ -98,13 +118,58 @@ export class HealthChecker {
     return out;
   }
 
-  /** A forward to `peer` failed without an answer (connection error, timeout). */
+  /**
+   * Takes the outcome of one forward attempt to `peer`, the Router's
+   * `onForwardOutcome`: an answer of any status is a {@link HealthChecker.passiveSuccess},
+   * no answer a {@link HealthChecker.passiveFailure}. The Router's `latencyMs` is not
+   * used: it spans the whole task run, which would make busy peers look slow.
+   *
+   * @param peer The peer the task was forwarded to.
+   * @param outcome Whether it answered.
+   * @example
+   * ```ts
+   * import { HealthChecker } from "./health_checker.ts";
+   * import { DEFAULT_HEALTH_POLICY } from "./health_state.ts";
+   * import type { Peer } from "../routing/types.ts";
+   * const health = new HealthChecker({
+   *   policy: DEFAULT_HEALTH_POLICY,
+   *   peers: () => Promise.resolve([]),
+   *   onChange: () => {},
+   * });
+   * const peer: Peer = {
+   *   id: "n1", address: "10.0.0.1:7700", scheme: "http", capabilities: ["calc"],
+   *   sources: ["static"], lastSeenMs: 0, healthy: true, swarm: true,
+   * };
+   * health.forwardOutcome(peer, { answered: false });
+   * console.assert(health.health("n1").state === "suspect");
+   * health.forwardOutcome(peer, { answered: true });
+   * console.assert(health.health("n1").state === "alive");
+   * ```
+   */
+  forwardOutcome(peer: Peer, outcome: ForwardOutcome): void {
+    if (outcome.answered) this.passiveSuccess(peer);
+    else this.passiveFailure(peer);
+  }
+
+  /**
+   * A forward to `peer` failed without an answer (connection error, timeout): an alive
+   * peer becomes suspect; never dead (see `onPassiveFailure`).
+   *
+   * @param peer The peer.
+   */
   passiveFailure(peer: Peer): void {
     this.#apply(peer, (h, now) => onPassiveFailure(h, now));
   }
 
-  /** A forward to `peer` got an answer after `latencyMs`. */
-  passiveSuccess(peer: Peer, latencyMs: number): void {
+  /**
+   * A forward to `peer` got an answer: it is alive and its failed probes are forgiven
+   * (see `onPassiveSuccess`).
+   *
+   * @param peer The peer.
+   * @param latencyMs Time to the start of the answer, in milliseconds, when measured;
+   * omitted, the latency average is left as it is.
+   */
+  passiveSuccess(peer: Peer, latencyMs?: number): void {
     this.#apply(peer, (h, now) => onPassiveSuccess(h, latencyMs, now, this.#options.policy));
   }
 

@@ -1,7 +1,21 @@
 /**
  * Per-peer health as pure transitions: active probes and passive forwarding outcomes
  * move a peer between alive, suspect and dead; a policy says how often to probe and
- * when a silent peer counts as dead. The prober that feeds these lives elsewhere.
+ * when a silent peer counts as dead. The prober that feeds these, and passes on every
+ * forward's outcome, is `HealthChecker` (`health_checker.ts`).
+ *
+ * The rules, in one place:
+ * - any answer, to a probe or to a forward, makes a peer alive and resets its count of
+ *   failed probes;
+ * - a failed probe makes it suspect, and dead once `deadAfterFailures` probes in a row
+ *   have failed with no answer of any kind between them;
+ * - a forward that got no answer makes an alive peer suspect; it never makes a peer
+ *   dead (a forward can time out on a long task while the peer is fine), so only
+ *   probes decide that.
+ *
+ * A peer whose probes fail but whose forwards keep being answered (an event loop too
+ * busy to answer `/healthz` within `timeoutMs`) is therefore not marked dead as long
+ * as an answer comes between any `deadAfterFailures` failed probes.
  *
  * @module
  */
@@ -207,7 +221,10 @@ export function loadFromHealthz(body: unknown): number | undefined {
 export interface PeerHealth {
   /** Current state. */
   state: HealthState;
-  /** Probes failed in a row since the last success (passive failures not counted). */
+  /**
+   * Probes failed in a row since the last answer, to a probe or to a forward; forwards
+   * that got no answer are not counted.
+   */
   consecutiveFailures: number;
   /** Clock time the state last changed (or the peer was first seen), in milliseconds. */
   sinceMs: number;
@@ -318,8 +335,8 @@ export function onProbeFailure(
 
 /**
  * A forward to the peer got no answer (connection error, timeout): an alive peer
- * becomes suspect, so it sorts after alive ones until its next probe. It does not count
- * towards "dead"; only probes decide that.
+ * becomes suspect, so it sorts after alive ones until its next answered probe or
+ * forward. It does not count towards "dead"; only probes decide that.
  *
  * @param h Health before.
  * @param nowMs Clock time, in milliseconds.
@@ -335,31 +352,36 @@ export function onPassiveFailure(h: PeerHealth, nowMs: number): HealthTransition
 }
 
 /**
- * A forward to the peer was answered: the peer is alive, its failure count resets and
- * its latency average takes the sample.
+ * A forward to the peer was answered (any HTTP status, as for a probe): the peer is
+ * alive, its failure count resets and, when a sample is given, its latency average
+ * takes it. Its load is unchanged: a forward reports none.
  *
  * @param h Health before.
  * @param latencyMs Time the peer took to start answering (to the response headers or
- * its first stream event), in milliseconds; not the task's run time, which would make
- * busy peers look slow.
+ * its first stream event), in milliseconds; `undefined` leaves the average as it is.
+ * Never the task's run time, which would make busy peers look slow.
  * @param nowMs Clock time, in milliseconds.
  * @param policy The health policy (for `ewmaAlpha`).
  * @example
  * ```ts
  * import { DEFAULT_HEALTH_POLICY, initialHealth, onPassiveFailure, onPassiveSuccess } from "./health_state.ts";
  * const suspect = onPassiveFailure(initialHealth(0), 10).health;
- * const back = onPassiveSuccess(suspect, 20, 30, DEFAULT_HEALTH_POLICY);
+ * const back = onPassiveSuccess(suspect, undefined, 30, DEFAULT_HEALTH_POLICY);
  * console.assert(back.changed && back.health.state === "alive");
+ * console.assert(back.health.latencyEwmaMs === undefined);
  * ```
  */
 export function onPassiveSuccess(
   h: PeerHealth,
-  latencyMs: number,
+  latencyMs: number | undefined,
   nowMs: number,
   policy: HealthPolicy,
 ): HealthTransition {
-  // An answered forward counts as a probe that reported no load.
-  return onProbeSuccess(h, { latencyMs }, nowMs, policy);
+  if (latencyMs !== undefined) {
+    // An answered forward with a latency counts as a probe that reported no load.
+    return onProbeSuccess(h, { latencyMs }, nowMs, policy);
+  }
+  return move(h, { ...h, state: "alive", consecutiveFailures: 0, lastOkMs: nowMs }, nowMs);
 }
 
 /**
@@ -393,8 +415,13 @@ export function probeDue(
 
 /**
  * Whether tasks may be sent to a peer in this state: alive and suspect peers are
- * routable, dead ones are not.
+ * routable, dead ones are not. Candidate selection (`matchingPeers`, `fallbackChain`
+ * in `lib/routing/candidates.ts`) leaves dead rows out with it, so a dead peer is
+ * neither forwarded to nor asked `/can-do`; it stays in the table (and in `/status`)
+ * and is probed until it answers again.
  *
+ * @param state The peer's state.
+ * @returns `false` for a dead peer.
  * @example
  * ```ts
  * import { routable } from "./health_state.ts";
@@ -403,38 +430,4 @@ export function probeDue(
  */
 export function routable(state: HealthState): boolean {
   return state !== "dead";
-}
-
-const STATE_RANK: Record<HealthState, number> = { alive: 0, suspect: 1, dead: 2 };
-
-function lowerFirst(a: number | undefined, b: number | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return 1;
-  if (b === undefined) return -1;
-  return a - b;
-}
-
-/**
- * Orders peers best first, for `Array.prototype.sort`: alive before suspect before
- * dead, then lower load, then lower latency average; an unknown load or latency sorts
- * after known ones. Meant as the tie-break between candidates that match equally.
- *
- * @param a One peer's health.
- * @param b The other's.
- * @returns Negative when `a` is better, positive when `b` is, 0 when equal.
- * @example
- * ```ts
- * import { compareHealth } from "./health_state.ts";
- * const busy = { state: "alive" as const, load: 3 };
- * const idle = { state: "alive" as const, load: 0 };
- * console.assert([busy, idle].sort(compareHealth)[0] === idle);
- * ```
- */
-export function compareHealth(
-  a: Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">,
-  b: Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">,
-): number {
-  return STATE_RANK[a.state] - STATE_RANK[b.state] ||
-    lowerFirst(a.load, b.load) ||
-    lowerFirst(a.latencyEwmaMs, b.latencyEwmaMs);
 }

@@ -1,5 +1,6 @@
 /**
- * Which peers may take a task, best first.
+ * Which peers may take a task, best first. Dead peers (health `state: "dead"`) are
+ * never candidates; the order among the rest is `compareTieBreaks` in `_order.ts`.
  *
  * @module
  */
@@ -16,9 +17,16 @@ export interface CandidateOptions {
 
 /**
  * Peers holding every tag of `required` (exact, case-sensitive), one per node id (the
- * most recently seen row wins), without this node and the excluded ids. Order: healthy
- * first, then lower `load` (absent counts as 0), then loopback addresses, then by
- * address string. Unlike SkillLite, two machines on the same port stay two candidates.
+ * most recently seen row wins), without this node, the excluded ids and dead peers.
+ * Order: healthy and not suspect first, then lower `load` (absent or unbelievable
+ * counts as 0), then a clearly lower `latencyMs` (unknown last), then loopback
+ * addresses, then by address string. Unlike SkillLite, two machines on the same port
+ * stay two candidates.
+ *
+ * @param peers The routing table (may hold duplicates, this node and dead peers).
+ * @param required Tags every candidate must hold; none: every peer qualifies.
+ * @param options This node's id and the ids to leave out.
+ * @returns The candidates, best first; a new array.
  *
  * @example
  * ```ts
@@ -47,8 +55,12 @@ export function matchingPeers(
 
 /**
  * The forwarding chain of an untagged task when this node has no capability: every
- * other peer with at least one capability, most (distinct) capabilities first, then
- * the tie-breaks of {@link matchingPeers}.
+ * other peer that is not dead and has at least one capability, most (distinct)
+ * capabilities first, then the tie-breaks of {@link matchingPeers}.
+ *
+ * @param peers The routing table (may hold duplicates, this node and dead peers).
+ * @param options This node's id and the ids to leave out.
+ * @returns The chain, best first; a new array.
  *
  * @example
  * ```ts

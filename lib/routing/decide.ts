@@ -23,7 +23,10 @@ export interface RouteInput {
   required: string[];
   /** Tags this node holds. */
   localCapabilities: string[];
-  /** The routing table (may hold duplicates and this node itself). */
+  /**
+   * The routing table (may hold duplicates, this node itself and dead peers, which are
+   * never chosen: see {@link matchingPeers}).
+   */
   peers: Peer[];
   /** This node's id. */
   selfId: string;
@@ -35,7 +38,11 @@ export interface RouteInput {
  * Decides where a task goes. With tags: local when this node holds them all, else the
  * peers holding them all, else — when another peer is known — a who-can-do broadcast,
  * else no match. Without tags: local when this node has any capability, else the
- * {@link fallbackChain} when it is not empty, else local.
+ * {@link fallbackChain} when it is not empty, else local. Dead peers count as unknown
+ * here: they are neither forwarded to nor asked.
+ *
+ * @param input The task's tags, this node's capabilities and the routing table.
+ * @returns Where the task goes; candidates best first.
  *
  * @example
  * ```ts

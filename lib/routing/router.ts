@@ -475,7 +475,8 @@ export class Router {
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         const error = toSwarmError(err);
-        const answered = error.details.status !== undefined;
+        // A connection lost mid-answer is no sign of life: the peer most likely died.
+        const answered = error.details.status !== undefined && error.details.reason !== "cut_off";
         this.#deps.onForwardOutcome?.(peer, { answered, latencyMs: performance.now() - started });
         info.attempts.push({
           peer: peer.id,

@@ -125,3 +125,81 @@ Deno.test("HealthChecker marks a silent peer suspect, then dead", async () => {
   );
   assert.deepEqual(changes, [["gone", "alive", "suspect"], ["gone", "suspect", "dead"]]);
 });
+
+Deno.test("HealthChecker.annotate() keeps dead peers, marked dead and unhealthy", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const address = `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  const gone = peer("gone", { address });
+  const checker = await probe([gone], (c) => c.health("gone").state === "dead");
+  const rows = checker.annotate([gone, peer("new")]);
+  assert.deepEqual(rows.map((r) => [r.id, r.state, r.healthy]), [
+    ["gone", "dead", false],
+    ["new", "alive", true],
+  ]);
+});
+
+Deno.test("HealthChecker.annotate() marks suspects and rows whose last contact failed unhealthy", () => {
+  const checker = new HealthChecker({
+    policy: POLICY,
+    peers: () => Promise.resolve([]),
+    onChange: () => {},
+  });
+  checker.forwardOutcome(peer("s"), { answered: false });
+  checker.forwardOutcome(peer("a"), { answered: true });
+  const rows = checker.annotate([peer("s"), peer("a"), peer("x", { healthy: false })]);
+  assert.deepEqual(rows.map((r) => [r.id, r.state, r.healthy]), [
+    ["s", "suspect", false],
+    ["a", "alive", true],
+    ["x", "alive", false],
+  ]);
+});
+
+Deno.test("HealthChecker.forwardOutcome(): answered forwards keep a peer whose probes fail from being dead, and the reverse", async () => {
+  const cases: Array<{
+    probes: "answer" | "fail";
+    /** Whether the forward made before each probe was answered; none when undefined. */
+    forward?: boolean;
+    /** Every state the peer moved to, sorted. */
+    states: HealthState[];
+    last: HealthState;
+  }> = [
+    { probes: "answer", states: [], last: "alive" },
+    { probes: "answer", forward: true, states: [], last: "alive" },
+    // Demoted after each unanswered forward, alive at the next probe; never dead.
+    { probes: "answer", forward: false, states: ["alive", "suspect"], last: "alive" },
+    // Suspect after each failed probe, alive at the next answered forward; never dead.
+    { probes: "fail", forward: true, states: ["alive", "suspect"], last: "suspect" },
+    { probes: "fail", forward: false, states: ["dead", "suspect"], last: "dead" },
+    { probes: "fail", states: ["dead", "suspect"], last: "dead" },
+  ];
+  for (const { probes, forward, states, last } of cases) {
+    const label = `probes ${probes}, forwards ${forward ?? "none"}`;
+    const target = peer("p", { address: "127.0.0.1:9" });
+    const seen: HealthState[] = [];
+    let probed = 0;
+    const checker: HealthChecker = new HealthChecker({
+      policy: { ...POLICY, deadProbeIntervalMs: 100 },
+      peers: () => Promise.resolve([target]),
+      onChange: (_peer, _from, to) => seen.push(to),
+      // Each probe comes right after a forward to the peer: answers and failures interleave.
+      fetch: () => {
+        probed++;
+        if (forward !== undefined) checker.forwardOutcome(target, { answered: forward });
+        return probes === "answer"
+          ? Promise.resolve(Response.json({ status: "ok", running_tasks: 0 }))
+          : Promise.reject(new TypeError("Connection refused"));
+      },
+    });
+    checker.start();
+    try {
+      const deadline = Date.now() + 3000;
+      while (probed < 6 && Date.now() < deadline) await sleep(20);
+    } finally {
+      checker.stop();
+    }
+    assert.ok(probed >= 6, `${label}: ${probed} probes`);
+    assert.deepEqual([...new Set(seen)].sort(), states, label);
+    assert.equal(checker.health("p").state, last, label);
+  }
+});

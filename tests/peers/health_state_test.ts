@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  compareHealth,
   DEFAULT_HEALTH_POLICY,
   detectionTimeBoundMs,
   type HealthPolicy,
@@ -114,20 +113,28 @@ Deno.test("onPassiveFailure() only turns an alive peer suspect, without counting
   assert.equal(h.sinceMs, 0);
 });
 
-Deno.test("onPassiveSuccess() makes a peer alive and averages its answer latency", () => {
-  const cases: Array<[PeerHealth, boolean, number]> = [
-    [health(), false, 40],
-    [health({ state: "suspect", consecutiveFailures: 1, latencyEwmaMs: 10 }), true, 19],
-    [health({ state: "dead", consecutiveFailures: 3, load: 4 }), true, 40],
+Deno.test("onPassiveSuccess() makes a peer alive, forgives its failed probes, averages a latency given", () => {
+  const cases: Array<[PeerHealth, number | undefined, boolean, number | undefined]> = [
+    // [before, latency sample, state changed, latency average after]
+    [health(), 40, false, 40],
+    [health({ state: "suspect", consecutiveFailures: 1, latencyEwmaMs: 10 }), 40, true, 19],
+    [health({ state: "dead", consecutiveFailures: 3, load: 4 }), 40, true, 40],
+    // No sample (the Router's figure spans the whole task): the average stays.
+    [health(), undefined, false, undefined],
+    [health({ state: "suspect", consecutiveFailures: 1, latencyEwmaMs: 10 }), undefined, true, 10],
+    [health({ state: "dead", consecutiveFailures: 3, load: 4 }), undefined, true, undefined],
   ];
-  for (const [before, changed, ewma] of cases) {
-    const next = onPassiveSuccess(before, 40, 800, POLICY);
-    assert.equal(next.health.state, "alive");
-    assert.equal(next.changed, changed);
-    assert.equal(next.health.consecutiveFailures, 0);
-    assert.equal(next.health.lastOkMs, 800);
-    assert.ok(Math.abs((next.health.latencyEwmaMs ?? NaN) - ewma) < 1e-9);
-    assert.equal(next.health.load, before.load);
+  for (const [before, latencyMs, changed, ewma] of cases) {
+    const label = `${JSON.stringify(before)} latency ${latencyMs}`;
+    const next = onPassiveSuccess(before, latencyMs, 800, POLICY);
+    assert.equal(next.health.state, "alive", label);
+    assert.equal(next.changed, changed, label);
+    assert.equal(next.health.sinceMs, changed ? 800 : before.sinceMs, label);
+    assert.equal(next.health.consecutiveFailures, 0, label);
+    assert.equal(next.health.lastOkMs, 800, label);
+    if (ewma === undefined) assert.equal(next.health.latencyEwmaMs, undefined, label);
+    else assert.ok(Math.abs((next.health.latencyEwmaMs ?? NaN) - ewma) < 1e-9, label);
+    assert.equal(next.health.load, before.load, label);
   }
 });
 
@@ -139,6 +146,7 @@ Deno.test("transitions return new objects and leave their input unchanged", () =
     onProbeFailure(before, 10, POLICY),
     onPassiveFailure(before, 10),
     onPassiveSuccess(before, 5, 10, POLICY),
+    onPassiveSuccess(before, undefined, 10, POLICY),
   ];
   for (const { health: after } of results) assert.notEqual(after, before);
   assert.deepEqual(before, copy);
@@ -166,31 +174,6 @@ Deno.test("routable() excludes only dead peers", () => {
     (["alive", "suspect", "dead"] as const).map(routable),
     [true, true, false],
   );
-});
-
-Deno.test("compareHealth() orders by state, then load, then latency, unknowns last", () => {
-  const rows: Array<[string, Pick<PeerHealth, "state" | "load" | "latencyEwmaMs">]> = [
-    ["dead-idle", { state: "dead", load: 0, latencyEwmaMs: 1 }],
-    ["suspect-idle", { state: "suspect", load: 0, latencyEwmaMs: 1 }],
-    ["alive-unknown", { state: "alive" }],
-    ["alive-busy", { state: "alive", load: 3, latencyEwmaMs: 1 }],
-    ["alive-idle-slow", { state: "alive", load: 0, latencyEwmaMs: 80 }],
-    ["alive-idle-nolatency", { state: "alive", load: 0 }],
-    ["alive-idle-fast", { state: "alive", load: 0, latencyEwmaMs: 5 }],
-    ["alive-load1", { state: "alive", load: 1, latencyEwmaMs: 500 }],
-  ];
-  const sorted = [...rows].sort((a, b) => compareHealth(a[1], b[1])).map(([name]) => name);
-  assert.deepEqual(sorted, [
-    "alive-idle-fast",
-    "alive-idle-slow",
-    "alive-idle-nolatency",
-    "alive-load1",
-    "alive-busy",
-    "alive-unknown",
-    "suspect-idle",
-    "dead-idle",
-  ]);
-  assert.equal(compareHealth({ state: "alive", load: 1 }, { state: "alive", load: 1 }), 0);
 });
 
 Deno.test("validateHealthPolicy() accepts sound policies and names the bad field", () => {
@@ -258,14 +241,17 @@ interface Timeline {
   tickMs?: number;
   /** Times forwards to the peer fail (passive failures). */
   passiveFailures?: number[];
+  /** Times forwards to the peer are answered (passive successes). */
+  passiveSuccesses?: number[];
   /** End of the simulation. */
   untilMs: number;
 }
 
 /** Runs a timeline and returns every state change with its time. */
 function simulate(timeline: Timeline): Array<{ atMs: number; state: HealthState }> {
-  const { policy, down, latency, tickMs = 1, passiveFailures = [], untilMs } = timeline;
-  const failing = new Set(passiveFailures);
+  const { policy, down, latency, tickMs = 1, untilMs } = timeline;
+  const failing = new Set(timeline.passiveFailures);
+  const answering = new Set(timeline.passiveSuccesses);
   const changes: Array<{ atMs: number; state: HealthState }> = [];
   let h = initialHealth(0);
   let lastProbe: number | undefined;
@@ -288,6 +274,7 @@ function simulate(timeline: Timeline): Array<{ atMs: number; state: HealthState 
   for (let now = 0; now <= untilMs; now++) {
     finish(now);
     if (failing.has(now)) apply(onPassiveFailure(h, now), now);
+    if (answering.has(now)) apply(onPassiveSuccess(h, undefined, now, policy), now);
     if (inFlight === undefined && now % tickMs === 0 && probeDue(h, now, policy, lastProbe)) {
       lastProbe = now;
       const latencyMs = latency(now);
@@ -419,6 +406,47 @@ Deno.test("a paused peer is marked dead, then alive again soon after it resumes"
       assert.ok(!changes.some((c) => c.atMs < pause && c.state !== "alive"), label);
     }
     assert.ok(worstRecovery > policy.deadProbeIntervalMs / 2, `${worstRecovery}`);
+  }
+});
+
+Deno.test("answered forwards keep a peer whose probes fail from being dead; unanswered ones only demote one whose probes answer", () => {
+  // A forward every 250 ms, more often than probes fail; with deadAfterFailures 1 the
+  // first failed probe is the verdict and nothing can come between, so it is left out.
+  const forwardTimes = Array.from({ length: 119 }, (_, i) => 100 + i * 250);
+  const cases: Array<{
+    probes: "answer" | "fail";
+    forwards: "answered" | "unanswered" | "none";
+    /** Every state the peer moved to, sorted. */
+    states: HealthState[];
+  }> = [
+    { probes: "answer", forwards: "none", states: [] },
+    { probes: "answer", forwards: "answered", states: [] },
+    // Demoted (suspect) after each unanswered forward, back at the next probe; never dead.
+    { probes: "answer", forwards: "unanswered", states: ["alive", "suspect"] },
+    // Suspect after each failed probe, alive again at the next answered forward.
+    { probes: "fail", forwards: "answered", states: ["alive", "suspect"] },
+    { probes: "fail", forwards: "unanswered", states: ["dead", "suspect"] },
+    { probes: "fail", forwards: "none", states: ["dead", "suspect"] },
+  ];
+  for (const change of SIM_POLICIES.filter((p) => (p.deadAfterFailures ?? 2) >= 2)) {
+    const policy = { ...POLICY, ...change };
+    for (const { probes, forwards, states } of cases) {
+      const label = `${JSON.stringify(change)} probes ${probes}, forwards ${forwards}`;
+      const changes = simulate({
+        policy,
+        down: probes === "fail" ? [[-1, Infinity]] : [],
+        latency: () => 20,
+        tickMs: 100,
+        passiveSuccesses: forwards === "answered" ? forwardTimes : [],
+        passiveFailures: forwards === "unanswered" ? forwardTimes : [],
+        untilMs: 30_000,
+      });
+      assert.deepEqual([...new Set(changes.map((c) => c.state))].sort(), states, label);
+      if (states.includes("dead")) {
+        assert.ok(timeTo(changes, "dead", 0) <= detectionTimeBoundMs(policy), label);
+        assert.equal(changes.at(-1)?.state, "dead", label);
+      }
+    }
   }
 });
 

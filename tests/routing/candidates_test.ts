@@ -75,6 +75,40 @@ Deno.test("matchingPeers() keeps peers holding every tag, by id, best first", ()
       want: ["busy", "sick"],
     },
     {
+      name: "dead peers are never candidates, however good their other figures",
+      peers: [
+        peer("dead", { capabilities: calc, address: "127.0.0.1:7700", load: 0, state: "dead" }),
+        peer("busy", { capabilities: calc, load: 9, state: "alive" }),
+      ],
+      required: calc,
+      want: ["busy"],
+    },
+    {
+      name: "only dead peers match: none",
+      peers: [peer("dead", { capabilities: calc, state: "dead" })],
+      required: calc,
+      want: [],
+    },
+    {
+      name: "a dead newer row of an id hides its older row",
+      peers: [
+        peer("a", { capabilities: calc, lastSeenMs: 1 }),
+        peer("a", { capabilities: calc, lastSeenMs: 2, state: "dead" }),
+      ],
+      required: calc,
+      want: [],
+    },
+    {
+      name: "suspect after alive, whatever the load; no state counts as alive",
+      peers: [
+        peer("suspect", { capabilities: calc, address: "127.0.0.1:1", load: 0, state: "suspect" }),
+        peer("busy", { capabilities: calc, address: "10.0.0.2:7700", load: 5, state: "alive" }),
+        peer("unjudged", { capabilities: calc, address: "10.0.0.1:7700", load: 5 }),
+      ],
+      required: calc,
+      want: ["unjudged", "busy", "suspect"],
+    },
+    {
       name: "lower load first; no load counts as 0",
       peers: [
         peer("two", { capabilities: calc, load: 2 }),
@@ -159,6 +193,15 @@ Deno.test("fallbackChain() lists peers with any capability, most capabilities fi
         peer("busy", { capabilities: ["z"], address: "127.0.0.1:7699", load: 3 }),
       ],
       want: ["lo", "lan", "busy", "sick"],
+    },
+    {
+      name: "dead peers left out, suspects after alive ones",
+      peers: [
+        peer("dead", { capabilities: ["x", "y", "z"], state: "dead" }),
+        peer("suspect", { capabilities: ["x"], address: "127.0.0.1:1", state: "suspect" }),
+        peer("alive", { capabilities: ["y"], address: "10.0.0.1:7700", state: "alive" }),
+      ],
+      want: ["alive", "suspect"],
     },
     {
       name: "excluded ids and duplicate ids",

@@ -74,6 +74,24 @@ Deno.test("decideRoute() follows SkillLite's routing rules with swarm's candidat
       want: "no_match",
     },
     {
+      name: "dead matching peer: broadcast to the live others only, suspects last",
+      input: {
+        required: ["calc"],
+        localCapabilities: [],
+        peers: [{ ...calcA, state: "dead" }, { ...webC, state: "suspect" }, bareD],
+      },
+      want: { broadcast: ["d", "c"] },
+    },
+    {
+      name: "every other peer dead: no match (nobody is asked)",
+      input: {
+        required: ["gpu"],
+        localCapabilities: [],
+        peers: [{ ...calcA, state: "dead" }, { ...bareD, state: "dead" }],
+      },
+      want: "no_match",
+    },
+    {
       name: "tags are case-sensitive locally too",
       input: { required: ["Calc"], localCapabilities: ["calc"], peers: [] },
       want: "no_match",
@@ -101,6 +119,11 @@ Deno.test("decideRoute() follows SkillLite's routing rules with swarm's candidat
     {
       name: "no tags, no peers: local",
       input: { required: [], localCapabilities: [], peers: [] },
+      want: "local",
+    },
+    {
+      name: "no tags, the only capable peer dead: local",
+      input: { required: [], localCapabilities: [], peers: [{ ...calcA, state: "dead" }, bareD] },
       want: "local",
     },
     {

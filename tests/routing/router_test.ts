@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { SwarmClient } from "../../lib/client/client.ts";
+import { HealthChecker } from "../../lib/peers/health_checker.ts";
+import { DEFAULT_HEALTH_POLICY, type HealthState } from "../../lib/peers/health_state.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { NodeTask, StreamEvent } from "../../lib/protocol/types.ts";
 import type { LlmConfig } from "../../lib/routing/llm_config.ts";
@@ -815,6 +817,111 @@ Deno.test("Router.route() asks the preferred peer first and reports each attempt
     assert.equal(servers[0].tasks().length, 0);
   } finally {
     await closeAll(servers);
+  }
+});
+
+/** A checker that never probes on its own (tests call its passive side). */
+function idleChecker(changes: Array<[string, HealthState]> = []): HealthChecker {
+  return new HealthChecker({
+    policy: DEFAULT_HEALTH_POLICY,
+    peers: () => Promise.resolve([]),
+    onChange: (peer, _from, to) => changes.push([peer.id, to]),
+  });
+}
+
+Deno.test("Router.route() feeds each forward's outcome to peer health: no answer demotes, any answer keeps alive", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const goneAddress = `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  const servers = [peerServer("refusing", "forbidden"), peerServer("ok", "ok")];
+  try {
+    const rows = [
+      peer("gone", { address: goneAddress, capabilities: ["calc"], load: 0 }),
+      asPeer(servers[0], { capabilities: ["calc"], load: 1 }),
+      asPeer(servers[1], { capabilities: ["calc"], load: 2 }),
+    ];
+    const changes: Array<[string, HealthState]> = [];
+    const health = idleChecker(changes);
+    const { router, routed } = harness([], {
+      peers: () => Promise.resolve(health.annotate(rows)),
+      onForwardOutcome: (peer, outcome) => health.forwardOutcome(peer, outcome),
+    });
+    const first = await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] });
+    assert.equal(first.response, "from ok");
+    assert.deepEqual(routed[0].attempts.map((a) => a.peer), ["gone", "refusing"]);
+    // No answer: suspect. A 403 is an answer: the peer serves, it stays alive.
+    assert.deepEqual(changes, [["gone", "suspect"]]);
+    assert.deepEqual(["gone", "refusing", "ok"].map((id) => health.health(id).state), [
+      "suspect",
+      "alive",
+      "alive",
+    ]);
+    // Demoted: the suspect peer is now tried after the alive ones, whatever its load.
+    await router.route(makeTask("t2", ["calc"]), { hops: 0, via: [] });
+    assert.deepEqual(routed[1].attempts.map((a) => a.peer), ["refusing"]);
+    assert.equal(routed[1].peer, "ok");
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() with health wired: a peer whose probes fail but whose forwards succeed stays routable", async () => {
+  // Each probe of the peer fails, right after a task was routed: only the forwards'
+  // answers stand between the failed probes.
+  for (const wired of [true, false]) {
+    const ok = peerServer("ok", "ok");
+    try {
+      const rows = [asPeer(ok, { capabilities: ["calc"] })];
+      const outcomes: string[] = [];
+      const changes: Array<[string, HealthState]> = [];
+      let probes = 0;
+      const health = new HealthChecker({
+        policy: { ...DEFAULT_HEALTH_POLICY, intervalMs: 100, deadProbeIntervalMs: 100 },
+        peers: () => Promise.resolve(rows),
+        onChange: (peer, _from, to) => changes.push([peer.id, to]),
+        fetch: async () => {
+          probes++;
+          try {
+            const result = await router.route(makeTask(`t${probes}`, ["calc"]), {
+              hops: 0,
+              via: [],
+            });
+            outcomes.push(result.response);
+          } catch (err) {
+            outcomes.push((err as SwarmError).code);
+          }
+          throw new TypeError("Probe timed out");
+        },
+      });
+      const { router } = harness([], {
+        peers: () => Promise.resolve(health.annotate(rows)),
+        ...(wired
+          ? { onForwardOutcome: (peer, outcome) => health.forwardOutcome(peer, outcome) }
+          : {}),
+      });
+      health.start();
+      try {
+        const deadline = Date.now() + 5000;
+        while (outcomes.length < 6 && Date.now() < deadline) await sleep(20);
+      } finally {
+        health.stop();
+      }
+      // Every probe started has routed its task.
+      const settled = Date.now() + 2000;
+      while (outcomes.length < probes && Date.now() < settled) await sleep(10);
+      assert.ok(outcomes.length >= 6, `wired ${wired}: ${outcomes.length} tasks routed`);
+      if (wired) {
+        assert.ok(!changes.some(([, to]) => to === "dead"), JSON.stringify(changes));
+        assert.ok(outcomes.every((o) => o === "from ok"), outcomes.join());
+      } else {
+        // The control: without the forwards' answers two failed probes make it dead,
+        // and a dead peer is no candidate.
+        assert.deepEqual(changes.slice(0, 2), [["ok", "suspect"], ["ok", "dead"]]);
+        assert.equal(outcomes.at(-1), "no_match");
+      }
+    } finally {
+      await ok.close();
+    }
   }
 });
 
