@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
 import { SwarmClient } from "../../lib/client/client.ts";
-import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { StreamEvent } from "../../lib/protocol/types.ts";
 import { makeTask, ndjsonResponse, okResult, serve, sleep } from "./_serve.ts";
+import { rejectsWith } from "../_helpers/swarm_error.ts";
 
 async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const seen: StreamEvent[] = [];
   for await (const event of events) seen.push(event);
   return seen;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<SwarmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof SwarmError, `expected a SwarmError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected a rejection with ${code}`);
 }
 
 Deno.test("SwarmClient.submitTask() posts JSON with the bearer token and returns the result", async () => {

@@ -5,7 +5,8 @@
  * Skipped, saying why, where nginx is not installed (`.ci/run` installs it).
  */
 import assert from "node:assert/strict";
-import { FIXTURE_SKILLS, freePort, nodeTask, runSwarm, startNode, type TestNode } from "./_node.ts";
+import { FIXTURE_SKILLS, freePort, nodeTask, startNode, type TestNode } from "./_node.ts";
+import { makeCliPki } from "./_pki.ts";
 
 const EXAMPLE = new URL("../../docs/examples/nginx/swarm.conf", import.meta.url);
 const TOKEN = "reverse-proxy-test-token-6f1d2c";
@@ -103,28 +104,14 @@ interface Pki {
 }
 
 async function makePki(dir: string): Promise<Pki> {
-  const mesh = `${dir}/mesh`;
-  const other = `${dir}/other`;
-  for (
-    const args of [
-      ["tls", "init", "--dir", mesh],
-      ["tls", "issue", "proxy", "--dir", mesh, "--ip", "127.0.0.1", "--dns", "localhost"],
-      ["tls", "issue", "agent", "--dir", mesh, "--client"],
-      ["tls", "init", "--dir", other],
-      ["tls", "issue", "agent", "--dir", other, "--client"],
-    ]
-  ) {
-    const out = await runSwarm(args);
-    assert.equal(out.code, 0, `swarm ${args.join(" ")}:\n${out.stdout}${out.stderr}`);
-  }
-  const read = (path: string) => Deno.readTextFile(path);
+  const pki = await makeCliPki({ servers: [["proxy", "127.0.0.1"]], dir });
   return {
-    ca: await read(`${mesh}/ca.crt`),
-    caPath: `${mesh}/ca.crt`,
-    cert: `${mesh}/proxy.crt`,
-    key: `${mesh}/proxy.key`,
-    agent: { cert: await read(`${mesh}/agent.crt`), key: await read(`${mesh}/agent.key`) },
-    rogue: { cert: await read(`${other}/agent.crt`), key: await read(`${other}/agent.key`) },
+    ca: pki.ca,
+    caPath: pki.caPath,
+    cert: `${pki.dir}/proxy.crt`,
+    key: `${pki.dir}/proxy.key`,
+    agent: pki.agent,
+    rogue: pki.rogueAgent,
   };
 }
 

@@ -20,6 +20,7 @@ import {
   waitFor,
 } from "./_node.ts";
 import { createTestbed, testbedUnavailable } from "./_testbed.ts";
+import { makeCliPki } from "./_pki.ts";
 
 /** A mesh CA with node certificates for 127.0.0.1, an agent's client certificate, and a rogue CA's. */
 function makePki(nodes: string[]) {
@@ -28,21 +29,10 @@ function makePki(nodes: string[]) {
 
 /** The same, each node's certificate for its own address (and localhost). */
 async function makePkiFor(nodes: Array<[name: string, ip: string]>) {
-  const dir = await Deno.makeTempDir({ prefix: "swarm-tls-" });
-  const rogue = await Deno.makeTempDir({ prefix: "swarm-rogue-" });
-  await runSwarmOk(["tls", "init", "--dir", dir]);
-  for (const [name, ip] of nodes) {
-    await runSwarmOk(["tls", "issue", name, "--dir", dir, "--ip", ip, "--dns", "localhost"]);
-  }
-  await runSwarmOk(["tls", "issue", "agent", "--dir", dir, "--client"]);
-  await runSwarmOk(["tls", "init", "--dir", rogue]);
-  await runSwarmOk(["tls", "issue", "agent", "--dir", rogue, "--client"]);
-  const read = (path: string) => Deno.readTextFileSync(path);
+  const pki = await makeCliPki({ servers: nodes });
+  const { dir } = pki;
   return {
-    dir,
-    ca: read(`${dir}/ca.crt`),
-    agent: { cert: read(`${dir}/agent.crt`), key: read(`${dir}/agent.key`) },
-    rogueAgent: { cert: read(`${rogue}/agent.crt`), key: read(`${rogue}/agent.key`) },
+    ...pki,
     nodeFlags: (name: string, mtls = true) => [
       "--tls-cert",
       `${dir}/${name}.crt`,
@@ -50,10 +40,6 @@ async function makePkiFor(nodes: Array<[name: string, ip: string]>) {
       `${dir}/${name}.key`,
       ...(mtls ? ["--tls-client-ca", `${dir}/ca.crt`] : ["--tls-ca", `${dir}/ca.crt`]),
     ],
-    cleanup: async () => {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await Deno.remove(rogue, { recursive: true }).catch(() => {});
-    },
   };
 }
 

@@ -17,6 +17,7 @@ import {
   type TestServer,
 } from "../client/_serve.ts";
 import { peer } from "./_peer.ts";
+import { rejectsWith } from "../_helpers/swarm_error.ts";
 
 const NO_LLM: LlmConfig = {
   enabled: false,
@@ -169,17 +170,6 @@ function harness(peers: Peer[], fields: Partial<RouterDeps> = {}): Harness {
 
 async function closeAll(servers: TestServer[]): Promise<void> {
   await Promise.all(servers.map((s) => s.close()));
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<SwarmError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof SwarmError, `expected a SwarmError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected a rejection with ${code}`);
 }
 
 Deno.test("Router.route() runs a task locally when this node holds every tag", async () => {
