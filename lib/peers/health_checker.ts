@@ -10,6 +10,7 @@
 import { MAX_SMALL_ANSWER_BYTES } from "../client/client.ts";
 import { readLimitedText } from "../client/read_limited.ts";
 import type { Peer } from "../routing/types.ts";
+import { type Repeater, repeatEvery } from "./_repeat.ts";
 import {
   type HealthPolicy,
   type HealthState,
@@ -58,8 +59,7 @@ export class HealthChecker {
   readonly #health = new Map<string, PeerHealth>();
   readonly #lastProbe = new Map<string, number>();
   readonly #probing = new Set<string>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #stopped = false;
+  #loop: Repeater | undefined;
 
   /** Creates a checker; call {@link HealthChecker.start} to begin probing. */
   constructor(options: HealthCheckerOptions) {
@@ -68,21 +68,12 @@ export class HealthChecker {
 
   /** Starts probing. */
   start(): void {
-    const tick = async () => {
-      if (this.#stopped) return;
-      try {
-        await this.#tick();
-      } finally {
-        if (!this.#stopped) this.#timer = setTimeout(tick, TICK_MS);
-      }
-    };
-    this.#timer = setTimeout(tick, 0);
+    this.#loop = repeatEvery(TICK_MS, () => this.#tick());
   }
 
   /** Stops probing. */
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#loop?.stop();
   }
 
   /** The health of a peer (a peer not seen yet is presumed alive). */
@@ -131,6 +122,7 @@ export class HealthChecker {
    * import { HealthChecker } from "./health_checker.ts";
    * import { DEFAULT_HEALTH_POLICY } from "./health_state.ts";
    * import type { Peer } from "../routing/types.ts";
+import { type Repeater, repeatEvery } from "./_repeat.ts";
    * const health = new HealthChecker({
    *   policy: DEFAULT_HEALTH_POLICY,
    *   peers: () => Promise.resolve([]),

@@ -23,6 +23,9 @@ import {
   type TrustSettings,
 } from "../security/peer_trust.ts";
 import type { Peer } from "../routing/types.ts";
+import { readLimitedText } from "../client/read_limited.ts";
+import { SwarmError } from "../protocol/errors.ts";
+import { type Repeater, repeatEvery } from "./_repeat.ts";
 
 /** What the checker found out about one address. */
 export interface MembershipEvidence {
@@ -71,39 +74,13 @@ function keyOf(peer: Pick<Peer, "scheme" | "address">, expectedId?: string): str
   return `${peer.scheme}://${peer.address}#${expectedId ?? ""}`;
 }
 
-/** Reads at most `max` bytes of a response body as text; null beyond. */
-async function readCapped(response: Response, max: number): Promise<string | null> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) return null;
-      chunks.push(value);
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** Proves peers' mesh membership and remembers the outcomes. */
 export class MembershipChecker {
   readonly #options: MembershipCheckerOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #running = new Map<string, Promise<MembershipEvidence>>();
   readonly #trust = new Map<string, TrustDecision["trust"]>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #loop: Repeater | undefined;
   #stopped = false;
 
   /** Creates a checker; {@link MembershipChecker.start} begins background proofs. */
@@ -113,33 +90,24 @@ export class MembershipChecker {
 
   /** Starts proving the peers of the table in the background. */
   start(): void {
-    const tick = async () => {
-      if (this.#stopped) return;
-      try {
-        const peers = await this.#options.peers();
-        for (const peer of peers) {
-          void this.evidence(peer, peer.swarm ? peer.id : undefined).then(() => {
-            if (this.#stopped) return;
-            const decision = this.decide(peer);
-            if (this.#trust.get(peer.id) !== decision.trust) {
-              this.#trust.set(peer.id, decision.trust);
-              this.#options.onChange?.(peer, decision);
-            }
-          });
-        }
-      } catch {
-        // The table is not open yet or closing: try again next tick.
-      } finally {
-        if (!this.#stopped) this.#timer = setTimeout(tick, TICK_MS);
+    this.#loop = repeatEvery(TICK_MS, async () => {
+      for (const peer of await this.#options.peers()) {
+        void this.evidence(peer, peer.swarm ? peer.id : undefined).then(() => {
+          if (this.#stopped) return;
+          const decision = this.decide(peer);
+          if (this.#trust.get(peer.id) !== decision.trust) {
+            this.#trust.set(peer.id, decision.trust);
+            this.#options.onChange?.(peer, decision);
+          }
+        });
       }
-    };
-    this.#timer = setTimeout(tick, 0);
+    });
   }
 
   /** Stops background proofs. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#loop?.stop();
   }
 
   /**
@@ -255,15 +223,21 @@ export class MembershipChecker {
     } catch {
       return { hello: "pending" };
     }
-    let text: string | null;
-    try {
-      text = await readCapped(response, MAX_HELLO_BYTES);
-    } catch {
-      return { hello: "pending" };
-    }
     // No such route (SkillLite), or an older swarm that guards every route with the token.
-    if ([401, 404, 405].includes(response.status)) return { hello: "unsupported" };
-    if (response.status !== 200 || text === null) return { hello: "refused" };
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      return { hello: [401, 404, 405].includes(response.status) ? "unsupported" : "refused" };
+    }
+    let text: string;
+    try {
+      text = await readLimitedText(response, `${peer.scheme}://${peer.address}`, {
+        maxBytes: MAX_HELLO_BYTES,
+        what: "Membership answer",
+      });
+    } catch (err) {
+      // Over the limit: no honest node answers that. Cut short: try again later.
+      return { hello: err instanceof SwarmError ? "refused" : "pending" };
+    }
     let answer;
     try {
       answer = parseHelloAnswer(JSON.parse(text));
