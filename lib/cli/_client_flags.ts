@@ -123,3 +123,21 @@ export function clientTarget(
   const fetch = tlsFetch(values, env, readTextFile);
   return fetch ? { ...resolved, fetch } : resolved;
 }
+
+/** The client flags as a subcommand's parser returns them. */
+export interface ParsedClientFlags {
+  /** `--url`. */
+  url?: string;
+  /** `--token-file`. */
+  tokenFile?: string;
+  /** `--tls-ca`, `--tls-cert`, `--tls-key`. */
+  tls?: TlsFlagValues;
+}
+
+/** {@link clientTarget} of a subcommand's parsed flags and this process's environment. */
+export function targetOfArgs(args: ParsedClientFlags): ClientTarget {
+  return clientTarget(
+    { url: args.url, "token-file": args.tokenFile, ...args.tls },
+    Deno.env.toObject(),
+  );
+}

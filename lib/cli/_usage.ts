@@ -60,3 +60,47 @@ export function reportError(command: string, err: unknown): number {
   console.error(`${prefix}: ${terminalSafe(err instanceof Error ? err.message : String(err))}`);
   return EXIT_FAILURE;
 }
+
+/** What {@link runSubcommand} needs of a subcommand. */
+export interface Subcommand<A extends { help: boolean }> {
+  /** Its name, as typed after `swarm` (used in error lines). */
+  name: string;
+  /** Its pure argument parser; throws {@link UsageError} on a mistake. */
+  parse: (argv: string[]) => A;
+  /** Its help text, printed for `-h`/`--help`. */
+  help: string;
+  /** Its work once the arguments are parsed; returns the exit code. */
+  run: (args: A) => Promise<number>;
+}
+
+/**
+ * The skeleton every client subcommand shares: parse, print the help when asked, run,
+ * and turn anything thrown into one error line and its exit code ({@link reportError}).
+ *
+ * @example
+ * ```ts
+ * import { runSubcommand } from "./_usage.ts";
+ * const code = await runSubcommand(["--help"], {
+ *   name: "demo",
+ *   parse: (argv) => ({ help: argv.includes("--help") }),
+ *   help: "Usage: swarm demo",
+ *   run: () => Promise.resolve(0),
+ * });
+ * console.assert(code === 0);
+ * ```
+ */
+export async function runSubcommand<A extends { help: boolean }>(
+  argv: string[],
+  command: Subcommand<A>,
+): Promise<number> {
+  try {
+    const args = command.parse(argv);
+    if (args.help) {
+      console.log(command.help);
+      return EXIT_OK;
+    }
+    return await command.run(args);
+  } catch (err) {
+    return reportError(command.name, err);
+  }
+}

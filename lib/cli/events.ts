@@ -13,11 +13,11 @@ import {
   CLIENT_HELP,
   CLIENT_OPTIONS,
   type ClientTarget,
-  clientTarget,
+  targetOfArgs,
   type TlsFlagValues,
   tlsFlagValues,
 } from "./_client_flags.ts";
-import { EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm events`. */
@@ -384,20 +384,15 @@ class Follower {
  * when the node cannot be reached, refuses the request, or stays away through every
  * reconnect attempt, 2 on a usage mistake.
  */
-export async function runEvents(argv: string[], options: RunEventsOptions = {}): Promise<number> {
-  try {
-    const args = parseEventsArgs(argv);
-    if (args.help) {
-      console.log(EVENTS_HELP);
+export function runEvents(argv: string[], options: RunEventsOptions = {}): Promise<number> {
+  return runSubcommand(argv, {
+    name: "events",
+    parse: parseEventsArgs,
+    help: EVENTS_HELP,
+    run: async (args) => {
+      const target = targetOfArgs(args);
+      await new Follower(args, { ...target, url: target.url.replace(/\/+$/, "") }, options).run();
       return EXIT_OK;
-    }
-    const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile, ...args.tls },
-      Deno.env.toObject(),
-    );
-    await new Follower(args, { ...target, url: target.url.replace(/\/+$/, "") }, options).run();
-    return EXIT_OK;
-  } catch (err) {
-    return reportError("events", err);
-  }
+    },
+  });
 }

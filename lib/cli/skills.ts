@@ -17,7 +17,7 @@ import {
   type SkillCatalog,
   type SkillPermissions,
 } from "../skills/mod.ts";
-import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 
 /** Help text of `swarm skills`. */
 export const SKILLS_HELP = `Usage: swarm skills [options]
@@ -232,24 +232,24 @@ function formatNet(net: boolean | string[]): string {
  * code: loads the skills from `--skills-dir` (or the default directories), finds the
  * sandboxes of this machine and prints the report (text, or JSON with `--json`).
  */
-export async function runSkills(argv: string[]): Promise<number> {
-  try {
-    const args = parseSkillsArgs(argv);
-    if (args.help) {
-      console.log(SKILLS_HELP);
-      return EXIT_OK;
-    }
-    const dirs = args.skillsDirs.length > 0 ? args.skillsDirs : await defaultSkillDirs(Deno.cwd());
-    const [catalog, sandboxes] = await Promise.all([loadSkillCatalog(dirs), detectSandboxes()]);
-    const report = skillsReport(catalog, sandboxes, args.allowUnsandboxed);
-    // Names, descriptions and paths are the skill author's text: escaped for the terminal.
-    console.log(
-      args.json
-        ? jsonForTerminal(report, 2)
-        : terminalSafe(formatSkillsReport(report), { multiline: true }),
-    );
-    return report.problems.length > 0 ? EXIT_FAILURE : EXIT_OK;
-  } catch (err) {
-    return reportError("skills", err);
-  }
+export function runSkills(argv: string[]): Promise<number> {
+  return runSubcommand(argv, {
+    name: "skills",
+    parse: parseSkillsArgs,
+    help: SKILLS_HELP,
+    run: async (args) => {
+      const dirs = args.skillsDirs.length > 0
+        ? args.skillsDirs
+        : await defaultSkillDirs(Deno.cwd());
+      const [catalog, sandboxes] = await Promise.all([loadSkillCatalog(dirs), detectSandboxes()]);
+      const report = skillsReport(catalog, sandboxes, args.allowUnsandboxed);
+      // Names, descriptions and paths are the skill author's text: escaped for the terminal.
+      console.log(
+        args.json
+          ? jsonForTerminal(report, 2)
+          : terminalSafe(formatSkillsReport(report), { multiline: true }),
+      );
+      return report.problems.length > 0 ? EXIT_FAILURE : EXIT_OK;
+    },
+  });
 }

@@ -7,11 +7,11 @@ import { SwarmClient } from "../client/client.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,
-  clientTarget,
+  targetOfArgs,
   type TlsFlagValues,
   tlsFlagValues,
 } from "./_client_flags.ts";
-import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm status`. */
@@ -202,39 +202,34 @@ async function meshRows(
 }
 
 /** Runs `swarm status` and returns the exit code. */
-export async function runStatus(argv: string[]): Promise<number> {
-  try {
-    const args = parseStatusArgs(argv);
-    if (args.help) {
-      console.log(STATUS_HELP);
+export function runStatus(argv: string[]): Promise<number> {
+  return runSubcommand(argv, {
+    name: "status",
+    parse: parseStatusArgs,
+    help: STATUS_HELP,
+    run: async (args) => {
+      const target = targetOfArgs(args);
+      const client = new SwarmClient({ ...target, timeoutMs: 10_000 });
+      const body = await client.status() as Record<string, unknown>;
+      if (args.mesh) {
+        const rows = await meshRows(
+          body,
+          String(body.listen ?? new URL(target.url).host),
+          target.token,
+          target.fetch,
+        );
+        console.log(args.json ? jsonForTerminal({ nodes: rows }, 2) : formatMesh(rows));
+        const healthy = rows.every((r) =>
+          "skipped" in r || (!("error" in r) && r.status.ready !== false)
+        );
+        return healthy ? EXIT_OK : EXIT_FAILURE;
+      }
+      console.log(args.json ? jsonForTerminal(body, 2) : formatStatus(body));
+      if (body.ready === false) {
+        console.error("swarm status: the node is not ready");
+        return EXIT_FAILURE;
+      }
       return EXIT_OK;
-    }
-    const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile, ...args.tls },
-      Deno.env.toObject(),
-    );
-    const client = new SwarmClient({ ...target, timeoutMs: 10_000 });
-    const body = await client.status() as Record<string, unknown>;
-    if (args.mesh) {
-      const rows = await meshRows(
-        body,
-        String(body.listen ?? new URL(target.url).host),
-        target.token,
-        target.fetch,
-      );
-      console.log(args.json ? jsonForTerminal({ nodes: rows }, 2) : formatMesh(rows));
-      const healthy = rows.every((r) =>
-        "skipped" in r || (!("error" in r) && r.status.ready !== false)
-      );
-      return healthy ? EXIT_OK : EXIT_FAILURE;
-    }
-    console.log(args.json ? jsonForTerminal(body, 2) : formatStatus(body));
-    if (body.ready === false) {
-      console.error("swarm status: the node is not ready");
-      return EXIT_FAILURE;
-    }
-    return EXIT_OK;
-  } catch (err) {
-    return reportError("status", err);
-  }
+    },
+  });
 }

@@ -9,11 +9,11 @@ import { SwarmError } from "../protocol/errors.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,
-  clientTarget,
+  targetOfArgs,
   type TlsFlagValues,
   tlsFlagValues,
 } from "./_client_flags.ts";
-import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { EXIT_FAILURE, EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 
 /** Help of `swarm task`. */
@@ -174,40 +174,37 @@ async function delegateWithAgentEvents(client: SwarmClient, task: NodeTask): Pro
 }
 
 /** Runs `swarm task` and returns the exit code. */
-export async function runTask(argv: string[]): Promise<number> {
-  try {
-    const args = parseTaskArgs(argv);
-    if (args.help) {
-      console.log(TASK_HELP);
-      return EXIT_OK;
-    }
-    const target = clientTarget(
-      { url: args.url, "token-file": args.tokenFile, ...args.tls },
-      Deno.env.toObject(),
-    );
-    const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });
-    if (args.agentEvents) return await delegateWithAgentEvents(client, args.task);
-    let result: NodeResult | undefined;
-    if (args.stream) {
-      for await (const event of client.streamTask(args.task)) {
-        console.log(args.json ? jsonForTerminal(event) : `· ${terminalSafe(describeEvent(event))}`);
-        if (event.event === "done") result = event.result;
-        if (event.event === "error") return EXIT_FAILURE;
+export function runTask(argv: string[]): Promise<number> {
+  return runSubcommand(argv, {
+    name: "task",
+    parse: parseTaskArgs,
+    help: TASK_HELP,
+    run: async (args) => {
+      const target = targetOfArgs(args);
+      const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });
+      if (args.agentEvents) return await delegateWithAgentEvents(client, args.task);
+      let result: NodeResult | undefined;
+      if (args.stream) {
+        for await (const event of client.streamTask(args.task)) {
+          console.log(
+            args.json ? jsonForTerminal(event) : `· ${terminalSafe(describeEvent(event))}`,
+          );
+          if (event.event === "done") result = event.result;
+          if (event.event === "error") return EXIT_FAILURE;
+        }
+        if (!result) throw new Error("The stream ended without a result");
+        if (!args.json) console.log(terminalSafe(result.response, { multiline: true }));
+      } else {
+        result = await client.submitTask(args.task);
+        console.log(
+          args.json ? jsonForTerminal(result) : terminalSafe(result.response, { multiline: true }),
+        );
       }
-      if (!result) throw new Error("The stream ended without a result");
-      if (!args.json) console.log(terminalSafe(result.response, { multiline: true }));
-    } else {
-      result = await client.submitTask(args.task);
-      console.log(
-        args.json ? jsonForTerminal(result) : terminalSafe(result.response, { multiline: true }),
-      );
-    }
-    if (!result.task_completed) {
-      console.error("swarm task: the task did not complete");
-      return EXIT_FAILURE;
-    }
-    return EXIT_OK;
-  } catch (err) {
-    return reportError("task", err);
-  }
+      if (!result.task_completed) {
+        console.error("swarm task: the task did not complete");
+        return EXIT_FAILURE;
+      }
+      return EXIT_OK;
+    },
+  });
 }
