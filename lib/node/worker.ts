@@ -40,7 +40,7 @@ import { forwardingFor, peerUsable } from "../security/forwarding.ts";
 import { RateLimiter } from "../security/token_bucket.ts";
 import { keyringVerifier } from "../security/keyring_verifier.ts";
 import { MembershipChecker } from "../peers/membership_checker.ts";
-import { peerTrust, trusted, type TrustSettings } from "../security/peer_trust.ts";
+import { trusted, type TrustSettings } from "../security/peer_trust.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
 /** Longest request path kept in an `auth_failed` event or log line. */
@@ -265,8 +265,9 @@ async function start(init: WorkerInit): Promise<void> {
     selfId: nodeId,
     maxHops: config.maxHops,
     localCapabilities: () => init.capabilities,
-    // Dead peers are de-registered from routing until they answer again; peers that
-    // have not proven mesh membership never get a task or a credential.
+    // Peers that have not proven mesh membership never get a task or a credential. Dead
+    // peers (left out of candidates by the routing rules too) are dropped first so a
+    // task never waits on a first proof of a peer that does not answer.
     peers: async () => {
       const live = health.annotate(await tableRows())
         .filter((p) => p.state !== "dead" && reachable(p));
@@ -480,16 +481,8 @@ async function start(init: WorkerInit): Promise<void> {
     selfId: nodeId,
     table,
     // The node's token goes to a seed only once it has proven mesh membership.
-    credential: async (seed) => {
-      const evidence = await membership.evidence(seed);
-      const { trust } = peerTrust(trustSettings(), {
-        configured: true,
-        scheme: seed.scheme,
-        hello: evidence.hello,
-        tlsVerified: evidence.tlsVerified,
-      });
-      return trusted(trust) ? nodeToken() : undefined;
-    },
+    credential: async (seed) =>
+      trusted((await membership.proveSeed(seed)).trust) ? nodeToken() : undefined,
     fetch: outbound.fetch,
     intervalMs: config.peerProbeIntervalMs,
     timeoutMs: config.canDoTimeoutMs,

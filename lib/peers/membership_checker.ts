@@ -145,9 +145,25 @@ export class MembershipChecker {
   /** The trust decision about `peer` from what is known now (nothing known: pending). */
   decide(peer: Peer): TrustDecision {
     const evidence = this.#known(peer) ?? { hello: "pending", tlsVerified: false };
+    return this.#decision(evidence, peer.scheme, peer.sources.includes("static"));
+  }
+
+  /**
+   * Proves a `--peer` seed, known only by its address until its status is read, and
+   * decides its trust: the node's token goes to it only when this is trusted.
+   */
+  async proveSeed(seed: Pick<Peer, "scheme" | "address">): Promise<TrustDecision> {
+    return this.#decision(await this.evidence(seed), seed.scheme, true);
+  }
+
+  #decision(
+    evidence: MembershipEvidence,
+    scheme: Peer["scheme"],
+    configured: boolean,
+  ): TrustDecision {
     return peerTrust(this.#options.settings(), {
-      configured: peer.sources.includes("static"),
-      scheme: peer.scheme,
+      configured,
+      scheme,
       hello: evidence.hello,
       tlsVerified: evidence.tlsVerified,
     });

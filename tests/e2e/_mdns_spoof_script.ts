@@ -14,6 +14,7 @@
 import dnsPacket from "dns-packet";
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
+import { fakePeerHandler, type LoggedRequest } from "./_fake_peer.ts";
 
 const { positionals, values } = parseArgs({
   args: Deno.args,
@@ -30,52 +31,15 @@ const [listenHost, port, durationMs] = [
   Number(positionals[2]),
 ];
 const TYPE = "_skilllite-swarm._udp.local";
-const requests: Array<{ method: string; path: string; authorization: string | null }> = [];
-
-const server = Deno.serve({ hostname: listenHost, port, onListen() {} }, async (req) => {
-  const url = new URL(req.url);
-  requests.push({
-    method: req.method,
-    path: url.pathname,
-    authorization: req.headers.get("authorization"),
-  });
-  if (url.pathname === "/mesh/hello" && values.relay) {
-    const relayed = await fetch(`http://${values.relay}/mesh/hello`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: await req.text(),
-    });
-    return new Response(await relayed.text(), {
-      status: relayed.status,
-      headers: { "content-type": "application/json" },
-    });
-  }
-  switch (url.pathname) {
-    case "/status":
-      return Response.json({
-        status: "idle",
-        current_task_id: null,
-        node_id: "spoof",
-        capabilities: ["echo"],
-        running_tasks: 0,
-      });
-    case "/healthz":
-      return Response.json({ status: "ok", node_id: "spoof", running_tasks: 0, queued_tasks: 0 });
-    case "/can-do":
-      return Response.json({ can_do: true, instance_name: "spoof" });
-    case "/task": {
-      const task = await req.json().catch(() => ({}));
-      return Response.json({
-        task_id: task.id ?? "",
-        response: "spoofed",
-        task_completed: true,
-        tool_calls: 0,
-      });
-    }
-    default:
-      return new Response("Not Found", { status: 404 });
-  }
-});
+const requests: LoggedRequest[] = [];
+const server = Deno.serve(
+  { hostname: listenHost, port, onListen() {} },
+  fakePeerHandler({
+    nodeId: "spoof",
+    relay: values.relay ? `http://${values.relay}` : undefined,
+    requests,
+  }),
+);
 
 const service = (id: string, address: string, servicePort: number) =>
   dnsPacket.encode({

@@ -20,15 +20,10 @@ import {
 import { startSkillLitePeer } from "./_skilllite_peer.ts";
 import { createTestbed, testbedUnavailable, type TestHost } from "./_testbed.ts";
 import { runScript } from "./_mdns_tools.ts";
+import { fakePeerHandler, type LoggedRequest } from "./_fake_peer.ts";
 
 const TOKEN = "membership-e2e-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-interface LoggedRequest {
-  method: string;
-  path: string;
-  authorization: string | null;
-}
 
 interface PeerRow {
   id: string;
@@ -45,56 +40,15 @@ async function peers(node: TestNode): Promise<PeerRow[]> {
   return (await res.json()).peers;
 }
 
-/** A fake peer on loopback that logs every request and answers like a capable swarm node. */
+/** The fake peer of `_fake_peer.ts` on loopback. */
 function fakePeer(options: { relay?: string } = {}) {
   const requests: LoggedRequest[] = [];
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen() {},
-  }, async (req): Promise<Response> => {
-    const url = new URL(req.url);
-    requests.push({
-      method: req.method,
-      path: url.pathname,
-      authorization: req.headers.get("authorization"),
-    });
-    if (url.pathname === "/mesh/hello" && options.relay) {
-      const relayed = await fetch(`${options.relay}/mesh/hello`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: await req.text(),
-      });
-      return new Response(await relayed.text(), { status: relayed.status });
-    }
-    if (url.pathname === "/status") {
-      return Response.json({
-        status: "idle",
-        current_task_id: null,
-        node_id: `fake-${server.addr.port}`,
-        capabilities: ["echo"],
-        running_tasks: 0,
-      });
-    }
-    if (url.pathname === "/healthz") return Response.json({ status: "ok", running_tasks: 0 });
-    if (url.pathname === "/can-do") return Response.json({ can_do: true, instance_name: "fake" });
-    if (url.pathname === "/task") {
-      const task = await req.json().catch(() => ({}));
-      return Response.json({
-        task_id: task.id,
-        response: "spoofed",
-        task_completed: true,
-        tool_calls: 0,
-      });
-    }
-    return new Response("Not Found", { status: 404 });
-  });
-  return {
-    address: `127.0.0.1:${server.addr.port}`,
-    id: `fake-${server.addr.port}`,
-    requests,
-    close: () => server.shutdown(),
-  };
+  const id = `fake-${crypto.randomUUID().slice(0, 8)}`;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    fakePeerHandler({ nodeId: id, relay: options.relay, requests }),
+  );
+  return { address: `127.0.0.1:${server.addr.port}`, id, requests, close: () => server.shutdown() };
 }
 
 Deno.test("membership: a seed that cannot prove membership, or relays the challenge, gets no credential and no task", async () => {

@@ -184,3 +184,19 @@ Deno.test("MembershipChecker: nothing to protect means every peer is open", () =
   const c = checker({ ...SETTINGS, credentials: false, sharedToken: false });
   assert.equal(c.decide(peer("x", "127.0.0.1:9")).trust, "open");
 });
+
+Deno.test("MembershipChecker.proveSeed(): a named swarm seed is trusted on a node that cannot demand proof, a SkillLite-shaped one is not", async () => {
+  const swarmNode = node("node-b", undefined);
+  const skilllite = serve(() => new Response("Not Found", { status: 404 }));
+  try {
+    const keyringOnly = checker({ ...SETTINGS, sharedToken: false });
+    const seed = (address: string) => ({ scheme: "http" as const, address });
+    assert.equal((await keyringOnly.proveSeed(seed(swarmNode.address))).trust, "configured");
+    assert.equal((await keyringOnly.proveSeed(seed(skilllite.address))).trust, "unproven");
+    // With a shared token a seed must prove itself like any peer.
+    assert.equal((await checker().proveSeed(seed(swarmNode.address))).trust, "unproven");
+  } finally {
+    await swarmNode.close();
+    await skilllite.close();
+  }
+});
