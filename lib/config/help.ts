@@ -20,7 +20,8 @@ GET /healthz, GET /readyz, GET /metrics and GET /events. Loopback-only unless
 (SKILLLITE_SWARM_TOKEN or --token-file), a --keyring of scoped tokens, or mTLS
 (--tls-client-ca). TLS and keyring files reload on change or SIGHUP.
 
-Options (flags > environment > --config file > defaults):
+Options (flags > environment > --config file > defaults; a "LAN:" default replaces the
+loopback one once --allow-net and a non-loopback --listen opt into the LAN):
 ${rows.join("\n")}
   -h, --help                     show this help
 

@@ -1,13 +1,20 @@
 /**
- * Builds the {@link Config} from defaults, an optional JSON file, the environment and
- * flags (later wins), and validates it once.
+ * Builds the {@link Config} from a preset (loopback or LAN), an optional JSON file, the
+ * environment and flags (later wins), and validates it once.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { llmConfigFromEnv } from "../routing/llm_config.ts";
-import { type Config, OPTIONS, type OptionSpec } from "./config.ts";
+import { llmConfigFromEnv } from "./llm_config.ts";
+import {
+  type Config,
+  DEFAULT_CONFIG,
+  onLan,
+  OPTIONS,
+  type OptionSpec,
+  presetFor,
+} from "./config.ts";
 import { isLoopbackHost, parseListenAddress } from "./listen_address.ts";
 import { type NetAllowance, parseNetAllowance } from "./net_allowance.ts";
 
@@ -175,8 +182,17 @@ function defaultDataDir(env: ConfigSources["env"], port: number): string {
 /** Result of parsing the node's arguments: either help was asked for, or a config. */
 export type LoadResult = { help: true } | { help: false; config: Config };
 
+/** Options whose typed value is the `Config` field of the same key, as is. */
+const AS_IS: ReadonlySet<string> = new Set(
+  OPTIONS.filter((o) => (o.type === "integer" || o.type === "boolean") && o.key in DEFAULT_CONFIG)
+    .map((o) => o.key),
+);
+
 /**
- * Builds and validates the node configuration.
+ * Builds and validates the node configuration: the preset {@link presetFor} picks (the
+ * LAN preset once `--allow-net` and a non-loopback bind opt into the LAN, else the
+ * loopback one), then the `--config` file, the environment and the flags over it, later
+ * winning, validated once.
  *
  * @throws {ConfigError} On any invalid flag, variable, file or combination.
  * @example
@@ -205,11 +221,12 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   try {
     listen = parseListenAddress((value.listen as string | undefined) ?? "");
     allowNet = value.allowNet === undefined
-      ? { kind: "loopback" as const }
+      ? DEFAULT_CONFIG.allowNet
       : parseNetAllowance(value.allowNet as string);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  const preset = presetFor(allowNet, listen.host);
 
   /** A token from `file` when given (trimmed, not empty), else from the environment. */
   const secret = (file: unknown, fromEnv: string | undefined, what: string) => {
@@ -232,14 +249,16 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     typeof value[key] === "string" && value[key] !== ""
       ? resolve(cwd, value[key] as string)
       : undefined;
+  const list = (key: "peers" | "skillsDirs" | "allowedHosts") =>
+    (value[key] as string[] | undefined) ?? preset[key];
 
-  const logLevel = (value.logLevel as string | undefined) ?? "info";
+  const logLevel = (value.logLevel as string | undefined) ?? preset.logLevel;
   if (!["debug", "info", "warning", "error"].includes(logLevel)) {
     throw new ConfigError(
       `Option --log-level must be debug, info, warning or error: current value is ${logLevel}`,
     );
   }
-  const logFormat = (value.logFormat as string | undefined) ?? "auto";
+  const logFormat = (value.logFormat as string | undefined) ?? preset.logFormat;
   if (!["auto", "json", "pretty"].includes(logFormat)) {
     throw new ConfigError(
       `Option --log-format must be auto, json or pretty: current value is ${logFormat}`,
@@ -250,11 +269,13 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     : value.dataDir === ":memory:"
     ? ":memory:"
     : resolve(cwd, value.dataDir as string);
+  const asIs = Object.fromEntries(Object.entries(value).filter(([key]) => AS_IS.has(key)));
 
   const config: Config = {
+    ...preset,
+    ...asIs,
     listen,
     allowNet,
-    insecureNoAuth: (value.insecureNoAuth as boolean | undefined) ?? false,
     token,
     keyringFile: path("keyringFile"),
     nodeToken: nodeToken ?? token,
@@ -262,59 +283,20 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     tlsKeyFile: path("tlsKeyFile"),
     tlsClientCaFile: path("tlsClientCaFile"),
     tlsCaFile: path("tlsCaFile"),
-    allowPlainPeers: (value.allowPlainPeers as boolean | undefined) ?? false,
-    forwardScopedToSkilllite: (value.forwardScopedToSkilllite as boolean | undefined) ?? false,
-    allowSkillLitePeers: (value.allowSkillLitePeers as boolean | undefined) ?? false,
     dataDir,
     // A TLS node reaches seeds given without a scheme over https.
-    peers: ((value.peers as string[] | undefined) ?? []).map((seed) =>
+    peers: list("peers").map((seed) =>
       normalisePeerSeed(seed, path("tlsCertFile") ? "https" : "http")
     ),
-    skillsDirs: ((value.skillsDirs as string[] | undefined) ?? []).map((d) => resolve(cwd, d)),
+    skillsDirs: list("skillsDirs").map((d) => resolve(cwd, d)),
     executorCmd: (value.executorCmd as string | undefined)?.trim() || undefined,
-    allowUnsandboxed: (value.allowUnsandboxed as boolean | undefined) ?? false,
-    maxHops: (value.maxHops as number | undefined) ?? 4,
-    taskTimeoutMs: (value.taskTimeoutMs as number | undefined) ?? 120_000,
-    execTimeoutMs: (value.execTimeoutMs as number | undefined) ?? 60_000,
-    maxConcurrentTasks: (value.maxConcurrentTasks as number | undefined) ?? 4,
-    maxQueuedTasks: (value.maxQueuedTasks as number | undefined) ?? 32,
-    drainTimeoutMs: (value.drainTimeoutMs as number | undefined) ?? 30_000,
-    healthIntervalMs: (value.healthIntervalMs as number | undefined) ?? 1_000,
-    healthTimeoutMs: (value.healthTimeoutMs as number | undefined) ?? 500,
-    deadAfterFailures: (value.deadAfterFailures as number | undefined) ?? 2,
-    maxForwardAttempts: (value.maxForwardAttempts as number | undefined) ?? 3,
-    retryBaseDelayMs: (value.retryBaseDelayMs as number | undefined) ?? 100,
-    retryMaxDelayMs: (value.retryMaxDelayMs as number | undefined) ?? 2_000,
-    taskRetentionMs: (value.taskRetentionMs as number | undefined) ?? 86_400_000,
-    forwardTimeoutMs: (value.forwardTimeoutMs as number | undefined) ?? 120_000,
-    maxPeerResultBytes: (value.maxPeerResultBytes as number | undefined) ?? 8 * 1024 * 1024,
-    canDoTimeoutMs: (value.canDoTimeoutMs as number | undefined) ?? 3_000,
-    peerProbeIntervalMs: (value.peerProbeIntervalMs as number | undefined) ?? 5_000,
-    maxBodyBytes: (value.maxBodyBytes as number | undefined) ?? 1024 * 1024,
-    maxHeaderBytes: (value.maxHeaderBytes as number | undefined) ?? 16_384,
-    maxHeaders: (value.maxHeaders as number | undefined) ?? 100,
-    taskRatePerSecond: (value.taskRatePerSecond as number | undefined) ?? 20,
-    taskRateBurst: (value.taskRateBurst as number | undefined) ?? 40,
-    authFailureRatePerSecond: (value.authFailureRatePerSecond as number | undefined) ?? 5,
-    authFailureBurst: (value.authFailureBurst as number | undefined) ?? 50,
-    headerTimeoutMs: (value.headerTimeoutMs as number | undefined) ?? 10_000,
-    bodyTimeoutMs: (value.bodyTimeoutMs as number | undefined) ?? 10_000,
-    allowedHosts: ((value.allowedHosts as string[] | undefined) ?? []).map((h) => h.trim())
-      .filter((h) => h !== ""),
-    maxTokenLifetimeMs: (value.maxTokenLifetimeMs as number | undefined) ??
-      366 * 24 * 60 * 60 * 1000,
-    securityReloadIntervalMs: (value.securityReloadIntervalMs as number | undefined) ?? 5_000,
-    maxOutputBytes: (value.maxOutputBytes as number | undefined) ?? 1024 * 1024,
-    skillMemoryBytes: (value.skillMemoryBytes as number | undefined) ?? 512 * 1024 * 1024,
-    skillMaxProcesses: (value.skillMaxProcesses as number | undefined) ?? 256,
-    skillDiskBytes: (value.skillDiskBytes as number | undefined) ?? 64 * 1024 * 1024,
+    allowedHosts: list("allowedHosts").map((h) => h.trim()).filter((h) => h !== ""),
     tokenFile: path("tokenFile"),
     nodeTokenFile: path("nodeTokenFile"),
     logLevel: logLevel as Config["logLevel"],
     logFormat: logFormat as Config["logFormat"],
-    mdnsEnabled: mdnsActive(allowNet, listen.host, (value.noMdns as boolean | undefined) ?? false),
+    mdnsEnabled: mdnsActive(allowNet, listen.host, value.noMdns === true),
     mdnsInterface: (value.mdnsInterface as string | undefined)?.trim() || undefined,
-    mdnsTtlS: (value.mdnsTtlS as number | undefined) ?? 120,
     llm: llmConfigFromEnv(sources.env),
   };
   validate(config);
@@ -322,8 +304,8 @@ export function loadConfig(sources: ConfigSources): LoadResult {
 }
 
 /**
- * Whether mDNS runs: only after the LAN opt-in (`--allow-net` and a non-loopback bind),
- * and not with `--no-mdns`.
+ * Whether mDNS runs: only after the LAN opt-in (`--allow-net` and a non-loopback bind,
+ * see {@link onLan}), and not with `--no-mdns`.
  *
  * @example
  * ```ts
@@ -333,46 +315,19 @@ export function loadConfig(sources: ConfigSources): LoadResult {
  * ```
  */
 export function mdnsActive(allowNet: NetAllowance, bindHost: string, noMdns: boolean): boolean {
-  return allowNet.kind !== "loopback" && !isLoopbackHost(bindHost) && !noMdns;
+  return onLan(allowNet, bindHost) && !noMdns;
 }
 
 function validate(config: Config): void {
-  for (
-    const key of [
-      "mdnsTtlS",
-      "taskTimeoutMs",
-      "execTimeoutMs",
-      "maxConcurrentTasks",
-      "drainTimeoutMs",
-      "healthIntervalMs",
-      "healthTimeoutMs",
-      "deadAfterFailures",
-      "maxForwardAttempts",
-      "retryMaxDelayMs",
-      "taskRetentionMs",
-      "forwardTimeoutMs",
-      "maxPeerResultBytes",
-      "canDoTimeoutMs",
-      "peerProbeIntervalMs",
-      "maxBodyBytes",
-      "maxHeaderBytes",
-      "maxHeaders",
-      "taskRateBurst",
-      "maxOutputBytes",
-      "authFailureBurst",
-      "headerTimeoutMs",
-      "bodyTimeoutMs",
-      "maxTokenLifetimeMs",
-    ] as const
-  ) {
-    if (config[key] === 0) {
-      const flag = OPTIONS.find((o) => o.key === key)?.flag ?? key;
-      throw new ConfigError(`Option --${flag} must be positive: current value is 0`);
-    }
+  for (const spec of OPTIONS) {
+    const value = (config as unknown as Record<string, unknown>)[spec.key];
+    if (spec.min === undefined || typeof value !== "number" || value >= spec.min) continue;
+    const rule = spec.min === 1 ? "positive" : `at least ${spec.min}`;
+    throw new ConfigError(`Option --${spec.flag} must be ${rule}: current value is ${value}`);
   }
-  if (config.maxTokenLifetimeMs < 1000) {
+  if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
     throw new ConfigError(
-      `Option --max-token-lifetime-ms must be at least 1000: current value is ${config.maxTokenLifetimeMs}`,
+      `Option --retry-max-delay-ms must be at least --retry-base-delay-ms (${config.retryBaseDelayMs}): current value is ${config.retryMaxDelayMs}`,
     );
   }
   const host = config.listen.host;

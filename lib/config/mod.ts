@@ -1,6 +1,8 @@
 /**
- * Node configuration: the documented `Config`, its option table, the loader and the
- * address and network-grant rules it relies on.
+ * Node configuration: the documented `Config`, its loopback and LAN presets
+ * (`DEFAULT_CONFIG`, `LAN_CONFIG`), its option table, the loader, the policies built
+ * from it (`retryPolicyOf`, `healthPolicyOf`, `executionPolicyOf`) and the address,
+ * network-grant and LLM-settings rules it relies on.
  *
  * @example
  * ```ts
@@ -12,7 +14,9 @@
  * @module
  */
 export * from "./config.ts";
+export * from "./llm_config.ts";
 export * from "./listen_address.ts";
 export * from "./net_allowance.ts";
 export * from "./load.ts";
 export * from "./help.ts";
+export * from "./policies.ts";

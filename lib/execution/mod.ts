@@ -38,6 +38,7 @@ export * from "./sandbox_host.ts";
 export * from "./network_scope.ts";
 export * from "./work_dir.ts";
 export * from "./skill_limits.ts";
+export * from "./execution_policy.ts";
 export * from "./limit_args.ts";
 export * from "./limit_hits.ts";
 export * from "./cgroups.ts";

@@ -16,12 +16,8 @@ import { limitArgs, LIMITS_FAILED_EXIT } from "./limit_args.ts";
 import { limitHits, limitReason } from "./limit_hits.ts";
 import { mapProcessRun } from "./result_mapping.ts";
 import { runProcess } from "./run_process.ts";
-import {
-  checkSkillLimits,
-  DEFAULT_SKILL_LIMITS,
-  denoHeapMiB,
-  type SkillLimits,
-} from "./skill_limits.ts";
+import { checkSkillLimits, denoHeapMiB, type SkillLimits } from "./skill_limits.ts";
+import { DEFAULT_EXECUTION_POLICY } from "./execution_policy.ts";
 import { probeSandboxHost, type SandboxHost } from "./sandbox_host.ts";
 import { scrubbedEnv } from "./scrubbed_env.ts";
 import { selectSkill } from "./select_skill.ts";
@@ -43,28 +39,28 @@ export interface SkillExecutorOptions {
    * Wall-clock limit of one skill run, in milliseconds; the skill and everything it
    * started is killed after it. Must be positive.
    *
-   * @default {60_000}
+   * @default {DEFAULT_EXECUTION_POLICY.timeoutMs}
    */
   timeoutMs?: number;
   /**
    * Most bytes kept of each of a skill's stdout and stderr; a skill printing more is
    * killed. Must be positive.
    *
-   * @default {1_048_576}
+   * @default {DEFAULT_EXECUTION_POLICY.maxOutputBytes}
    */
   maxOutputBytes?: number;
   /**
    * Run skills without bubblewrap when it is missing (the operator's
    * `--allow-unsandboxed`); Deno skills then keep only their Deno permission flags.
    *
-   * @default {false}
+   * @default {DEFAULT_EXECUTION_POLICY.allowUnsandboxed}
    */
   allowUnsandboxed?: boolean;
   /**
    * Memory, process and disk limits of each run (see {@link SkillLimits}); missing
-   * fields take {@link DEFAULT_SKILL_LIMITS}.
+   * fields take those of {@link DEFAULT_EXECUTION_POLICY}.
    *
-   * @default {DEFAULT_SKILL_LIMITS}
+   * @default {DEFAULT_EXECUTION_POLICY.limits}
    */
   limits?: Partial<SkillLimits>;
   /**
@@ -141,9 +137,9 @@ export class SkillExecutor implements Executor {
       skills,
       workRoot,
       sandboxes,
-      timeoutMs = 60_000,
-      maxOutputBytes = 1_048_576,
-      allowUnsandboxed = false,
+      timeoutMs = DEFAULT_EXECUTION_POLICY.timeoutMs,
+      maxOutputBytes = DEFAULT_EXECUTION_POLICY.maxOutputBytes,
+      allowUnsandboxed = DEFAULT_EXECUTION_POLICY.allowUnsandboxed,
       sourceEnv = Deno.env.toObject(),
       host,
       limits = {},
@@ -165,7 +161,7 @@ export class SkillExecutor implements Executor {
     this.#allowUnsandboxed = allowUnsandboxed;
     this.#sourceEnv = sourceEnv;
     this.#host = host ? Promise.resolve(host) : undefined;
-    this.#limits = { ...DEFAULT_SKILL_LIMITS, ...limits };
+    this.#limits = { ...DEFAULT_EXECUTION_POLICY.limits, ...limits };
     checkSkillLimits(this.#limits);
     this.#limitHost = limitHost ? Promise.resolve(limitHost) : undefined;
   }

@@ -10,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import { SERVICE_TYPE } from "../discovery/constants.ts";
 import { CommandExecutor } from "../execution/command_executor.ts";
 import { SkillExecutor } from "../execution/skill_executor.ts";
+import { executionPolicyOf } from "../config/mod.ts";
 import { type LogFormat, logger, setupLogging } from "../observability/log.ts";
 import { toSwarmError } from "../protocol/errors.ts";
 import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
@@ -68,20 +69,14 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   const workRoot = config.dataDir === ":memory:"
     ? await Deno.makeTempDir({ prefix: "swarm-work-" })
     : join(config.dataDir, "work");
+  const execution = executionPolicyOf(config);
   // Built once the worker reports its URL, which the agent command gets as SKILLLITE_SWARM_URL.
   const makeExecutor = (selfUrl: string) =>
     new LocalExecutor(
       new SkillExecutor({
+        ...execution,
         skills: () => skills.catalog.skills,
         workRoot,
-        timeoutMs: config.execTimeoutMs,
-        maxOutputBytes: config.maxOutputBytes,
-        allowUnsandboxed: config.allowUnsandboxed,
-        limits: {
-          memoryBytes: config.skillMemoryBytes,
-          maxProcesses: config.skillMaxProcesses,
-          diskBytes: config.skillDiskBytes,
-        },
         sandboxes,
         sourceEnv: env,
       }),
@@ -89,8 +84,8 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         ? new CommandExecutor({
           command: config.executorCmd,
           workRoot,
-          timeoutMs: config.execTimeoutMs,
-          maxOutputBytes: config.maxOutputBytes,
+          timeoutMs: execution.timeoutMs,
+          maxOutputBytes: execution.maxOutputBytes,
           env,
           swarmUrl: selfUrl,
         })

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { DEFAULT_CONFIG, healthPolicyOf } from "../config/mod.ts";
 
 /**
  * What a node believes about a peer: `alive` (answering), `suspect` (a probe or a
@@ -84,16 +85,13 @@ export interface HealthPolicy {
 }
 
 /**
- * The defaults: a probe a second, failing after 0.5 s, dead after two failures
- * (detected within 2.5 s of a crash), dead peers probed every 2 s.
+ * The defaults, `healthPolicyOf(DEFAULT_CONFIG)` (lib/config): a probe a second,
+ * failing after 0.5 s, dead after two failures (detected within 2.5 s of a crash), dead
+ * peers probed every 2 s.
  */
-export const DEFAULT_HEALTH_POLICY: Readonly<HealthPolicy> = Object.freeze({
-  intervalMs: 1000,
-  timeoutMs: 500,
-  deadAfterFailures: 2,
-  deadProbeIntervalMs: 2000,
-  ewmaAlpha: 0.3,
-});
+export const DEFAULT_HEALTH_POLICY: Readonly<HealthPolicy> = Object.freeze(
+  healthPolicyOf(DEFAULT_CONFIG),
+);
 
 function refuse(field: string, rule: string, value: unknown): never {
   throw new RangeError(

@@ -5,7 +5,7 @@
  * @module
  */
 import { inferFromDescription } from "./infer_offline.ts";
-import type { LlmConfig } from "./llm_config.ts";
+import type { LlmConfig } from "../config/mod.ts";
 import { inferWithLlm } from "./llm_infer.ts";
 
 /** Options of {@link inferTaskCapabilities}. */
@@ -36,7 +36,7 @@ export interface Inference {
  * @example
  * ```ts
  * import { inferTaskCapabilities } from "./infer.ts";
- * import { llmConfigFromEnv } from "./llm_config.ts";
+ * import { llmConfigFromEnv } from "../config/mod.ts";
  * const found = await inferTaskCapabilities("1+1等于几？", ["calc", "web"], {
  *   llm: llmConfigFromEnv({}),
  * });

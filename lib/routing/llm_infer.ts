@@ -5,7 +5,7 @@
  * @module
  */
 import { SwarmError } from "../protocol/errors.ts";
-import type { LlmConfig } from "./llm_config.ts";
+import type { LlmConfig } from "../config/mod.ts";
 
 /** Options of {@link inferWithLlm}. */
 export interface LlmInferOptions {

@@ -18,7 +18,6 @@ export * from "./candidates.ts";
 export * from "./decide.ts";
 export * from "./hops.ts";
 export * from "./infer_offline.ts";
-export * from "./llm_config.ts";
 export * from "./llm_infer.ts";
 export * from "./infer.ts";
 export * from "./router.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 import { SwarmError } from "../protocol/errors.ts";
+import { DEFAULT_CONFIG, retryPolicyOf } from "../config/mod.ts";
 
 /**
  * How a task's forwards are retried on the next candidate. Validate it once at
@@ -52,15 +53,13 @@ export interface RetryPolicy {
 }
 
 /**
- * The defaults: three attempts, 100 ms doubling up to 2 s, half of each delay random.
- * With the defaults a task waits at most 0.1 s + 0.2 s between its three attempts.
+ * The defaults, `retryPolicyOf(DEFAULT_CONFIG)` (lib/config): three attempts, 100 ms
+ * doubling up to 2 s, half of each delay random. With the defaults a task waits at most
+ * 0.1 s + 0.2 s between its three attempts.
  */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
-  maxAttempts: 3,
-  baseDelayMs: 100,
-  maxDelayMs: 2000,
-  jitter: 0.5,
-});
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze(
+  retryPolicyOf(DEFAULT_CONFIG),
+);
 
 function refuse(field: string, rule: string, value: unknown): never {
   throw new RangeError(

@@ -19,7 +19,7 @@ import {
   validateRetryPolicy,
 } from "./retry_policy.ts";
 import { type Inference, inferTaskCapabilities } from "./infer.ts";
-import type { LlmConfig } from "./llm_config.ts";
+import { DEFAULT_CONFIG, type LlmConfig } from "../config/mod.ts";
 import type { Peer } from "./types.ts";
 import type { Grant } from "../security/grant.ts";
 
@@ -100,9 +100,15 @@ export interface RouterDeps {
   clientFor(peer: Peer): PeerClient;
   /** LLM inference settings (see `llmConfigFromEnv`). */
   llm: LlmConfig;
-  /** Time limit of each `GET /can-do` of a broadcast, in milliseconds. @default {3000} */
+  /**
+   * Time limit of each `GET /can-do` of a broadcast, in milliseconds.
+   * @default {DEFAULT_CONFIG.canDoTimeoutMs}
+   */
   canDoTimeoutMs?: number;
-  /** Time limit of each forwarding try, in milliseconds. @default {120_000} */
+  /**
+   * Time limit of each forwarding try, in milliseconds.
+   * @default {DEFAULT_CONFIG.forwardTimeoutMs}
+   */
   forwardTimeoutMs?: number;
   /** The `fetch` used for LLM inference. @default {globalThis.fetch} */
   fetch?: typeof fetch;
@@ -113,7 +119,10 @@ export interface RouterDeps {
    * errors it throws are ignored.
    */
   onRouteDecided?(info: Pick<RoutedInfo, "taskId" | "route" | "required" | "inference">): void;
-  /** Forward retries: attempts, backoff. @default {DEFAULT_RETRY_POLICY} */
+  /**
+   * Forward retries: attempts, backoff (a node passes `retryPolicyOf(config)`).
+   * @default {DEFAULT_RETRY_POLICY}
+   */
   retryPolicy?: RetryPolicy;
   /**
    * Called before each forward attempt, awaited: the node records which peer owns the
@@ -232,7 +241,7 @@ function noMatch(required: string[]): SwarmError {
  * @example
  * ```ts
  * import { Router } from "./router.ts";
- * import { llmConfigFromEnv } from "./llm_config.ts";
+ * import { llmConfigFromEnv } from "../config/mod.ts";
  * const router = new Router({
  *   selfId: "me", maxHops: 4, llm: llmConfigFromEnv({}),
  *   localCapabilities: () => ["calc"],
@@ -259,7 +268,11 @@ export class Router {
    * is not positive.
    */
   constructor(deps: RouterDeps) {
-    const { maxHops, canDoTimeoutMs = 3000, forwardTimeoutMs = 120_000 } = deps;
+    const {
+      maxHops,
+      canDoTimeoutMs = DEFAULT_CONFIG.canDoTimeoutMs,
+      forwardTimeoutMs = DEFAULT_CONFIG.forwardTimeoutMs,
+    } = deps;
     if (!Number.isSafeInteger(maxHops) || maxHops < 0) {
       throw new RangeError(
         `Cannot create router: 'maxHops' must be a non-negative integer: current value is ${maxHops}`,

@@ -7,7 +7,7 @@ import {
   loadConfig,
   normalisePeerSeed,
 } from "../../lib/config/load.ts";
-import { DEFAULT_LLM_BASE_URL, DEFAULT_LLM_MODEL } from "../../lib/routing/llm_config.ts";
+import { DEFAULT_LLM_BASE_URL, DEFAULT_LLM_MODEL } from "../../lib/config/llm_config.ts";
 import { withTempDir } from "../_helpers/temp_dir.ts";
 
 type Env = Record<string, string | undefined>;

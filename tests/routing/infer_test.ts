@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { inferTaskCapabilities } from "../../lib/routing/infer.ts";
-import type { LlmConfig } from "../../lib/routing/llm_config.ts";
+import type { LlmConfig } from "../../lib/config/llm_config.ts";
 import { serve, sleep } from "../client/_serve.ts";
 
 const KNOWN = ["calc", "web"];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "../../lib/protocol/errors.ts";
-import type { LlmConfig } from "../../lib/routing/llm_config.ts";
+import type { LlmConfig } from "../../lib/config/llm_config.ts";
 import { inferWithLlm, parseTagReply } from "../../lib/routing/llm_infer.ts";
 import { serve, sleep } from "../client/_serve.ts";
 

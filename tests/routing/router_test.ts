@@ -4,7 +4,7 @@ import { HealthChecker } from "../../lib/peers/health_checker.ts";
 import { DEFAULT_HEALTH_POLICY, type HealthState } from "../../lib/peers/health_state.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { NodeTask, StreamEvent } from "../../lib/protocol/types.ts";
-import type { LlmConfig } from "../../lib/routing/llm_config.ts";
+import type { LlmConfig } from "../../lib/config/llm_config.ts";
 import { Deadline } from "../../lib/routing/deadline.ts";
 import { type RoutedInfo, Router, type RouterDeps } from "../../lib/routing/router.ts";
 import type { Peer } from "../../lib/routing/types.ts";

@@ -4,7 +4,7 @@ import {
   DEFAULT_LLM_MODEL,
   type LlmConfig,
   llmConfigFromEnv,
-} from "../../lib/routing/llm_config.ts";
+} from "../../lib/config/llm_config.ts";
 
 const base = { baseUrl: DEFAULT_LLM_BASE_URL, model: DEFAULT_LLM_MODEL, timeoutMs: 15_000 };
 

@@ -1,13 +1,14 @@
 /**
- * Settings of LLM capability inference, read from the environment exactly as SkillLite
- * reads them (DESIGN.md §3, routing rule 3).
+ * Settings of LLM capability inference (`Config.llm`), read from the environment exactly
+ * as SkillLite reads them (DESIGN.md §3, routing rule 3). The router's inference uses
+ * them; they live here, with the rest of the node's configuration.
  *
  * @module
  */
 
 /** How (and whether) to ask an OpenAI-compatible chat endpoint for a task's tags. */
 export interface LlmConfig {
-  /** `true` when a key is set and `SKILLLITE_SWARM_LLM_ROUTING` is not `0`. */
+  /** `true` when a key is set and `SKILLLITE_SWARM_LLM_ROUTING` is not `0`. @default {false} */
   enabled: boolean;
   /** Bearer key of the endpoint. */
   apiKey?: string;
@@ -15,7 +16,10 @@ export interface LlmConfig {
   baseUrl: string;
   /** Model name. @default {"gpt-4o-mini"} */
   model: string;
-  /** Time limit of one inference request in milliseconds. @default {15_000} */
+  /**
+   * Time limit of one inference request, in milliseconds; then the task is routed by
+   * offline inference. SkillLite's value. @default {15000}
+   */
   timeoutMs: number;
 }
 
