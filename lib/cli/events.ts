@@ -8,7 +8,7 @@ import { errorFromBody } from "../client/_response.ts";
 import { SwarmError } from "../protocol/errors.ts";
 import { NDJSON } from "../protocol/types.ts";
 import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
-import { sleep } from "../routing/mod.ts";
+import { sleep } from "../time/mod.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,

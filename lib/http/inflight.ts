@@ -69,6 +69,7 @@ interface EventLog {
 export class Inflight {
   #entries = new Map<string, SharedExecution>();
   #maxEvents: number;
+  #idle: Array<() => void> = [];
 
   /**
    * An empty registry.
@@ -134,11 +135,39 @@ export class Inflight {
       log.settled = true;
       if (this.#entries.get(id) === execution) this.#entries.delete(id);
       notify();
+      if (this.#entries.size === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
     });
     result.catch(() => {/* holders of `result` see the error; having none is fine */});
     const execution: SharedExecution = { result, events: () => replay(log) };
     this.#entries.set(id, execution);
     return execution;
+  }
+
+  /**
+   * Resolves once no execution is running (at once when none is): what a drain waits
+   * for, since a run whose caller went away still stores its result.
+   *
+   * @example
+   * ```ts
+   * import { Inflight } from "./inflight.ts";
+   * const inflight = new Inflight();
+   * const done = Promise.withResolvers<void>();
+   * inflight.run("t1", async () => {
+   *   await done.promise;
+   *   return { task_id: "t1", response: "ok", task_completed: true, tool_calls: 0 };
+   * });
+   * let idle = false;
+   * const waiting = inflight.idle().then(() => idle = true);
+   * await Promise.resolve();
+   * console.assert(!idle);
+   * done.resolve();
+   * await waiting;
+   * console.assert(idle && inflight.size === 0);
+   * ```
+   */
+  idle(): Promise<void> {
+    if (this.#entries.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** The running execution of task `id`, or null when none runs in this process. */

@@ -22,9 +22,7 @@ import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./message
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
 import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./security_material.ts";
 import { loadSkillState, nodeProtectedPaths, skillStateChanged } from "./skill_state.ts";
-
-/** Time beyond the drain timeout the worker gets to close its server and store. */
-const STOP_MARGIN_MS = 5_000;
+import { stopSequence } from "./stop_sequence.ts";
 
 /** Options of {@link runNode}. */
 export interface RunNodeOptions {
@@ -262,16 +260,16 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     return [sig, handler] as const;
   });
   watching.abort();
-  // Say goodbye first, so peers stop sending new work while in-flight tasks drain.
-  await Promise.race([mdns?.stop(), forced.promise]);
-  post({ type: "stop" });
-  const timer = setTimeout(() => stopped.resolve(), config.drainTimeoutMs + STOP_MARGIN_MS);
-  const force = await Promise.race([
-    stopped.promise.then(() => false),
-    forced.promise.then(() => true),
-  ]);
-  clearTimeout(timer);
-  if (force) log.warn("Second signal: stopping without draining", { running: running.size });
+  const { outcome, exitCode } = await stopSequence({
+    // Say goodbye first, so peers stop sending new work while in-flight tasks drain.
+    goodbye: () => mdns?.stop(),
+    stop: () => post({ type: "stop" }),
+    stopped: stopped.promise,
+    forced: forced.promise,
+  }, { drainTimeoutMs: config.drainTimeoutMs, workerExited: reason === "worker exited" });
+  if (outcome === "forced") {
+    log.warn("Second signal: stopping without draining", { running: running.size });
+  }
   for (const controller of running.values()) controller.abort();
   for (const [sig, handler] of [...handlers, ...forceHandlers]) {
     Deno.removeSignalListener(sig, handler);
@@ -280,5 +278,5 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   if (config.dataDir === ":memory:") {
     await Deno.remove(workRoot, { recursive: true }).catch(() => {});
   }
-  return reason === "worker exited" || force ? 1 : 0;
+  return exitCode;
 }

@@ -20,6 +20,7 @@ import type { KvTaskStore } from "../store/task_store.ts";
 import type { Grant } from "../security/grant.ts";
 import type { CallerInfo } from "../observability/events.ts";
 import type { ForwardingRules } from "../security/forwarding.ts";
+import { type Clock, systemClock } from "../time/mod.ts";
 
 /** Dependencies of {@link TaskRunner}. */
 export interface TaskRunnerDeps {
@@ -42,6 +43,13 @@ export interface TaskRunnerDeps {
    * allowed and the credential forwarded (see `forwardingFor`).
    */
   forwarding?: (grant: Grant | undefined) => ForwardingRules;
+  /**
+   * Where task durations, the times stored with task records, and the task deadlines'
+   * timers come from.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
 }
 
 function callerInfo(grant: Grant): CallerInfo {
@@ -64,9 +72,12 @@ const REJOIN_ATTEMPTS = 5;
  */
 export class TaskRunner implements TaskRouter {
   readonly #deps: TaskRunnerDeps;
+  readonly #clock: Clock;
 
+  /** A runner over `deps`; it keeps no state of its own beyond them. */
   constructor(deps: TaskRunnerDeps) {
     this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
   }
 
   /**
@@ -84,7 +95,8 @@ export class TaskRunner implements TaskRouter {
     return withTask(scope, async () => {
       const fields = { task_id: scope.task_id, trace_id: scope.trace_id, hop: scope.hop };
       const { events } = this.#deps;
-      const started = performance.now();
+      const clock = this.#clock;
+      const started = clock.now();
       events.emit({
         type: "task_received",
         ...fields,
@@ -99,7 +111,7 @@ export class TaskRunner implements TaskRouter {
           ...fields,
           route: scope.outcome.route ?? "deduplicated",
           ...(scope.outcome.peer ? { peer: scope.outcome.peer } : {}),
-          duration_ms: Math.round(performance.now() - started),
+          duration_ms: Math.max(0, Math.round(clock.now() - started)),
           completed: result.task_completed,
         });
         // A duplicate gets the stored answer as it was, with the original run's trace.
@@ -113,7 +125,7 @@ export class TaskRunner implements TaskRouter {
           route: scope.outcome.route ?? "rejected",
           error: error.code,
           status: error.status,
-          duration_ms: Math.round(performance.now() - started),
+          duration_ms: Math.max(0, Math.round(clock.now() - started)),
         });
         throw error;
       }
@@ -124,7 +136,7 @@ export class TaskRunner implements TaskRouter {
     const store = await this.#deps.store();
     const fingerprint = await taskFingerprint(task);
     for (let attempt = 0; attempt < REJOIN_ATTEMPTS; attempt++) {
-      const admission = await store.begin(task, fingerprint);
+      const admission = await store.begin(task, fingerprint, this.#clock.now());
       switch (admission.kind) {
         case "conflict":
           this.#deps.log("task_conflict", { taskId: task.id });
@@ -179,7 +191,9 @@ export class TaskRunner implements TaskRouter {
     traceId: string,
   ): Promise<NodeResult> {
     const { taskTimeoutMs } = this.#deps;
-    const deadline = new Deadline(taskBudgetMs(options.budgetMs, taskTimeoutMs, taskTimeoutMs));
+    const deadline = new Deadline(taskBudgetMs(options.budgetMs, taskTimeoutMs, taskTimeoutMs), {
+      clock: this.#clock,
+    });
     // The caller going away does not stop the run: its result is stored for a retry,
     // and duplicates may be sharing it. The deadline and shutdown do stop it.
     const signal = AbortSignal.any([deadline.signal(), this.#deps.shutdown]);
@@ -207,7 +221,7 @@ export class TaskRunner implements TaskRouter {
       // timed out, say so.
       signal.throwIfAborted();
       const traced = { ...result, trace_id: traceId };
-      await store.finish(task.id, traced);
+      await store.finish(task.id, traced, this.#clock.now());
       return traced;
     } catch (err) {
       await store.abandon(task.id).catch(() => {});

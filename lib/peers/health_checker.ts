@@ -10,7 +10,7 @@
 import { MAX_SMALL_ANSWER_BYTES } from "../client/client.ts";
 import { readLimitedText } from "../client/read_limited.ts";
 import type { Peer } from "../routing/types.ts";
-import { type Repeater, repeatEvery } from "./_repeat.ts";
+import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
 import {
   type HealthPolicy,
   type HealthState,
@@ -48,6 +48,13 @@ export interface HealthCheckerOptions {
   onChange: (peer: Peer, from: HealthState, to: HealthState) => void;
   /** The fetch to probe with. @default {globalThis.fetch} */
   fetch?: typeof fetch;
+  /**
+   * Where the time of samples, the probe schedule, probe latencies and the probe time
+   * limit come from.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
 }
 
 /** How often the checker looks for due probes, in milliseconds. */
@@ -56,6 +63,7 @@ const TICK_MS = 100;
 /** Keeps a {@link PeerHealth} per peer id, fed by probes and forwarding outcomes. */
 export class HealthChecker {
   readonly #options: HealthCheckerOptions;
+  readonly #clock: Clock;
   readonly #health = new Map<string, PeerHealth>();
   readonly #lastProbe = new Map<string, number>();
   readonly #probing = new Set<string>();
@@ -64,11 +72,12 @@ export class HealthChecker {
   /** Creates a checker; call {@link HealthChecker.start} to begin probing. */
   constructor(options: HealthCheckerOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Starts probing. */
   start(): void {
-    this.#loop = repeatEvery(TICK_MS, () => this.#tick());
+    this.#loop = repeatEvery(TICK_MS, () => this.#tick(), this.#clock);
   }
 
   /** Stops probing. */
@@ -76,8 +85,13 @@ export class HealthChecker {
     this.#loop?.stop();
   }
 
-  /** The health of a peer (a peer not seen yet is presumed alive). */
-  health(id: string, nowMs: number = Date.now()): PeerHealth {
+  /**
+   * The health of a peer (a peer not seen yet is presumed alive).
+   *
+   * @param id The peer's id.
+   * @param nowMs The time a peer not seen yet is presumed alive since. @default {clock.now()}
+   */
+  health(id: string, nowMs: number = this.#clock.now()): PeerHealth {
     return this.#health.get(id) ?? initialHealth(nowMs);
   }
 
@@ -122,7 +136,6 @@ export class HealthChecker {
    * import { HealthChecker } from "./health_checker.ts";
    * import { DEFAULT_HEALTH_POLICY } from "./health_state.ts";
    * import type { Peer } from "../routing/types.ts";
-import { type Repeater, repeatEvery } from "./_repeat.ts";
    * const health = new HealthChecker({
    *   policy: DEFAULT_HEALTH_POLICY,
    *   peers: () => Promise.resolve([]),
@@ -169,7 +182,7 @@ import { type Repeater, repeatEvery } from "./_repeat.ts";
     peer: Peer,
     change: (h: PeerHealth, nowMs: number) => { health: PeerHealth; changed: boolean },
   ): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     const before = this.health(peer.id, now);
     const { health, changed } = change(before, now);
     this.#health.set(peer.id, health);
@@ -177,7 +190,7 @@ import { type Repeater, repeatEvery } from "./_repeat.ts";
   }
 
   async #tick(): Promise<void> {
-    const now = Date.now();
+    const now = this.#clock.now();
     const peers = await this.#options.peers();
     const ids = new Set(peers.map((p) => p.id));
     for (const id of this.#health.keys()) {
@@ -188,7 +201,7 @@ import { type Repeater, repeatEvery } from "./_repeat.ts";
     }
     for (const peer of peers) {
       if (this.#probing.has(peer.id)) continue;
-      const last = this.#lastProbe.get(peer.id) ?? 0;
+      const last = this.#lastProbe.get(peer.id);
       if (!probeDue(this.health(peer.id, now), now, this.#options.policy, last)) continue;
       this.#lastProbe.set(peer.id, now);
       this.#probing.add(peer.id);
@@ -199,14 +212,18 @@ import { type Repeater, repeatEvery } from "./_repeat.ts";
   async #probe(peer: Peer): Promise<void> {
     const { policy } = this.#options;
     const doFetch = this.#options.fetch ?? fetch;
-    const started = performance.now();
+    const clock = this.#clock;
+    const started = clock.now();
     const url = `${peer.scheme}://${peer.address}/healthz`;
+    // The probe's time limit covers reading the answer too.
+    const limit = new AbortController();
+    const timer = clock.setTimeout(
+      () => limit.abort(new DOMException("Signal timed out.", "TimeoutError")),
+      policy.timeoutMs,
+    );
     try {
       // No credential, and no redirect followed: `/healthz` answers anyone.
-      const res = await doFetch(url, {
-        signal: AbortSignal.timeout(policy.timeoutMs),
-        redirect: "manual",
-      });
+      const res = await doFetch(url, { signal: limit.signal, redirect: "manual" });
       // Any HTTP answer means the process is serving (a SkillLite node has no /healthz).
       let load: number | undefined;
       try {
@@ -218,10 +235,12 @@ import { type Repeater, repeatEvery } from "./_repeat.ts";
         // Not our JSON, too long or too slow: no load figure.
         await res.body?.cancel().catch(() => {});
       }
-      const latencyMs = performance.now() - started;
+      const latencyMs = Math.max(0, clock.now() - started);
       this.#apply(peer, (h, now) => onProbeSuccess(h, { latencyMs, load }, now, policy));
     } catch {
       this.#apply(peer, (h, now) => onProbeFailure(h, now, policy));
+    } finally {
+      clock.clearTimeout(timer);
     }
   }
 }

@@ -25,7 +25,7 @@ import {
 import type { Peer } from "../routing/types.ts";
 import { readLimitedText } from "../client/read_limited.ts";
 import { SwarmError } from "../protocol/errors.ts";
-import { type Repeater, repeatEvery } from "./_repeat.ts";
+import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
 
 /** What the checker found out about one address. */
 export interface MembershipEvidence {
@@ -59,6 +59,8 @@ export interface MembershipCheckerOptions {
   retryMs: number;
   /** Told when a peer's trust changes. */
   onChange?: (peer: Peer, decision: TrustDecision) => void;
+  /** Where the age of outcomes and the pace of background proofs come from. @default {systemClock} */
+  clock?: Clock;
 }
 
 interface Entry {
@@ -77,6 +79,7 @@ function keyOf(peer: Pick<Peer, "scheme" | "address">, expectedId?: string): str
 /** Proves peers' mesh membership and remembers the outcomes. */
 export class MembershipChecker {
   readonly #options: MembershipCheckerOptions;
+  readonly #clock: Clock;
   readonly #entries = new Map<string, Entry>();
   readonly #running = new Map<string, Promise<MembershipEvidence>>();
   readonly #trust = new Map<string, TrustDecision["trust"]>();
@@ -86,6 +89,7 @@ export class MembershipChecker {
   /** Creates a checker; {@link MembershipChecker.start} begins background proofs. */
   constructor(options: MembershipCheckerOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Starts proving the peers of the table in the background. */
@@ -101,7 +105,7 @@ export class MembershipChecker {
           }
         });
       }
-    });
+    }, this.#clock);
   }
 
   /** Stops background proofs. */
@@ -121,7 +125,7 @@ export class MembershipChecker {
   ): Promise<MembershipEvidence> {
     const key = keyOf(peer, expectedId);
     const entry = this.#entries.get(key);
-    const now = Date.now();
+    const now = this.#clock.now();
     if (entry) {
       const ttl = entry.evidence.hello === "pending" && !entry.evidence.tlsVerified
         ? this.#options.retryMs
@@ -132,7 +136,7 @@ export class MembershipChecker {
     if (!running) {
       running = this.#prove(peer, expectedId)
         .then((evidence) => {
-          this.#entries.set(key, { evidence, atMs: Date.now() });
+          this.#entries.set(key, { evidence, atMs: this.#clock.now() });
           return evidence;
         })
         .finally(() => this.#running.delete(key));

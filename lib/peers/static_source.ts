@@ -10,6 +10,7 @@
 import { SwarmClient } from "../client/client.ts";
 import type { PeerTable } from "../store/peer_table.ts";
 import type { Peer } from "../routing/types.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/mod.ts";
 import { validLoad } from "./health_state.ts";
 
 /** Options of {@link StaticPeerSource}. */
@@ -34,6 +35,23 @@ export interface StaticPeerSourceOptions {
   log: (message: string, props: Record<string, unknown>) => void;
   /** The fetch to probe with (e.g. one verifying peers against the mesh CA). @default {globalThis.fetch} */
   fetch?: typeof fetch;
+  /** Whose timers pace the probe rounds. @default {systemClock} */
+  clock?: Clock;
+  /**
+   * Told when a seed answers as a peer not known under that seed before (also logged as
+   * `peer_joined`): for the node's `peer_joined` event.
+   */
+  onJoined?: (peer: JoinedPeer) => void;
+}
+
+/** A peer a seed turned out to be, as {@link StaticPeerSourceOptions.onJoined} gets it. */
+export interface JoinedPeer {
+  /** Its node id, or `addr:HOST:PORT` for a SkillLite node. */
+  id: string;
+  /** The seed's `host:port`. */
+  address: string;
+  /** Capability tags it advertises (none known for a SkillLite node). */
+  capabilities: string[];
 }
 
 /** What a status body tells about its node. */
@@ -76,13 +94,15 @@ export function identityFromStatus(body: Record<string, unknown>, address: strin
 export class StaticPeerSource {
   #options: StaticPeerSourceOptions;
   #known = new Map<string, string>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #clock: Clock;
+  #timer: TimerHandle | undefined;
   #stopped = false;
   #round: Promise<void> | null = null;
 
   /** Creates the source; nothing is probed until `start()` or `probeAll()`. */
   constructor(options: StaticPeerSourceOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Probes every seed once, now. */
@@ -100,7 +120,7 @@ export class StaticPeerSource {
     await this.probeAll();
     const tick = () => {
       if (this.#stopped) return;
-      this.#timer = setTimeout(async () => {
+      this.#timer = this.#clock.setTimeout(async () => {
         await this.probeAll();
         tick();
       }, this.#options.intervalMs);
@@ -111,7 +131,7 @@ export class StaticPeerSource {
   /** Stops probing. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
   }
 
   /** Drops `static` rows left in the (persistent) table by seeds no longer configured. */
@@ -155,6 +175,11 @@ export class StaticPeerSource {
           address,
           capabilities: identity.capabilities,
           source: "static",
+        });
+        this.#options.onJoined?.({
+          id: identity.id,
+          address,
+          capabilities: identity.capabilities,
         });
       }
       this.#known.set(seed, identity.id);

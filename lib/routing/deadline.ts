@@ -6,6 +6,7 @@
  * @module
  */
 import { SwarmError } from "../protocol/errors.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 
 /**
  * Request header carrying a task's remaining time budget, in whole milliseconds, as
@@ -93,17 +94,30 @@ export function taskBudgetMs(
   return Math.min(requested ?? defaultMs, maxMs);
 }
 
+/** Options of {@link Deadline}. */
+export interface DeadlineOptions {
+  /** Clock time the budget starts at, in epoch milliseconds. @default {clock.now()} */
+  startMs?: number;
+  /**
+   * The clock the time left is read from, and whose timers abort
+   * {@link Deadline.signal}s.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
 /**
  * A task's running deadline: created when the task arrives with its granted budget,
  * then asked how much time is left, what budget to send to the next hop, and for an
- * abort signal. Time is read from an injected clock; only {@link Deadline.signal} sets
- * a real timer.
+ * abort signal. Time and the signals' timers come from an injected {@link Clock}.
  *
  * @example
  * ```ts
  * import { Deadline } from "./deadline.ts";
+ * import { systemClock } from "../time/mod.ts";
  * let now = 1000;
- * const deadline = new Deadline(500, now, () => now);
+ * const deadline = new Deadline(500, { clock: { ...systemClock, now: () => now } });
  * now += 200;
  * console.assert(deadline.remainingMs() === 300);
  * console.assert(deadline.forwardBudgetMs() === 250);
@@ -113,22 +127,22 @@ export function taskBudgetMs(
  * ```
  */
 export class Deadline {
-  readonly #timers: ReturnType<typeof setTimeout>[] = [];
+  readonly #timers: TimerHandle[] = [];
   /** The budget granted at creation, in milliseconds. */
   readonly budgetMs: number;
   /** Clock time at which the budget runs out, in milliseconds. */
   readonly expiresAtMs: number;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
 
   /**
-   * Starts a deadline `budgetMs` from `nowMs`.
+   * Starts a deadline `budgetMs` from `options.startMs` (by default, now).
    *
    * @param budgetMs Time granted, in milliseconds; 0 is already expired.
-   * @param nowMs Clock time the budget starts at. @default {clock()}
-   * @param clock Source of the current time in milliseconds. @default {Date.now}
+   * @param options Start time and clock.
    * @throws {RangeError} When `budgetMs` is negative or not finite.
    */
-  constructor(budgetMs: number, nowMs?: number, clock: () => number = Date.now) {
+  constructor(budgetMs: number, options: DeadlineOptions = {}) {
+    const { clock = systemClock, startMs = clock.now() } = options;
     if (!(budgetMs >= 0) || !Number.isFinite(budgetMs)) {
       throw new RangeError(
         `Cannot create deadline as 'budgetMs' must be a non-negative number: current value is ${budgetMs}`,
@@ -136,12 +150,12 @@ export class Deadline {
     }
     this.budgetMs = budgetMs;
     this.#clock = clock;
-    this.expiresAtMs = (nowMs ?? clock()) + budgetMs;
+    this.expiresAtMs = startMs + budgetMs;
   }
 
   /** Time left, in milliseconds, never below 0. */
   remainingMs(): number {
-    return Math.max(0, this.expiresAtMs - this.#clock());
+    return Math.max(0, this.expiresAtMs - this.#clock.now());
   }
 
   /** Whether no time is left. */
@@ -183,8 +197,8 @@ export class Deadline {
 
   /**
    * A new signal that aborts when the time left runs out (at once when none is left),
-   * with a {@link SwarmError} `timeout` as its reason. Its timer does not keep the
-   * process alive.
+   * with a {@link SwarmError} `timeout` as its reason. Its timer, on the deadline's
+   * clock, lives until it fires or {@link Deadline.dispose} cancels it.
    *
    * @example
    * ```ts
@@ -201,7 +215,7 @@ export class Deadline {
     const remaining = this.remainingMs();
     if (remaining <= 0) return AbortSignal.abort(reason());
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(reason()), Math.ceil(remaining));
+    const timer = this.#clock.setTimeout(() => controller.abort(reason()), Math.ceil(remaining));
     this.#timers.push(timer);
     return controller.signal;
   }
@@ -211,6 +225,6 @@ export class Deadline {
    * finished task holds no timer (and nothing it references) until its deadline.
    */
   dispose(): void {
-    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
+    for (const timer of this.#timers.splice(0)) this.#clock.clearTimeout(timer);
   }
 }

@@ -23,7 +23,6 @@ export * from "./infer.ts";
 export * from "./router.ts";
 export * from "./retry_policy.ts";
 export * from "./deadline.ts";
-export * from "./sleep.ts";
 export type { RequestOptions } from "../client/client.ts";
 export type {
   CanDoBody,

@@ -8,7 +8,7 @@ import type { RequestOptions } from "../client/client.ts";
 import { SwarmError, toSwarmError } from "../protocol/errors.ts";
 import type { CanDoBody, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 import { relayStream } from "./_relay.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../time/mod.ts";
 import { decideRoute, type RouteDecision } from "./decide.ts";
 import { canForward, checkArrival, forwardHeaders, type HopState } from "./hops.ts";
 import { type Deadline, DEADLINE_HEADER } from "./deadline.ts";

@@ -238,3 +238,24 @@ Deno.test("Inflight holds nothing after many executions settled", async () => {
   await Promise.all(runs);
   assert.equal(inflight.size, 0);
 });
+
+Deno.test("Inflight.idle() resolves at once when empty, else once the last execution settles", async () => {
+  const inflight = new Inflight();
+  await inflight.idle();
+  const a = controlled();
+  const b = controlled();
+  const first = inflight.run("a", a.start);
+  const second = inflight.run("b", b.start);
+  await Promise.all([a.started, b.started]);
+  let idle = false;
+  const waiting = inflight.idle().then(() => idle = true);
+  a.resolve(result("a"));
+  await first.result;
+  await tick();
+  assert.equal(idle, false, "'b' still runs");
+  b.reject(new Error("failed"));
+  await assert.rejects(second.result, /failed/);
+  await waiting;
+  assert.equal(idle, true);
+  assert.equal(inflight.size, 0);
+});

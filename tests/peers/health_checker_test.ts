@@ -4,6 +4,7 @@ import { DEFAULT_HEALTH_POLICY, type HealthState } from "../../lib/peers/health_
 import type { Peer } from "../../lib/routing/types.ts";
 import { serve, sleep, type TestServer } from "../client/_serve.ts";
 import { peer } from "../routing/_peer.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
 
 const POLICY = { ...DEFAULT_HEALTH_POLICY, intervalMs: 100, timeoutMs: 300 };
 
@@ -201,5 +202,147 @@ Deno.test("HealthChecker.forwardOutcome(): answered forwards keep a peer whose p
     assert.ok(probed >= 6, `${label}: ${probed} probes`);
     assert.deepEqual([...new Set(seen)].sort(), states, label);
     assert.equal(checker.health("p").state, last, label);
+  }
+});
+
+/** A fetch the test scripts: each probe's answer, and the time each probe started. */
+function scriptedFetch(clock: FakeClock, answer: (signal: AbortSignal) => Promise<Response>) {
+  const probedAt: number[] = [];
+  const fetch = ((_url: string | URL | Request, init?: RequestInit) => {
+    probedAt.push(clock.now());
+    return answer(init!.signal!);
+  }) as typeof globalThis.fetch;
+  return { fetch, probedAt };
+}
+
+const refused = () => Promise.reject(new TypeError("Connection refused"));
+const answered = () => Promise.resolve(Response.json({ status: "ok", running_tasks: 0 }));
+const CLOCKED_POLICY = {
+  ...DEFAULT_HEALTH_POLICY,
+  intervalMs: 1_000,
+  timeoutMs: 500,
+  deadAfterFailures: 2,
+  deadProbeIntervalMs: 5_000,
+};
+
+Deno.test("HealthChecker on a fake clock: alive, suspect, dead by failed probes; dead peers probed at the dead interval", async () => {
+  const clock = new FakeClock();
+  let reply: () => Promise<Response> = refused;
+  const { fetch, probedAt } = scriptedFetch(clock, () => reply());
+  const changes: Array<[number, HealthState, HealthState]> = [];
+  const checker = new HealthChecker({
+    policy: CLOCKED_POLICY,
+    peers: () => Promise.resolve([peer("p")]),
+    onChange: (_p, from, to) => changes.push([clock.now(), from, to]),
+    fetch,
+    clock,
+  });
+  checker.start();
+  try {
+    await clock.advance(0);
+    assert.deepEqual(changes, [[0, "alive", "suspect"]], "one failed probe: suspect");
+    await clock.advance(999);
+    assert.deepEqual(probedAt, [0], "not probed again before intervalMs");
+    await clock.advance(1);
+    assert.deepEqual(changes.at(-1), [1_000, "suspect", "dead"], "two in a row: dead");
+    await clock.advance(5_000 - 1);
+    assert.deepEqual(probedAt, [0, 1_000], "a dead peer waits deadProbeIntervalMs");
+    await clock.advance(1);
+    assert.deepEqual(probedAt, [0, 1_000, 6_000]);
+    assert.equal(checker.health("p").state, "dead", "still dead while it does not answer");
+    reply = answered;
+    await clock.advance(5_000);
+    assert.deepEqual(probedAt, [0, 1_000, 6_000, 11_000]);
+    assert.deepEqual(changes.at(-1), [11_000, "dead", "alive"], "back at its next probe");
+    await clock.advance(1_000);
+    assert.deepEqual(probedAt.at(-1), 12_000, "alive again: probed every intervalMs");
+    assert.equal(checker.health("p").sinceMs, 11_000, "state times come from the clock");
+  } finally {
+    checker.stop();
+  }
+  assert.equal(clock.pending, 0, "stop() leaves no timer");
+});
+
+Deno.test("HealthChecker on a fake clock: a probe unanswered after timeoutMs fails", async () => {
+  const clock = new FakeClock();
+  // A peer that accepts the connection and never answers: only the time limit ends it.
+  const { fetch, probedAt } = scriptedFetch(clock, (signal) =>
+    new Promise((_resolve, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    }));
+  const checker = new HealthChecker({
+    policy: CLOCKED_POLICY,
+    peers: () => Promise.resolve([peer("p")]),
+    onChange: () => {},
+    fetch,
+    clock,
+  });
+  checker.start();
+  try {
+    await clock.advance(499);
+    assert.equal(checker.health("p").state, "alive", "within its time limit");
+    await clock.advance(1);
+    assert.equal(checker.health("p").state, "suspect");
+    await clock.advance(999);
+    assert.deepEqual(probedAt, [0, 1_000], "probes start every intervalMs");
+    assert.equal(checker.health("p").state, "suspect");
+    await clock.advance(1);
+    assert.equal(checker.health("p").state, "dead", "the second probe timed out too");
+  } finally {
+    checker.stop();
+  }
+});
+
+Deno.test("HealthChecker on a fake clock: latency is the clock time a probe took", async () => {
+  const clock = new FakeClock();
+  const { fetch } = scriptedFetch(clock, () =>
+    new Promise((resolve) => {
+      clock.setTimeout(() => resolve(Response.json({ status: "ok", running_tasks: 3 })), 40);
+    }));
+  const checker = new HealthChecker({
+    policy: CLOCKED_POLICY,
+    peers: () => Promise.resolve([peer("p")]),
+    onChange: () => {},
+    fetch,
+    clock,
+  });
+  checker.start();
+  try {
+    await clock.advance(100);
+    assert.equal(checker.health("p").latencyEwmaMs, 40);
+    assert.equal(checker.health("p").load, 3);
+    assert.equal(checker.health("p").lastOkMs, 40);
+  } finally {
+    checker.stop();
+  }
+});
+
+Deno.test("HealthChecker on a fake clock: answered forwards between failed probes keep a peer from dead", async () => {
+  const clock = new FakeClock();
+  const { fetch, probedAt } = scriptedFetch(clock, refused);
+  const seen: HealthState[] = [];
+  const target = peer("p");
+  const checker = new HealthChecker({
+    policy: CLOCKED_POLICY,
+    peers: () => Promise.resolve([target]),
+    onChange: (_p, _from, to) => seen.push(to),
+    fetch,
+    clock,
+  });
+  checker.start();
+  try {
+    for (let round = 0; round < 5; round++) {
+      await clock.advance(round === 0 ? 0 : 1_000);
+      assert.equal(checker.health("p").state, "suspect", `after probe ${round + 1}`);
+      checker.forwardOutcome(target, { answered: true });
+      assert.equal(checker.health("p").state, "alive", `after forward ${round + 1}`);
+    }
+    assert.equal(probedAt.length, 5);
+    assert.ok(!seen.includes("dead"));
+    // Without the answered forwards, the next two failed probes make it dead.
+    await clock.advance(2_000);
+    assert.equal(checker.health("p").state, "dead");
+  } finally {
+    checker.stop();
   }
 });

@@ -4,6 +4,7 @@ import { meshHelloRoutes } from "../../lib/http/routes/mesh_hello.ts";
 import { onError } from "../../lib/http/middleware/errors.ts";
 import type { Peer } from "../../lib/routing/types.ts";
 import type { TrustSettings } from "../../lib/security/peer_trust.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
 
 const TOKEN = "mesh-secret";
 const SETTINGS: TrustSettings = {
@@ -199,4 +200,76 @@ Deno.test("MembershipChecker.proveSeed(): a named swarm seed is trusted on a nod
     await swarmNode.close();
     await skilllite.close();
   }
+});
+
+Deno.test("MembershipChecker keeps outcomes for retryMs or recheckMs of its clock", async () => {
+  const clock = new FakeClock({ startMs: 5_000 });
+  let hellos = 0;
+  let reply = () => Promise.reject<Response>(new TypeError("Connection refused"));
+  const checker = new MembershipChecker({
+    selfId: "node-a",
+    peers: () => Promise.resolve([]),
+    settings: () => SETTINGS,
+    token: () => TOKEN,
+    tls: () => ({}),
+    fetch: () => {
+      hellos++;
+      return reply();
+    },
+    timeoutMs: 2_000,
+    recheckMs: 60_000,
+    retryMs: 1_000,
+    clock,
+  });
+  const target = { scheme: "http" as const, address: "10.0.0.9:7700" };
+  assert.equal((await checker.evidence(target)).hello, "pending", "unreachable");
+  await clock.advance(999);
+  await checker.evidence(target);
+  assert.equal(hellos, 1, "an unreachable peer is retried only after retryMs");
+  await clock.advance(1);
+  // No such route: a settled outcome, held for recheckMs.
+  reply = () => Promise.resolve(new Response("no", { status: 404 }));
+  await checker.evidence(target);
+  assert.equal(hellos, 2);
+  for (let i = 0; i < 10 && (await checker.evidence(target)).hello === "pending"; i++) {
+    await clock.advance(0);
+  }
+  assert.equal((await checker.evidence(target)).hello, "unsupported");
+  await clock.advance(59_999);
+  await checker.evidence(target);
+  assert.equal(hellos, 2, "a settled outcome holds for recheckMs");
+  await clock.advance(1);
+  await checker.evidence(target);
+  assert.equal(hellos, 3);
+});
+
+Deno.test("MembershipChecker.start() proves the table's peers on its clock until stop()", async () => {
+  const clock = new FakeClock();
+  let hellos = 0;
+  const checker = new MembershipChecker({
+    selfId: "node-a",
+    peers: () => Promise.resolve([peer("node-b", "10.0.0.9:7700")]),
+    settings: () => SETTINGS,
+    token: () => TOKEN,
+    tls: () => ({}),
+    fetch: () => {
+      hellos++;
+      return Promise.reject(new TypeError("Connection refused"));
+    },
+    timeoutMs: 2_000,
+    recheckMs: 60_000,
+    retryMs: 1_000,
+    clock,
+  });
+  checker.start();
+  await clock.advance(0);
+  assert.equal(hellos, 1);
+  await clock.advance(999);
+  assert.equal(hellos, 1, "ticks in between reuse the outcome");
+  await clock.advance(100);
+  assert.equal(hellos, 2, "retried after retryMs");
+  checker.stop();
+  assert.equal(clock.pending, 0);
+  await clock.advance(10_000);
+  assert.equal(hellos, 2);
 });

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import {
   identityFromStatus,
+  type JoinedPeer,
   type SeedIdentity,
   StaticPeerSource,
   type StaticPeerSourceOptions,
 } from "../../lib/peers/static_source.ts";
 import { KvPeerTable } from "../../lib/store/peer_table.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
 
 const SELF_ID = "self-node-id";
 
@@ -429,4 +431,51 @@ Deno.test("StaticPeerSource.start() with no seeds does nothing", async () => {
     src.stop();
     assert.deepEqual(await table.list(), []);
   });
+});
+
+Deno.test("StaticPeerSource.start() paces its rounds on its clock, intervalMs after each round ends", async () => {
+  const node = startNode(() => swarmStatus("peer-f"));
+  const clock = new FakeClock();
+  const until = async (done: () => boolean) => {
+    // Real milliseconds: the probe goes over real HTTP.
+    for (let i = 0; !done(); i++) {
+      assert.ok(i < 5_000, "timed out");
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+  try {
+    await withHarness(async ({ source }) => {
+      const src = source([node.url], { intervalMs: 60_000, clock });
+      await src.start();
+      assert.equal(node.requests.length, 1);
+      assert.equal(clock.nextAtMs(), 60_000, "the next round is due intervalMs later");
+      await clock.advance(59_999);
+      assert.equal(node.requests.length, 1);
+      await clock.advance(1);
+      await until(() => clock.pending === 1);
+      assert.equal(node.requests.length, 2);
+      assert.equal(clock.nextAtMs(), 120_000);
+      src.stop();
+      assert.equal(clock.pending, 0, "stop() clears the timer");
+    });
+  } finally {
+    await node.close();
+  }
+});
+
+Deno.test("StaticPeerSource tells onJoined of each peer a seed turns out to be, once", async () => {
+  const node = startNode((count) => swarmStatus(count <= 2 ? "old-id" : "new-id"));
+  try {
+    await withHarness(async ({ source }) => {
+      const joined: JoinedPeer[] = [];
+      const src = source([node.url], { onJoined: (peer) => joined.push(peer) });
+      for (let round = 0; round < 3; round++) await src.probeAll();
+      assert.deepEqual(joined, [
+        { id: "old-id", address: node.address, capabilities: ["web", "calc"] },
+        { id: "new-id", address: node.address, capabilities: ["web", "calc"] },
+      ]);
+    });
+  } finally {
+    await node.close();
+  }
 });

@@ -6,6 +6,13 @@ import {
   requestedBudgetMs,
   taskBudgetMs,
 } from "../../lib/routing/deadline.ts";
+import { type Clock, systemClock } from "../../lib/time/clock.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
+
+/** The system clock's timers with the time read from `now`. */
+function readNow(now: () => number): Clock {
+  return { ...systemClock, now };
+}
 
 Deno.test("DEADLINE_HEADER is the lower-case swarm header", () => {
   assert.equal(DEADLINE_HEADER, "x-swarm-deadline-ms");
@@ -76,7 +83,7 @@ Deno.test("taskBudgetMs() refuses a default or cap that is not positive", () => 
 
 Deno.test("Deadline counts down on its clock and never below 0", () => {
   let now = 10_000;
-  const deadline = new Deadline(1000, now, () => now);
+  const deadline = new Deadline(1000, { startMs: now, clock: readNow(() => now) });
   assert.equal(deadline.budgetMs, 1000);
   assert.equal(deadline.expiresAtMs, 11_000);
   const steps: Array<[number, number, boolean, number]> = [
@@ -98,7 +105,7 @@ Deno.test("Deadline counts down on its clock and never below 0", () => {
 
 Deno.test("Deadline starts at the clock's time when no start is given", () => {
   let now = 500;
-  const deadline = new Deadline(300, undefined, () => now);
+  const deadline = new Deadline(300, { clock: readNow(() => now) });
   assert.equal(deadline.expiresAtMs, 800);
   now = 700;
   assert.equal(deadline.remainingMs(), 100);
@@ -107,7 +114,7 @@ Deno.test("Deadline starts at the clock's time when no start is given", () => {
 
 Deno.test("Deadline.forwardBudgetMs() keeps the margin and rounds down", () => {
   let now = 0;
-  const deadline = new Deadline(1000.7, now, () => now);
+  const deadline = new Deadline(1000.7, { startMs: now, clock: readNow(() => now) });
   const cases: Array<[number, number]> = [[0, 1000], [50, 950], [0.5, 1000], [1000, 0], [
     5000,
     0,
@@ -126,7 +133,7 @@ Deno.test("Deadline.forwardBudgetMs() keeps the margin and rounds down", () => {
 
 Deno.test("Deadline.attemptTimeoutMs() is the cap or the time left, whichever is smaller", () => {
   let now = 0;
-  const deadline = new Deadline(5000, now, () => now);
+  const deadline = new Deadline(5000, { startMs: now, clock: readNow(() => now) });
   assert.equal(deadline.attemptTimeoutMs(120_000), 5000);
   assert.equal(deadline.attemptTimeoutMs(3000), 3000);
   now = 4000;
@@ -154,7 +161,7 @@ Deno.test("Deadline refuses a negative or infinite budget", () => {
 
 Deno.test("Deadline.signal() is aborted at once when no time is left", () => {
   let now = 0;
-  const deadline = new Deadline(100, now, () => now);
+  const deadline = new Deadline(100, { startMs: now, clock: readNow(() => now) });
   now = 100;
   const signal = deadline.signal();
   assert.ok(signal.aborted);
@@ -180,8 +187,7 @@ Deno.test("Deadline.signal() aborts with a timeout when the time left runs out",
 
 Deno.test("Deadline.signal() uses the time left, not the whole budget", async () => {
   let now = 0;
-  const clock = () => now;
-  const deadline = new Deadline(60_000, now, clock);
+  const deadline = new Deadline(60_000, { startMs: now, clock: readNow(() => now) });
   now = 59_970;
   const started = performance.now();
   const signal = deadline.signal();
@@ -196,4 +202,28 @@ Deno.test("Deadline.dispose() cancels the signal's timer: it never aborts afterw
   deadline.dispose();
   await new Promise((r) => setTimeout(r, 120));
   assert.equal(signal.aborted, false);
+});
+
+Deno.test("Deadline.signal() aborts on its clock's timer, at the time left", async () => {
+  const clock = new FakeClock({ startMs: 1_000 });
+  const deadline = new Deadline(500, { clock });
+  await clock.advance(200);
+  const signal = deadline.signal();
+  await clock.advance(299);
+  assert.equal(signal.aborted, false);
+  await clock.advance(1);
+  assert.ok(signal.aborted);
+  assert.equal(signal.reason.code, "timeout");
+  assert.equal(signal.reason.message, "Deadline of 500 ms exceeded");
+});
+
+Deno.test("Deadline.dispose() clears its timers on its clock", async () => {
+  const clock = new FakeClock();
+  const deadline = new Deadline(500, { clock });
+  const signals = [deadline.signal(), deadline.signal()];
+  assert.equal(clock.pending, 2);
+  deadline.dispose();
+  assert.equal(clock.pending, 0);
+  await clock.advance(1_000);
+  assert.ok(signals.every((signal) => !signal.aborted));
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { sleep } from "../../lib/routing/sleep.ts";
+import { sleep } from "../../lib/time/sleep.ts";
+import { FakeClock } from "../_helpers/fake_clock.ts";
 
 Deno.test("sleep() resolves after the time asked, and at once for 0 or less", async () => {
   let started = performance.now();
@@ -51,4 +52,26 @@ Deno.test("sleep() removes its abort listener when the time is up", async () => 
   for (let i = 0; i < 5; i++) await sleep(1, signal);
   assert.equal(listening.size, 0);
   stop.abort(); // Nothing is listening any more: no late rejection.
+});
+
+Deno.test("sleep() waits on the clock it is given", async () => {
+  const clock = new FakeClock();
+  let done = false;
+  const waiting = sleep(1_000, undefined, clock).then(() => done = true);
+  await clock.advance(999);
+  assert.equal(done, false);
+  await clock.advance(1);
+  await waiting;
+  assert.equal(done, true);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("sleep() clears its clock timer when the signal aborts", async () => {
+  const clock = new FakeClock();
+  const stop = new AbortController();
+  const waiting = sleep(1_000, stop.signal, clock);
+  assert.equal(clock.pending, 1);
+  stop.abort(new Error("gone"));
+  await assert.rejects(waiting, /gone/);
+  assert.equal(clock.pending, 0);
 });
