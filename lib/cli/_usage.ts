@@ -5,12 +5,21 @@
  */
 import { terminalSafe } from "./_terminal.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError, toSwarmError } from "../protocol/errors.ts";
 
-/** A command-line mistake (unknown flag, bad value). Exits with {@link EXIT_USAGE}. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+/**
+ * A command-line mistake (unknown command or flag, bad value), with the stable code
+ * `invalid_argument`. Exits with {@link EXIT_USAGE}.
+ */
+export class UsageError extends SwarmError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, on one line, naming the argument.
+   * @param options Standard error options, e.g. `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("invalid_argument", message, {}, options);
     this.name = "UsageError";
   }
 }
@@ -41,23 +50,25 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /**
- * Prints one line `swarm <command>: [code] message` to stderr and returns the exit
- * code that goes with the error.
+ * Prints one line `swarm <command>: code: message` to stderr and returns the exit code
+ * that goes with the error: {@link EXIT_USAGE} for a {@link UsageError} (whose line
+ * points to the help), else {@link EXIT_FAILURE}. The code is the error's own when it is
+ * a {@link SwarmError} (every typed error of swarm is one), else `internal`; the message
+ * is escaped so a node's or peer's text cannot drive the terminal.
+ *
+ * @param command The subcommand, as typed after `swarm`; empty for `swarm` itself.
+ * @param err What was thrown.
+ * @returns The exit code.
  */
 export function reportError(command: string, err: unknown): number {
   const prefix = command ? `swarm ${command}` : "swarm";
+  const error = toSwarmError(err);
+  const line = `${prefix}: ${error.code}: ${terminalSafe(error.message)}`;
   if (err instanceof UsageError) {
-    console.error(
-      `${prefix}: ${terminalSafe(err.message)} (see 'swarm ${command ? command + " " : ""}--help')`,
-    );
+    console.error(`${line} (see 'swarm ${command ? command + " " : ""}--help')`);
     return EXIT_USAGE;
   }
-  if (err instanceof SwarmError) {
-    // A node's or peer's message is their text: escaped so it cannot drive the terminal.
-    console.error(`${prefix}: ${err.code}: ${terminalSafe(err.message)}`);
-    return EXIT_FAILURE;
-  }
-  console.error(`${prefix}: ${terminalSafe(err instanceof Error ? err.message : String(err))}`);
+  console.error(line);
   return EXIT_FAILURE;
 }
 

@@ -3,10 +3,8 @@
  *
  * @module
  */
-import { readLines } from "../client/_ndjson.ts";
-import { errorFromBody } from "../client/_response.ts";
+import { SwarmClient } from "../client/client.ts";
 import { SwarmError } from "../protocol/errors.ts";
-import { NDJSON } from "../protocol/types.ts";
 import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
 import { sleep } from "../time/mod.ts";
 import {
@@ -218,11 +216,14 @@ interface Connection {
   reason: string;
 }
 
-/** Whether a failed request should be tried again: a node error or unavailability, not a refusal. */
+/**
+ * Whether a failed request should be tried again: the node unreachable, failing or
+ * busy (`peer_unreachable`, a 5xx, 429 or 408), not a refusal.
+ */
 function isRetryable(err: unknown): boolean {
   if (!(err instanceof SwarmError)) return false;
   const status = err.details.status;
-  if (typeof status !== "number") return err.code === "forward_failed";
+  if (typeof status !== "number") return err.code === "peer_unreachable";
   return status >= 500 || status === 429 || status === 408;
 }
 
@@ -275,7 +276,7 @@ class Follower {
       failures++;
       if (failures > maxReconnects) {
         throw new SwarmError(
-          "forward_failed",
+          "peer_unreachable",
           `Lost the event stream of ${this.#target.url}: ${reason} (gave up after ${maxReconnects} reconnect attempts)`,
         );
       }
@@ -293,89 +294,35 @@ class Follower {
 
   /** One connection: prints its events until it ends; throws when it cannot start. */
   async #connect(onConnected: () => void): Promise<Connection> {
-    const { url, token } = this.#target;
+    const { url, token, fetch } = this.#target;
     const { signal, idleTimeoutMs } = this.#options;
-    const idle = new AbortController();
-    const both = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
-    let timer = setTimeout(() => idle.abort(), idleTimeoutMs);
-    const touch = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), idleTimeoutMs);
-    };
-    const headers = new Headers({ accept: NDJSON });
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    if (this.#lastId !== undefined) headers.set("last-event-id", String(this.#lastId));
-    const types = this.#args.types;
-    const query = types.length > 0 ? `?types=${types.map(encodeURIComponent).join(",")}` : "";
-    const idleReason = `No data from ${url} for ${idleTimeoutMs} ms`;
-    try {
-      let response: Response;
-      try {
-        const send = this.#target.fetch ?? fetch;
-        response = await send(`${url}/events${query}`, { headers, signal: both });
-      } catch (err) {
-        const why = idle.signal.aborted ? idleReason : (err as Error).message;
-        throw new SwarmError("forward_failed", `Cannot reach ${url}: ${why}`, {}, { cause: err });
-      }
-      if (!response.ok) {
-        const text = await response.text().catch(() => "");
-        throw errorFromBody(response.status, response.statusText, text, url);
-      }
-      const type = response.headers.get("content-type") ?? "";
-      if (!type.toLowerCase().includes(NDJSON) || response.body === null) {
-        await response.body?.cancel();
-        throw new SwarmError(
-          "bad_peer_response",
-          `${url}/events answered '${type}' instead of an event stream: is it a swarm node?`,
-        );
-      }
-      onConnected();
-      if (response.headers.get("x-swarm-events-gap") === "true") {
-        console.error(
-          `swarm events: Some events after id ${this.#lastId} were lost: the node no longer holds them or restarted`,
-        );
-      }
-      let received = false;
-      const body = response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            received = true;
-            touch();
-            controller.enqueue(chunk);
-          },
-        }),
+    const client = new SwarmClient({ url, token, fetch });
+    const stream = await client.events({
+      types: this.#args.types,
+      lastEventId: this.#lastId,
+      idleTimeoutMs,
+      signal,
+    });
+    onConnected();
+    if (stream.gap) {
+      console.error(
+        `swarm events: Some events after id ${this.#lastId} were lost: the node no longer holds them or restarted`,
       );
-      try {
-        for await (const line of readLines(body, url)) this.#print(line, url);
-      } catch (err) {
-        if (signal?.aborted || err instanceof SwarmError && err.code === "bad_peer_response") {
-          throw err;
-        }
-        const why = idle.signal.aborted ? idleReason : (err as Error).message;
-        return { received, reason: `Lost connection to ${url}: ${why}` };
-      }
-      return { received, reason: `${url} ended the event stream` };
-    } finally {
-      clearTimeout(timer);
     }
+    try {
+      for await (const event of stream) this.#print(event);
+    } catch (err) {
+      if (signal?.aborted || !(err instanceof SwarmError) || err.code !== "peer_unreachable") {
+        throw err;
+      }
+      return { received: stream.received, reason: err.message };
+    }
+    return { received: stream.received, reason: `${url} ended the event stream` };
   }
 
-  #print(line: string, url: string): void {
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      event = undefined;
-    }
-    if (typeof event !== "object" || event === null || Array.isArray(event)) {
-      throw new SwarmError(
-        "bad_peer_response",
-        `Invalid event from ${url}: expected a JSON object: ${line.slice(0, 200)}`,
-      );
-    }
-    const record = event as Record<string, unknown>;
-    if (typeof record.id === "number") this.#lastId = record.id;
-    console.log(this.#args.json ? jsonForTerminal(record) : formatEvent(record));
+  #print(event: Record<string, unknown>): void {
+    if (typeof event.id === "number") this.#lastId = event.id;
+    console.log(this.#args.json ? jsonForTerminal(event) : formatEvent(event));
   }
 }
 

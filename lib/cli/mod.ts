@@ -11,7 +11,7 @@
  * @module
  */
 import { VERSION } from "../version.ts";
-import { EXIT_OK, EXIT_USAGE } from "./_usage.ts";
+import { EXIT_OK, reportError, UsageError } from "./_usage.ts";
 import { runServe } from "./serve.ts";
 import { runSkills } from "./skills.ts";
 import { runStatus } from "./status.ts";
@@ -90,6 +90,5 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 function unknownCommand(name: string): number {
-  console.error(`swarm: Unknown command '${name}' (see 'swarm --help')`);
-  return EXIT_USAGE;
+  return reportError("", new UsageError(`Unknown command '${name}'`));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError, loadConfig, serveHelp } from "../config/mod.ts";
+import { terminalSafe } from "./_terminal.ts";
 import { runNode } from "../node/supervisor.ts";
 import { EXIT_USAGE, reportError } from "./_usage.ts";
 
@@ -14,7 +15,7 @@ export async function runServe(argv: string[]): Promise<number> {
     result = loadConfig({ args: argv, env: Deno.env.toObject() });
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`swarm: ${err.message}`);
+      console.error(`swarm: ${err.code}: ${terminalSafe(err.message)}`);
       return EXIT_USAGE;
     }
     return reportError("", err);

@@ -4,6 +4,7 @@
  * @module
  */
 import { SwarmClient } from "../client/client.ts";
+import { toSwarmError } from "../protocol/errors.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,
@@ -135,10 +136,13 @@ export function formatStatus(body: Record<string, unknown>): string {
   return lines.map((line) => terminalSafe(line)).join("\n");
 }
 
-/** One node of `swarm status --mesh`: its status body, or why it could not be read. */
+/**
+ * One node of `swarm status --mesh`: its status body, or why it could not be read (the
+ * error's stable `code`, e.g. `peer_unreachable`, and its message).
+ */
 export type MeshRow =
   | { address: string; status: Record<string, unknown> }
-  | { address: string; node_id: string; error: string }
+  | { address: string; node_id: string; code: string; error: string }
   /** A peer that has not proven mesh membership: not asked (it would get the token). */
   | { address: string; node_id: string; skipped: string };
 
@@ -151,7 +155,7 @@ export function formatMesh(rows: MeshRow[]): string {
       continue;
     }
     if ("error" in row) {
-      table.push([row.node_id, row.address, "no", `unreachable: ${row.error}`, "", "", ""]);
+      table.push([row.node_id, row.address, "no", `${row.code}: ${row.error}`, "", "", ""]);
       continue;
     }
     const s = row.status;
@@ -195,7 +199,8 @@ async function meshRows(
       });
       return { address, status: await client.status() as Record<string, unknown> };
     } catch (err) {
-      return { address, node_id: String(peer.id), error: (err as Error).message };
+      const { code, message } = toSwarmError(err);
+      return { address, node_id: String(peer.id), code, error: message };
     }
   }));
   return [{ address: selfAddress, status: self }, ...others];
@@ -226,7 +231,7 @@ export function runStatus(argv: string[]): Promise<number> {
       }
       console.log(args.json ? jsonForTerminal(body, 2) : formatStatus(body));
       if (body.ready === false) {
-        console.error("swarm status: the node is not ready");
+        console.error("swarm status: not_ready: The node is not ready");
         return EXIT_FAILURE;
       }
       return EXIT_OK;

@@ -192,7 +192,9 @@ export function runTask(argv: string[]): Promise<number> {
           if (event.event === "done") result = event.result;
           if (event.event === "error") return EXIT_FAILURE;
         }
-        if (!result) throw new Error("The stream ended without a result");
+        if (!result) {
+          throw new SwarmError("bad_peer_response", "The stream ended without a result");
+        }
         if (!args.json) console.log(terminalSafe(result.response, { multiline: true }));
       } else {
         result = await client.submitTask(args.task);

@@ -389,10 +389,10 @@ async function runShow(args: TlsShowArgs): Promise<number> {
     try {
       text = await Deno.readTextFile(file);
     } catch (err) {
-      throw new Error(`Cannot read ${file}: ${(err as Error).message}`);
+      throw configInvalid(`Cannot read ${file}: ${(err as Error).message}`, err);
     }
     const pems = parsePemCertificates(text);
-    if (pems.length === 0) throw new Error(`No certificate in ${file}`);
+    if (pems.length === 0) throw configInvalid(`No certificate in ${file}`);
     for (const pem of pems) shown.push({ file, ...(await describeCertificate(pem)) });
   }
   console.log(args.json ? JSON.stringify(shown, null, 2) : shown.map(formatInfo).join("\n\n"));
@@ -427,7 +427,7 @@ async function refuseExisting(paths: string[], force: boolean): Promise<void> {
   if (force) return;
   const found = await existingPaths(paths);
   if (found.length > 0) {
-    throw new Error(
+    throw configInvalid(
       `${found.join(" and ")} already exist${
         found.length === 1 ? "s" : ""
       }: pass --force to replace`,
@@ -440,10 +440,18 @@ async function readCa(path: string, dir: string): Promise<string> {
     return await Deno.readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      throw new Error(`No CA: ${path} is missing, create one with 'swarm tls init --dir ${dir}'`);
+      throw configInvalid(
+        `No CA: ${path} is missing, create one with 'swarm tls init --dir ${dir}'`,
+        err,
+      );
     }
-    throw new Error(`Cannot read ${path}: ${(err as Error).message}`);
+    throw configInvalid(`Cannot read ${path}: ${(err as Error).message}`, err);
   }
+}
+
+/** A `config_invalid` error: a file the command needs is missing, unreadable or in the way. */
+function configInvalid(message: string, cause?: unknown): SwarmError {
+  return new SwarmError("config_invalid", message, {}, cause ? { cause } : undefined);
 }
 
 function readEnv(name: string): string | undefined {

@@ -21,6 +21,7 @@ import {
 import { issueToken, MAX_TOKEN_TTL_MS } from "../security/token_issue.ts";
 import { createVerifier, TokenError, verifyToken } from "../security/token_verify.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import { terminalSafe } from "./_terminal.ts";
 
 /** Help text of `swarm token`. */
 export const TOKEN_HELP = `Usage: swarm token COMMAND [options]
@@ -470,7 +471,7 @@ async function verify(args: ArgsOf<"verify">): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (!(err instanceof TokenError)) throw err;
-    console.error(`swarm token: refused: ${err.reason}: ${err.message}`);
+    console.error(`swarm token: ${err.code}: ${err.reason}: ${terminalSafe(err.message)}`);
     return EXIT_FAILURE;
   }
 }

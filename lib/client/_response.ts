@@ -28,8 +28,9 @@ function snippet(text: string): string {
 
 /**
  * The error a non-2xx answer stands for: the server's own code and message when its
- * body is swarm's JSON error shape with a known code, else `forward_failed` quoting the
- * status and the start of the body. `details.status` is the HTTP status received.
+ * body is swarm's JSON error shape with a known code (a SkillLite node's 502
+ * `forward_failed` included), else `forward_failed` quoting the status and the start of
+ * the body. `details.status` is the HTTP status received.
  */
 export function errorFromBody(
   status: number,

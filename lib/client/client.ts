@@ -104,6 +104,50 @@ export interface RequestOptions {
   token?: string;
 }
 
+/**
+ * Default idle limit of an event stream, in milliseconds: nodes send a keep-alive every
+ * 15 s, so a stream silent for a minute is dead.
+ */
+export const DEFAULT_EVENTS_IDLE_TIMEOUT_MS = 60_000;
+
+/** Options of {@link SwarmClient.events}. */
+export interface EventsOptions {
+  /** Only events of these types (`?types=`), e.g. `["task_failed"]`; all when empty. */
+  types?: string[];
+  /**
+   * Start after this event id (`Last-Event-ID`): the node first replays the recent
+   * events after it that it still holds. Live events only when absent.
+   */
+  lastEventId?: number;
+  /**
+   * A stream on which nothing, not even a keep-alive, arrives for this many
+   * milliseconds is taken as dead and fails with `peer_unreachable`.
+   *
+   * @default {DEFAULT_EVENTS_IDLE_TIMEOUT_MS}
+   */
+  idleTimeoutMs?: number;
+  /** Stops the stream; the signal's reason is thrown as is. */
+  signal?: AbortSignal;
+  /** Extra headers for this request (the client's own `Authorization` wins). */
+  headers?: Record<string, string>;
+  /** Bearer token for this request in place of the client's own. */
+  token?: string;
+}
+
+/**
+ * A node's open event stream ({@link SwarmClient.events}): iterate it for the events,
+ * each a JSON object with at least `id`, `time`, `node_id` and `type`.
+ */
+export interface EventStream extends AsyncIterable<Record<string, unknown>> {
+  /**
+   * Whether the node said some events after `lastEventId` are lost: it no longer holds
+   * them, or it restarted.
+   */
+  readonly gap: boolean;
+  /** Whether anything, an event or a keep-alive, has arrived on the stream so far. */
+  readonly received: boolean;
+}
+
 /** What {@link SwarmClient}'s private send step returns. */
 interface Exchange {
   response: Response;
@@ -133,11 +177,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Talks to one node over HTTP: `POST /task` (plain or streamed), `GET /status` and
- * `GET /can-do`. Every failure is a {@link SwarmError}: the node's own error code when
- * it answers swarm's JSON error shape; `forward_failed` when it cannot be reached or
- * answers another error, a redirect included (redirects are never followed: a peer must
- * not send this node, and the task, elsewhere); `bad_peer_response` for a malformed
+ * Talks to one node over HTTP: `POST /task` (plain or streamed), `GET /status`,
+ * `GET /can-do` and `GET /events`. Every failure is a {@link SwarmError}: the node's own
+ * error code when it answers swarm's JSON error shape; `peer_unreachable` when no HTTP
+ * answer comes (connection refused or reset, DNS, TLS) or the connection is lost
+ * mid-answer (then with the answer's `status` and `reason: "cut_off"`); `forward_failed`
+ * when it answers an error outside swarm's codes, a redirect included (redirects are
+ * never followed: a peer must not send this node, and the task, elsewhere);
+ * `bad_peer_response` for a malformed
  * success answer (`reason`: `invalid_json`, `invalid_result`, `invalid_event`) or one
  * over a size limit (`too_large`, `too_many_events`); `timeout` when the time limit
  * passes. Every answer is read with a size limit and within the time limit, so a peer
@@ -315,6 +362,119 @@ export class SwarmClient {
     return { can_do: body.can_do, instance_name: instance };
   }
 
+  /**
+   * Opens the node's live event stream (`GET /events`) and resolves once the node has
+   * answered it; iterating the stream yields each event as it arrives and ends when the
+   * node ends the stream. Breaking out of the loop closes the connection. The stream has
+   * no overall time limit (the client's `timeoutMs` does not apply), only the idle limit.
+   * Reconnecting after the stream ends or fails is the caller's choice: pass the `id`
+   * of the last event seen as `lastEventId`.
+   *
+   * @param options Event types, where to resume, the idle limit and an abort signal.
+   * @returns The open stream.
+   * @throws {SwarmError} When opening: see the class description; `bad_peer_response`
+   * when the answer is not an NDJSON stream. While iterating: `peer_unreachable` (with
+   * `status` and `reason: "cut_off"`) when the connection is lost or stays idle;
+   * `bad_peer_response` for a line that is not a JSON object or is over 16 MiB.
+   * The signal's reason, as is, when `options.signal` aborts.
+   * @throws {RangeError} When `idleTimeoutMs` is not a positive number.
+   * @example
+   * ```ts
+   * import { SwarmClient } from "./client.ts";
+   * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+   *   new Response('{"id":1,"type":"peer_joined","peer":"p2"}\n', {
+   *     headers: { "content-type": "application/x-ndjson" },
+   *   }));
+   * const client = new SwarmClient({ url: `http://127.0.0.1:${server.addr.port}` });
+   * const types: unknown[] = [];
+   * for await (const event of await client.events({ types: ["peer_joined"] })) {
+   *   types.push(event.type);
+   * }
+   * console.assert(types.join() === "peer_joined");
+   * await server.shutdown();
+   * ```
+   */
+  async events(options: EventsOptions = {}): Promise<EventStream> {
+    const { types = [], lastEventId, idleTimeoutMs = DEFAULT_EVENTS_IDLE_TIMEOUT_MS } = options;
+    const caller = options.signal;
+    if (!(idleTimeoutMs > 0) || !Number.isFinite(idleTimeoutMs)) {
+      throw new RangeError(
+        `Cannot follow events as 'idleTimeoutMs' must be a positive number: current value is ${idleTimeoutMs}`,
+      );
+    }
+    const url = this.url;
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), idleTimeoutMs);
+    };
+    const idleReason = `No data from ${url} for ${idleTimeoutMs} ms`;
+    const query = types.length > 0 ? `?types=${types.map(encodeURIComponent).join(",")}` : "";
+    const headers: Record<string, string> = { ...options.headers };
+    if (lastEventId !== undefined) headers["last-event-id"] = String(lastEventId);
+    const signal = caller ? AbortSignal.any([caller, idle.signal]) : idle.signal;
+    let status = 0;
+    let response: Response;
+    try {
+      const request = { headers, signal, token: options.token };
+      const exchange = await this.#send("GET", `/events${query}`, request, undefined, false);
+      response = exchange.response;
+      status = response.status;
+      if (!response.ok) throw await this.#errorAnswer(exchange);
+      const type = response.headers.get("content-type") ?? "";
+      if (!type.toLowerCase().includes(NDJSON) || response.body === null) {
+        await response.body?.cancel().catch(() => {});
+        throw new SwarmError(
+          "bad_peer_response",
+          `${url}/events answered '${type}' instead of an event stream: is it a swarm node?`,
+          { status },
+        );
+      }
+    } catch (err) {
+      clearTimeout(timer);
+      if (caller?.aborted || !idle.signal.aborted) throw err;
+      const head = status === 0 ? `Cannot reach ${url}` : `Lost connection to ${url}`;
+      const details = status === 0 ? {} : { status, reason: "cut_off" };
+      throw new SwarmError("peer_unreachable", `${head}: ${idleReason}`, details, { cause: err });
+    }
+    let received = false;
+    const body = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received = true;
+          touch();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    async function* read(): AsyncGenerator<Record<string, unknown>, void, undefined> {
+      try {
+        for await (const line of readLines(body, url)) yield parseEventLine(line, url);
+      } catch (err) {
+        if (caller?.aborted) throw caller.reason;
+        if (err instanceof SwarmError) throw err;
+        const why = idle.signal.aborted ? idleReason : errorReason(err);
+        throw new SwarmError(
+          "peer_unreachable",
+          `Lost connection to ${url}: ${why}`,
+          { status, reason: "cut_off" },
+          { cause: err },
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const events = read();
+    return {
+      gap: response.headers.get("x-swarm-events-gap") === "true",
+      get received() {
+        return received;
+      },
+      [Symbol.asyncIterator]: () => events,
+    };
+  }
+
   async #getJson(path: string, maxBytes: number, options: RequestOptions): Promise<unknown> {
     const exchange = await this.#send("GET", path, options);
     if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
@@ -370,19 +530,22 @@ export class SwarmClient {
     }
   }
 
+  /** Sends one request; `timed: false` sets no time limit (an endless event stream). */
   async #send(
     method: string,
     path: string,
     options: RequestOptions,
     body?: string,
+    timed = true,
   ): Promise<Exchange> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const timeout = timed ? AbortSignal.timeout(timeoutMs) : undefined;
     const caller = options.signal;
-    const signal = caller ? AbortSignal.any([timeout, caller]) : timeout;
+    const signals = [timeout, caller].filter((s) => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const fail = (err: unknown, reading: boolean): unknown => {
       if (caller?.aborted) return caller.reason;
-      if (timeout.aborted) {
+      if (timeout?.aborted) {
         return new SwarmError(
           "timeout",
           `Timed out after ${timeoutMs} ms waiting for ${this.url}`,
@@ -393,12 +556,13 @@ export class SwarmClient {
       if (err instanceof SwarmError) return err;
       const reason = errorReason(err);
       const head = reading ? `Lost connection to ${this.url}` : `Cannot reach ${this.url}`;
-      return new SwarmError("forward_failed", `${head}: ${reason}`, {}, { cause: err });
+      return new SwarmError("peer_unreachable", `${head}: ${reason}`, {}, { cause: err });
     };
     const headers = new Headers(this.#headers);
     for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
     if (body !== undefined) headers.set("content-type", "application/json");
     if (path.includes("stream=1")) headers.set("accept", `${NDJSON}, application/json`);
+    if (path.startsWith("/events")) headers.set("accept", NDJSON);
     const token = options.token ?? this.#token;
     if (token) headers.set("authorization", `Bearer ${token}`);
     let response: Response;
@@ -441,19 +605,36 @@ function positiveInteger(name: string, value: number): number {
 
 /**
  * The error for a failure while reading an answer whose status came: a lost connection
- * (`forward_failed`) gets that status and `reason: "cut_off"`, so logs and the retry
+ * (`peer_unreachable`) gets that status and `reason: "cut_off"`, so logs and the retry
  * policy can tell it from a connection that never answered.
  */
 function lost(exchange: Exchange, err: unknown): unknown {
   const failure = exchange.fail(err, true);
   if (
-    failure instanceof SwarmError && failure.code === "forward_failed" &&
+    failure instanceof SwarmError && failure.code === "peer_unreachable" &&
     failure.details.status === undefined
   ) {
     failure.details.status = exchange.response.status;
     failure.details.reason = "cut_off";
   }
   return failure;
+}
+
+/** One line of an event stream as an event object, or `bad_peer_response`. */
+function parseEventLine(line: string, source: string): Record<string, unknown> {
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    event = undefined;
+  }
+  if (!isObject(event)) {
+    throw new SwarmError(
+      "bad_peer_response",
+      `Invalid event from ${source}: expected a JSON object: ${line.slice(0, 200)}`,
+    );
+  }
+  return event;
 }
 
 /** Adds the HTTP status to a `bad_peer_response` that lacks it (e.g. an over-long line). */

@@ -1,5 +1,9 @@
 /**
- * HTTP client for swarm and SkillLite nodes, and the resolution of where it points.
+ * HTTP client for swarm and SkillLite nodes (tasks, plain or streamed, status, can-do,
+ * and a node's live event stream), and the resolution of where it points. Every failure
+ * is a `SwarmError` with a stable code: `peer_unreachable` when no answer comes, the
+ * node's own code when it answers one, `forward_failed` for an answer outside swarm's
+ * codes (see docs/protocol.md).
  *
  * @example
  * ```ts

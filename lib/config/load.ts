@@ -17,15 +17,9 @@ import {
 } from "./config.ts";
 import { isLoopbackHost, parseListenAddress } from "./listen_address.ts";
 import { type NetAllowance, parseNetAllowance } from "./net_allowance.ts";
+import { ConfigError } from "./config_error.ts";
 
-/** A configuration mistake; the CLI prints it on one line and exits with status 2. */
-export class ConfigError extends Error {
-  /** Creates the error with its one-line `message`. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 /** Where `loadConfig` reads from. Everything is injectable so the function is testable. */
 export interface ConfigSources {

@@ -5,13 +5,19 @@
  */
 import type { ErrorBody } from "./types.ts";
 
-/** Every stable error code with its HTTP status. The SkillLite codes keep SkillLite's statuses. */
+/**
+ * Every stable error code with its HTTP status. The SkillLite codes keep SkillLite's
+ * statuses. HTTP bodies, CLI messages (`code: message`), logs and metrics use these
+ * codes; docs/protocol.md lists each with its meaning.
+ */
 export const ERROR_STATUS = {
   // SkillLite's own codes (DESIGN.md §3).
   unauthorized: 401,
   // Authenticated, but the credential's scope does not cover the request.
   forbidden: 403,
   no_match: 503,
+  // This node forwarded and every candidate failed, or a peer answered an error that is
+  // not in this vocabulary (a plain status, a redirect).
   forward_failed: 502,
   local_executor_not_configured: 503,
   execution_failed: 500,
@@ -38,7 +44,12 @@ export const ERROR_STATUS = {
   task_conflict: 409,
   timeout: 504,
   bad_peer_response: 502,
+  // No (complete) HTTP answer: connection refused or reset, DNS, TLS, lost mid-answer.
+  peer_unreachable: 502,
+  // Mistakes of the operator, reported by the CLI and at start-up (never by a node).
   config_invalid: 400,
+  keyring_invalid: 400,
+  invalid_argument: 400,
   // The request names an address that is not this node's (a relayed membership hello).
   misdirected: 421,
 } as const;

@@ -182,9 +182,10 @@ const GARBAGE_REASONS: ReadonlySet<unknown> = new Set([
  * node, or when its time ran out.
  *
  * Retried:
- * - no HTTP answer (`forward_failed` without `details.status`: connection refused,
- *   reset, lost), or an answer whose connection was lost after its status
- *   (`reason: "cut_off"`: the peer most likely died with the task);
+ * - no HTTP answer (`peer_unreachable` without `details.status`: connection refused
+ *   or reset, DNS, TLS), or an answer whose connection was lost after its status
+ *   (`peer_unreachable` with `reason: "cut_off"`: the peer most likely died with the
+ *   task);
  * - a refusal: a redirect (3xx, never followed), any 4xx — swarm's own codes
  *   (`forbidden`, `unauthorized`, `invalid_task`, `skill_not_found`, `task_conflict`, …)
  *   or a plain status — since the forwarding node already validated the task and checked
@@ -214,7 +215,7 @@ const GARBAGE_REASONS: ReadonlySet<unknown> = new Set([
  * ```ts
  * import { SwarmError } from "../protocol/errors.ts";
  * import { isRetryable } from "./retry_policy.ts";
- * console.assert(isRetryable(new SwarmError("forward_failed", "Cannot reach h:1: refused")));
+ * console.assert(isRetryable(new SwarmError("peer_unreachable", "Cannot reach h:1: refused")));
  * console.assert(isRetryable(new SwarmError("forbidden", "No", { status: 403 })));
  * console.assert(!isRetryable(new SwarmError("execution_failed", "Skill failed", { status: 500 })));
  * console.assert(!isRetryable(new DOMException("Aborted", "AbortError")));
@@ -225,11 +226,11 @@ export function isRetryable(err: unknown): boolean {
   const code: string = err.code;
   const status = err.details.status;
   if (code === "timeout" || NOT_STARTED_CODES.has(code)) return true;
-  if (status === undefined) return code === "forward_failed";
+  if (status === undefined) return code === "peer_unreachable";
   // A connection lost mid-answer is retried, as before answers were bounded: the peer
   // most likely died with the task. It may have finished it first, so the task can run
   // twice in that window; closing it needs a cross-node record of results.
-  if (code === "forward_failed" && err.details.reason === "cut_off") return true;
+  if (code === "peer_unreachable" && err.details.reason === "cut_off") return true;
   if (typeof status !== "number") return false;
   if (code === "bad_peer_response" && status >= 200 && status < 300) {
     return GARBAGE_REASONS.has(err.details.reason);
@@ -250,7 +251,7 @@ export function isRetryable(err: unknown): boolean {
  * ```ts
  * import { SwarmError } from "../protocol/errors.ts";
  * import { retryAfterMs } from "./retry_policy.ts";
- * const err = new SwarmError("forward_failed", "Busy", { status: 429, retry_after_s: 2 });
+ * const err = new SwarmError("overloaded", "Busy", { status: 429, retry_after_s: 2 });
  * console.assert(retryAfterMs(err) === 2000);
  * ```
  */
@@ -316,7 +317,7 @@ export type RetryDecision =
  * ```ts
  * import { SwarmError } from "../protocol/errors.ts";
  * import { decideRetry } from "./retry_policy.ts";
- * const refused = new SwarmError("forward_failed", "Cannot reach h:1: refused");
+ * const refused = new SwarmError("peer_unreachable", "Cannot reach h:1: refused");
  * const next = decideRetry(refused, { attempt: 1, remainingMs: 5000, random: () => 1 });
  * console.assert(next.retry && next.delayMs === 100);
  * const last = decideRetry(refused, { attempt: 3 });

@@ -201,6 +201,9 @@ function knownTags(local: string[], peers: Peer[], selfId: string): string[] {
   return [...tags].sort();
 }
 
+/** Codes that never stand for a peer's own refusal of the task. */
+const NOT_A_REFUSAL: ReadonlySet<string> = new Set(["forward_failed", "peer_unreachable"]);
+
 function deadlineError(deadline: Deadline): SwarmError {
   return new SwarmError("timeout", `Deadline of ${deadline.budgetMs} ms exceeded`, {
     budget_ms: deadline.budgetMs,
@@ -210,11 +213,12 @@ function deadlineError(deadline: Deadline): SwarmError {
 /**
  * The last of `errors` when every one is a peer's 4xx refusal with the same code
  * (`forbidden`, `skill_not_found`, …, not `overloaded` or `rate_limited`, which say
- * "later", nor a plain `forward_failed`); undefined otherwise.
+ * "later", nor `forward_failed`: a plain status or a redirect outside swarm's codes,
+ * nor `peer_unreachable`); undefined otherwise.
  */
 function sameRefusal(errors: SwarmError[]): SwarmError | undefined {
   const last = errors.at(-1);
-  if (last === undefined || last.code === "forward_failed") return undefined;
+  if (last === undefined || NOT_A_REFUSAL.has(last.code)) return undefined;
   const refusal = (err: SwarmError) => {
     const status = err.details.status;
     return typeof status === "number" && status >= 400 && status < 500 && status !== 429 &&

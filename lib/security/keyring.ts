@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SwarmError } from "../protocol/errors.ts";
 import { type Action, ACTIONS } from "./grant.ts";
 
 /** The `format` value of every keyring this code reads and writes. */
@@ -86,8 +87,11 @@ export interface Keyring {
   revoked: readonly Revocation[];
 }
 
-/** A keyring that cannot be read or an edit that is not allowed (names the field or key). */
-export class KeyringError extends Error {
+/**
+ * A keyring that cannot be read or an edit that is not allowed (names the field or key),
+ * with the stable code `keyring_invalid`.
+ */
+export class KeyringError extends SwarmError {
   /**
    * Creates the error.
    *
@@ -95,7 +99,7 @@ export class KeyringError extends Error {
    * @param options Standard error options, e.g. `cause`.
    */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super("keyring_invalid", message, {}, options);
     this.name = "KeyringError";
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeProtectedHeader, errors, importJWK, jwtVerify } from "jose";
+import { SwarmError } from "../protocol/errors.ts";
 import { type Action, ACTIONS, type Grant } from "./grant.ts";
 import type { Keyring } from "./keyring.ts";
 
@@ -49,8 +50,11 @@ export const TOKEN_REFUSALS: readonly TokenRefusal[] = [
   "revoked",
 ];
 
-/** A refused token. The message never contains the token. */
-export class TokenError extends Error {
+/**
+ * A refused token, with the stable code `unauthorized` and the refusal `reason` as a
+ * detail (as in the 401 body a node answers). The message never contains the token.
+ */
+export class TokenError extends SwarmError {
   /** Why the token was refused. */
   readonly reason: TokenRefusal;
 
@@ -62,7 +66,7 @@ export class TokenError extends Error {
    * @param options Standard error options, e.g. `cause`.
    */
   constructor(reason: TokenRefusal, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super("unauthorized", message, { reason }, options);
     this.name = "TokenError";
     this.reason = reason;
   }

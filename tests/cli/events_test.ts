@@ -236,7 +236,7 @@ Deno.test("runEvents() exits 1 with one line when the node is unreachable", asyn
   assert.equal(out.stdout, "");
   assert.match(
     out.stderr,
-    /^swarm events: forward_failed: Cannot reach http:\/\/127\.0\.0\.1:\d+: [^\n]+$/,
+    /^swarm events: peer_unreachable: Cannot reach http:\/\/127\.0\.0\.1:\d+: [^\n]+$/,
   );
 });
 
@@ -277,7 +277,7 @@ Deno.test("runEvents() gives up after maxReconnects attempts in a row that recei
     assert.match(errors[1], /\(attempt 2 of 2\)$/);
     assert.match(
       errors[2],
-      /^swarm events: forward_failed: Lost the event stream of http:\/\/127\.0\.0\.1:\d+: .* ended the event stream \(gave up after 2 reconnect attempts\)$/,
+      /^swarm events: peer_unreachable: Lost the event stream of http:\/\/127\.0\.0\.1:\d+: .* ended the event stream \(gave up after 2 reconnect attempts\)$/,
     );
   } finally {
     await server.close();
@@ -403,6 +403,6 @@ Deno.test("runEvents() exits 2 on a usage mistake", async () => {
   assert.equal(out.code, 2);
   assert.match(
     out.stderr,
-    /^swarm events: Option '--last-event-id' .* \(see 'swarm events --help'\)$/,
+    /^swarm events: invalid_argument: Option '--last-event-id' .* \(see 'swarm events --help'\)$/,
   );
 });

@@ -29,7 +29,7 @@ Deno.test("runCli() returns 2 and names an unknown command", async () => {
   const { code, stdout, stderr } = await capture(() => runCli(["nope"]));
   assert.equal(code, 2);
   assert.equal(stdout, "");
-  assert.equal(stderr, "swarm: Unknown command 'nope' (see 'swarm --help')");
+  assert.equal(stderr, "swarm: invalid_argument: Unknown command 'nope' (see 'swarm --help')");
 });
 
 Deno.test("runCli() returns 2 for help on an unknown command", async () => {
@@ -64,7 +64,10 @@ Deno.test("runCli() returns 2 for a usage mistake in a subcommand", async () => 
   ) {
     const { code, stderr } = await capture(() => runCli(argv));
     assert.equal(code, 2, JSON.stringify(argv));
-    assert.match(stderr, /^swarm (task|status): .*\(see 'swarm (task|status) --help'\)$/);
+    assert.match(
+      stderr,
+      /^swarm (task|status): invalid_argument: .*\(see 'swarm (task|status) --help'\)$/,
+    );
   }
 });
 
@@ -72,7 +75,7 @@ Deno.test("runCli() returns 2 for a bad node flag without starting a node", asyn
   for (const argv of [["--bogus"], ["serve", "--listen", "70000"], ["--listen", "0.0.0.0:7700"]]) {
     const { code, stderr } = await capture(() => runCli(argv));
     assert.equal(code, 2, JSON.stringify(argv));
-    assert.match(stderr, /^swarm: /);
+    assert.match(stderr, /^swarm: config_invalid: [^\n]+$/);
   }
 });
 
@@ -84,5 +87,10 @@ Deno.test("runCli() returns 1 when the node cannot be reached", async () => {
     runCli(["status", "--url", `http://127.0.0.1:${port}`])
   );
   assert.equal(code, 1);
-  assert.match(stderr, /^swarm status: forward_failed: Cannot reach /);
+  assert.match(
+    stderr,
+    new RegExp(
+      `^swarm status: peer_unreachable: Cannot reach http://127\\.0\\.0\\.1:${port}: [^\\n]+$`,
+    ),
+  );
 });

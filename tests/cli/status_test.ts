@@ -151,7 +151,12 @@ Deno.test("formatMesh() aligns one row per node and marks unreachable ones", () 
         running_tasks: 0,
       },
     },
-    { address: "10.0.0.2:7700", node_id: "n2", error: "Cannot reach" },
+    {
+      address: "10.0.0.2:7700",
+      node_id: "n2",
+      code: "peer_unreachable",
+      error: "Cannot reach 10.0.0.2:7700: refused",
+    },
     { address: "10.0.0.3:7700", node_id: "spoof", skipped: "unproven peer" },
   ]);
   const lines = text.split("\n");
@@ -159,6 +164,9 @@ Deno.test("formatMesh() aligns one row per node and marks unreachable ones", () 
   assert.match(lines[3], /^spoof\s+10\.0\.0\.3:7700\s+-\s+not asked: unproven peer$/);
   assert.match(lines[0], /^NODE\s+ADDRESS\s+READY\s+STATUS\s+CAPABILITIES\s+PEERS\s+RUNNING$/);
   assert.match(lines[1], /^n1\s+10\.0\.0\.1:7700\s+yes\s+idle\s+calc\s+1\s+0$/);
-  assert.match(lines[2], /^n2\s+10\.0\.0\.2:7700\s+no\s+unreachable: Cannot reach/);
+  assert.match(
+    lines[2],
+    /^n2\s+10\.0\.0\.2:7700\s+no\s+peer_unreachable: Cannot reach 10\.0\.0\.2:7700: refused$/,
+  );
   assert.equal(lines[1].indexOf("10.0.0.1"), lines[0].indexOf("ADDRESS"));
 });

@@ -48,7 +48,7 @@ Deno.test("formatStatus(), formatMesh() and formatEvent() print no control chara
   });
   const mesh = formatMesh([
     { address: evil, status: { node_id: evil, status: evil, capabilities: [evil] } },
-    { address: evil, node_id: evil, error: evil },
+    { address: evil, node_id: evil, code: evil, error: evil },
   ]);
   const event = formatEvent({ id: 1, time: evil, type: evil, task_id: evil, peer: evil });
   for (const text of [status, mesh, event]) {

@@ -48,7 +48,7 @@ Deno.test("swarm tls init refuses to overwrite without --force and replaces with
     assert.equal(refused.code, 1);
     assertOneLine(
       refused.stderr,
-      /^swarm tls: .*ca\.crt and .*ca\.key already exist: pass --force/,
+      /^swarm tls: config_invalid: .*ca\.crt and .*ca\.key already exist: pass --force/,
     );
     assert.equal(await Deno.readTextFile(`${dir}/ca.key`), before);
 
@@ -153,7 +153,7 @@ Deno.test("swarm tls issue without a CA exits 1 with one line", async () => {
     assert.equal(out.code, 1);
     assertOneLine(
       out.stderr,
-      /^swarm tls: No CA: .*ca\.crt is missing, create one with 'swarm tls init/,
+      /^swarm tls: config_invalid: No CA: .*ca\.crt is missing, create one with 'swarm tls init/,
     );
   });
 });
@@ -184,7 +184,7 @@ Deno.test("swarm tls usage mistakes exit 2 with one line", async () => {
       const out = await capture(() => runTls(argv));
       assert.equal(out.code, 2, `${argv.join(" ")}: ${out.stderr}`);
       assertOneLine(out.stderr, pattern);
-      assert.match(out.stderr, /^swarm tls: .*\(see 'swarm tls --help'\)$/);
+      assert.match(out.stderr, /^swarm tls: invalid_argument: .*\(see 'swarm tls --help'\)$/);
     }
     const names = [];
     for await (const entry of Deno.readDir(dir)) names.push(entry.name);
@@ -226,10 +226,10 @@ Deno.test("swarm tls show prints a certificate as text and as JSON", async () =>
 
     const key = await capture(() => runTls(["show", `${dir}/node-a.key`]));
     assert.equal(key.code, 1);
-    assertOneLine(key.stderr, /No certificate in .*node-a\.key/);
+    assertOneLine(key.stderr, /config_invalid: No certificate in .*node-a\.key/);
     const missing = await capture(() => runTls(["show", `${dir}/nope.crt`]));
     assert.equal(missing.code, 1);
-    assertOneLine(missing.stderr, /Cannot read .*nope\.crt/);
+    assertOneLine(missing.stderr, /config_invalid: Cannot read .*nope\.crt/);
   });
 });
 

@@ -104,16 +104,37 @@ Deno.test("SwarmClient.submitTask() rejects invalid JSON and invalid results as 
   }
 });
 
-Deno.test("SwarmClient.submitTask() reports an unreachable node as forward_failed naming the URL", async () => {
+Deno.test("SwarmClient.submitTask() reports an unreachable node as peer_unreachable naming the URL", async () => {
   const server = serve(() => new Response("x"));
   const url = server.url;
   await server.close();
   const err = await rejectsWith(
     new SwarmClient({ url }).submitTask(makeTask("t1")),
-    "forward_failed",
+    "peer_unreachable",
   );
   assert.ok(err.message.startsWith(`Cannot reach ${url}: `), err.message);
   assert.ok(err.message.length > `Cannot reach ${url}: `.length);
+  assert.equal(err.details.status, undefined, "no HTTP answer came");
+  assert.equal(err.status, 502);
+});
+
+Deno.test("SwarmClient.submitTask() keeps a peer's own forward_failed answer (SkillLite's 502)", async () => {
+  const server = serve(() =>
+    Response.json(
+      { error: "forward_failed", message: "All 2 forward attempts failed" },
+      { status: 502 },
+    )
+  );
+  try {
+    const err = await rejectsWith(
+      new SwarmClient({ url: server.url }).submitTask(makeTask("t1", ["calc"])),
+      "forward_failed",
+    );
+    assert.equal(err.message, "All 2 forward attempts failed");
+    assert.equal(err.details.status, 502);
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("SwarmClient names what went wrong when fetch says only 'fetch failed'", async () => {
@@ -123,7 +144,7 @@ Deno.test("SwarmClient names what went wrong when fetch says only 'fetch failed'
   const failing: typeof fetch = () => Promise.reject(new TypeError("fetch failed", { cause }));
   const err = await rejectsWith(
     new SwarmClient({ url: "https://10.0.0.9:7700", fetch: failing }).status(),
-    "forward_failed",
+    "peer_unreachable",
   );
   assert.equal(
     err.message,
@@ -357,7 +378,7 @@ Deno.test("SwarmClient.submitTask() keeps Deno's permission error in the message
     });
     assert.match(
       message,
-      /^forward_failed: Cannot reach http:\/\/127\.0\.0\.1:7\d+: .*Requires net access/,
+      /^peer_unreachable: Cannot reach http:\/\/127\.0\.0\.1:7\d+: .*Requires net access/,
     );
   } finally {
     worker.terminate();
@@ -595,10 +616,137 @@ Deno.test("SwarmClient marks an answer cut off after its 2xx status as cut_off",
   try {
     const err = await rejectsWith(
       new SwarmClient({ url: server.url }).submitTask(makeTask("t1")),
-      "forward_failed",
+      "peer_unreachable",
     );
     assert.match(err.message, /^Lost connection to http:\/\/127\.0\.0\.1:\d+/);
     assert.deepEqual([err.details.status, err.details.reason], [200, "cut_off"]);
+  } finally {
+    await server.close();
+  }
+});
+
+async function collectEvents(
+  events: AsyncIterable<Record<string, unknown>>,
+): Promise<Record<string, unknown>[]> {
+  const seen: Record<string, unknown>[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+Deno.test("SwarmClient.events() asks for the types after the last id and yields each event", async () => {
+  const server = serve(() => {
+    const response = ndjsonResponse([
+      { id: 8, type: "peer_left", peer: "p2" },
+      "",
+      { id: 9, type: "task_failed", task_id: "t1" },
+    ]);
+    response.headers.set("x-swarm-events-gap", "true");
+    return response;
+  });
+  try {
+    const client = new SwarmClient({ url: server.url, token: "s3cret", timeoutMs: 1 });
+    const stream = await client.events({ types: ["peer_left", "task_failed"], lastEventId: 7 });
+    assert.equal(stream.gap, true);
+    const events = await collectEvents(stream);
+    assert.deepEqual(events.map((e) => e.id), [8, 9], "no overall time limit applies");
+    assert.equal(stream.received, true);
+    const [seen] = server.requests;
+    assert.equal(seen.path, "/events?types=peer_left,task_failed");
+    assert.equal(seen.headers.get("accept"), "application/x-ndjson");
+    assert.equal(seen.headers.get("authorization"), "Bearer s3cret");
+    assert.equal(seen.headers.get("last-event-id"), "7");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.events() throws the node's error answer and refuses what is not a stream", async () => {
+  const server = serve((_req, seen) =>
+    seen.headers.get("authorization")
+      ? new Response("<html></html>", { headers: { "content-type": "text/html" } })
+      : Response.json({ error: "unauthorized", message: "Missing or invalid bearer token" }, {
+        status: 401,
+      })
+  );
+  try {
+    const refused = await rejectsWith(
+      new SwarmClient({ url: server.url }).events(),
+      "unauthorized",
+    );
+    assert.equal(refused.message, "Missing or invalid bearer token");
+    assert.equal(refused.details.status, 401);
+    const html = await rejectsWith(
+      new SwarmClient({ url: server.url, token: "t" }).events(),
+      "bad_peer_response",
+    );
+    assert.match(html.message, /\/events answered 'text\/html' instead of an event stream/);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.events() reports an unreachable node as peer_unreachable", async () => {
+  const server = serve(() => new Response("x"));
+  const url = server.url;
+  await server.close();
+  const err = await rejectsWith(new SwarmClient({ url }).events(), "peer_unreachable");
+  assert.ok(err.message.startsWith(`Cannot reach ${url}: `), err.message);
+  assert.equal(err.details.status, undefined);
+});
+
+Deno.test("SwarmClient.events() fails a stream that goes silent or is cut as peer_unreachable cut_off", async () => {
+  const server = serve((_req, _seen, closing) =>
+    ndjsonResponse([{ id: 1, type: "peer_joined" }, { id: 2, type: "peer_left" }], 2_000, closing)
+  );
+  try {
+    const stream = await new SwarmClient({ url: server.url }).events({ idleTimeoutMs: 200 });
+    const seen: unknown[] = [];
+    const err = await rejectsWith(
+      (async () => {
+        for await (const event of stream) seen.push(event.id);
+      })(),
+      "peer_unreachable",
+    );
+    assert.deepEqual(seen, [1]);
+    assert.match(
+      err.message,
+      /^Lost connection to http:\/\/127\.0\.0\.1:\d+: No data from .* for 200 ms$/,
+    );
+    assert.deepEqual([err.details.status, err.details.reason], [200, "cut_off"]);
+    assert.equal(stream.received, true);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.events() refuses a line that is not a JSON object", async () => {
+  const server = serve(() => ndjsonResponse([{ id: 1, type: "peer_joined" }, "[1]"]));
+  try {
+    const stream = await new SwarmClient({ url: server.url }).events();
+    const err = await rejectsWith(collectEvents(stream), "bad_peer_response");
+    assert.match(
+      err.message,
+      /^Invalid event from http:\/\/127\.0\.0\.1:\d+: expected a JSON object: \[1\]$/,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SwarmClient.events() stops with the caller's abort reason", async () => {
+  const server = serve((_req, _seen, closing) =>
+    ndjsonResponse([{ id: 1, type: "peer_joined" }, { id: 2, type: "peer_left" }], 2_000, closing)
+  );
+  try {
+    const stop = new AbortController();
+    const stream = await new SwarmClient({ url: server.url }).events({ signal: stop.signal });
+    const reason = new Error("stopped");
+    await assert.rejects(
+      (async () => {
+        for await (const _event of stream) stop.abort(reason);
+      })(),
+      (err) => err === reason,
+    );
   } finally {
     await server.close();
   }

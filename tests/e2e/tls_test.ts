@@ -153,7 +153,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       const refused = await runSwarm(["status", "--url", a.url, "--tls-ca", `${pki.dir}/ca.crt`]);
       assert.equal(refused.code, 1);
       assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
-      assert.match(refused.stderr, /^swarm status: forward_failed: Cannot reach https:/);
+      assert.match(refused.stderr, /^swarm status: peer_unreachable: Cannot reach https:/);
     });
 
     await t.step("a client with no certificate is refused during the handshake", async () => {

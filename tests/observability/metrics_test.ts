@@ -77,7 +77,7 @@ const SEQUENCE: NodeEventData[] = [
     type: "task_retried",
     peer: "b",
     attempt: 1,
-    error: "forward_failed",
+    error: "peer_unreachable",
     delay_ms: 100,
     ...task("B"),
   },
@@ -166,7 +166,7 @@ Deno.test("NodeMetrics counts a known sequence of events exactly", async () => {
   });
   assert.deepEqual(series(text, "swarm_forward_attempts_total"), { "peer=b": 1, "peer=c": 3 });
   assert.deepEqual(series(text, "swarm_retries_total"), {
-    "peer=b,error=forward_failed": 1,
+    "peer=b,error=peer_unreachable": 1,
     "peer=c,error=timeout": 1,
   });
   assert.deepEqual(series(text, "swarm_dedup_hits_total"), { "state=done": 2, "state=running": 1 });

@@ -5,6 +5,10 @@ import {
   SwarmError,
   toSwarmError,
 } from "../../lib/protocol/errors.ts";
+import { ConfigError } from "../../lib/config/load.ts";
+import { UsageError } from "../../lib/cli/_usage.ts";
+import { KeyringError } from "../../lib/security/keyring.ts";
+import { TokenError } from "../../lib/security/token_verify.ts";
 
 const SKILLLITE_STATUSES: Array<[code: ErrorCode, status: number]> = [
   ["unauthorized", 401],
@@ -80,3 +84,43 @@ for (const [code, status] of LIMIT_STATUSES) {
     assert.equal(new SwarmError(code, "m").status, status);
   });
 }
+
+const VOCABULARY_STATUSES: Array<[code: ErrorCode, status: number]> = [
+  ["peer_unreachable", 502],
+  ["config_invalid", 400],
+  ["keyring_invalid", 400],
+  ["invalid_argument", 400],
+];
+
+for (const [code, status] of VOCABULARY_STATUSES) {
+  Deno.test(`SwarmError() maps ${code} to HTTP ${status}`, () => {
+    assert.equal(new SwarmError(code, "m").status, status);
+  });
+}
+
+Deno.test("toSwarmError() keeps the code of every typed error of swarm", () => {
+  const cases: Array<[Error, ErrorCode, string]> = [
+    [new ConfigError("Option --listen must be HOST:PORT"), "config_invalid", "ConfigError"],
+    [new UsageError("Unknown option '--nope'"), "invalid_argument", "UsageError"],
+    [new KeyringError("Invalid keyring: not JSON"), "keyring_invalid", "KeyringError"],
+    [new TokenError("expired", "Token expired"), "unauthorized", "TokenError"],
+  ];
+  for (const [err, code, name] of cases) {
+    const swarm = toSwarmError(err);
+    assert.equal(swarm, err, name);
+    assert.equal(swarm.code, code, name);
+    assert.equal(swarm.name, name);
+    assert.equal(swarm.message, err.message, name);
+    assert.equal(swarm.status, ERROR_STATUS[code], name);
+  }
+});
+
+Deno.test("TokenError carries its refusal reason as a detail of its unauthorized body", () => {
+  const err = new TokenError("revoked", "Token was revoked");
+  assert.equal(err.reason, "revoked");
+  assert.deepEqual(err.toBody(), {
+    error: "unauthorized",
+    message: "Token was revoked",
+    reason: "revoked",
+  });
+});

@@ -44,7 +44,11 @@ const ANSWERED: Record<string, boolean> = {
   timeout: true,
   bad_peer_response: false,
   config_invalid: true,
+  keyring_invalid: true,
+  invalid_argument: true,
   misdirected: true,
+  // A proxy in front of the peer could not reach it (nginx's 502).
+  peer_unreachable: true,
 };
 
 /** The error the client throws when a peer answers `code` with swarm's JSON error shape. */
@@ -69,11 +73,16 @@ Deno.test("isRetryable() retries failures without an answer and answers that wer
       ...(reason ? { reason } : {}),
     });
   const cases: Array<[string, SwarmError, boolean]> = [
-    ["connection refused", new SwarmError("forward_failed", "Cannot reach h:1: refused"), true],
-    ["connection lost", new SwarmError("forward_failed", "Lost connection to h:1: reset"), true],
+    ["connection refused", new SwarmError("peer_unreachable", "Cannot reach h:1: refused"), true],
+    ["connection lost", new SwarmError("peer_unreachable", "Lost connection to h:1: reset"), true],
+    [
+      "forward_failed without a status is no connection failure",
+      new SwarmError("forward_failed", "All 2 forward attempts failed"),
+      false,
+    ],
     [
       "answer cut off after 200 (the peer most likely died with the task)",
-      new SwarmError("forward_failed", "Lost connection to h:1: reset", {
+      new SwarmError("peer_unreachable", "Lost connection to h:1: reset", {
         status: 200,
         reason: "cut_off",
       }),
@@ -81,7 +90,7 @@ Deno.test("isRetryable() retries failures without an answer and answers that wer
     ],
     [
       "error answer cut off after 503",
-      new SwarmError("forward_failed", "Lost connection to h:1: reset", { status: 503 }),
+      new SwarmError("peer_unreachable", "Lost connection to h:1: reset", { status: 503 }),
       true,
     ],
     ["attempt timed out", new SwarmError("timeout", "Timed out", { timeout_ms: 10 }), true],
@@ -125,8 +134,8 @@ Deno.test("isRetryable() never retries what is not a SwarmError", () => {
     new DOMException("The signal has been aborted", "AbortError"),
     new DOMException("Signal timed out", "TimeoutError"),
     new TypeError("x is not a function"),
-    new Error("forward_failed"),
-    { code: "forward_failed", details: {} },
+    new Error("peer_unreachable"),
+    { code: "peer_unreachable", details: {} },
     "timeout",
     undefined,
     null,
@@ -237,7 +246,7 @@ Deno.test("retryAfterMs() reads a non-negative retry_after_s in milliseconds", (
 });
 
 Deno.test("decideRetry() retries within attempts and time, after backoff or Retry-After", () => {
-  const refused = new SwarmError("forward_failed", "Cannot reach h:1: refused");
+  const refused = new SwarmError("peer_unreachable", "Cannot reach h:1: refused");
   const busy = (s: number) => answered("overloaded", { retry_after_s: s });
   const exact = { ...DEFAULT_RETRY_POLICY, jitter: 0 };
   const cases: Array<[string, unknown, Parameters<typeof decideRetry>[1], unknown]> = [

@@ -657,6 +657,29 @@ Deno.test("Router.route() answers a refusal every candidate gave alike with its 
   }
 });
 
+Deno.test("Router.route() answers forward_failed listing peer_unreachable when no candidate answers", async () => {
+  const gone = await Promise.all(["a", "b"].map(async (id) => {
+    const server = peerServer(id, "ok");
+    await server.close();
+    return asPeer(server, { capabilities: ["calc"] });
+  }));
+  // Equal loads: the tie-break by address would follow the random ports; loads fix the order.
+  const { router, routed } = harness(gone.map((peer, load) => ({ ...peer, load })));
+  const err = await rejectsWith(
+    router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
+    "forward_failed",
+  );
+  assert.equal(err.status, 502);
+  assert.match(
+    err.message,
+    /^All 2 forward attempts failed: a \(Cannot reach .*\); b \(Cannot reach .*\)$/,
+  );
+  assert.deepEqual(routed[0].attempts.map((a) => a.error), [
+    "peer_unreachable",
+    "peer_unreachable",
+  ]);
+});
+
 Deno.test("Router.route() answers forward_failed when candidates refused differently", async () => {
   const servers = [peerServer("a", "forbidden"), peerServer("b", "conflict")];
   try {
@@ -838,7 +861,11 @@ Deno.test("Router.route() feeds each forward's outcome to peer health: no answer
     });
     const first = await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] });
     assert.equal(first.response, "from ok");
-    assert.deepEqual(routed[0].attempts.map((a) => a.peer), ["gone", "refusing"]);
+    assert.deepEqual(routed[0].attempts.map((a) => [a.peer, a.error]), [
+      ["gone", "peer_unreachable"],
+      ["refusing", "forbidden"],
+    ]);
+    assert.match(routed[0].attempts[0].message, /^Cannot reach http:\/\/127\.0\.0\.1:\d+: /);
     // No answer: suspect. A 403 is an answer: the peer serves, it stays alive.
     assert.deepEqual(changes, [["gone", "suspect"]]);
     assert.deepEqual(["gone", "refusing", "ok"].map((id) => health.health(id).state), [

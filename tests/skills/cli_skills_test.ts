@@ -203,7 +203,10 @@ Deno.test("runSkills() reports a usage mistake and exits 2", async () => {
   const { code, out, err } = await captured(["--bogus"]);
   assert.equal(code, 2);
   assert.equal(out, "");
-  assert.match(err, /^swarm skills: Unknown option '--bogus'.*\(see 'swarm skills --help'\)$/);
+  assert.match(
+    err,
+    /^swarm skills: invalid_argument: Unknown option '--bogus'.*\(see 'swarm skills --help'\)$/,
+  );
 });
 
 Deno.test("formatSkillsReport() prints every declared permission", () => {
