@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { ErrorCode } from "../protocol/errors.ts";
+import { type SwarmError, swarmErrorOfBody } from "../protocol/errors.ts";
 import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
 import type { ExecuteOptions } from "../execution/types.ts";
 import type { FromWorker } from "./messages.ts";
@@ -56,7 +55,6 @@ export class BridgeExecutor {
   fail(id: number, error: ErrorBody): void {
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
-    const { error: code, message, ...details } = error;
-    pending?.reject(new SwarmError(code as ErrorCode, message, details));
+    pending?.reject(swarmErrorOfBody(error));
   }
 }

@@ -80,5 +80,5 @@ export type FromWorker =
   | { type: "listening"; host: string; port: number; url: string }
   | { type: "exec"; id: number; task: NodeTask; capabilities: string[]; grant?: Grant }
   | { type: "exec-cancel"; id: number }
-  | { type: "fatal"; message: string }
+  | { type: "fatal"; error: ErrorBody }
   | { type: "stopped" };

@@ -12,7 +12,7 @@ import { CommandExecutor } from "../execution/command_executor.ts";
 import { SkillExecutor } from "../execution/skill_executor.ts";
 import { executionPolicyOf } from "../config/mod.ts";
 import { type LogFormat, logger, setupLogging } from "../observability/log.ts";
-import { toSwarmError } from "../protocol/errors.ts";
+import { swarmErrorOfBody, toSwarmError } from "../protocol/errors.ts";
 import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
 import { VERSION } from "../version.ts";
 import { loadNodeId } from "./identity.ts";
@@ -152,7 +152,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         started.resolve(message.port);
         break;
       case "fatal":
-        started.reject(new Error(message.message));
+        started.reject(swarmErrorOfBody(message.error));
         break;
       case "stopped":
         stopped.resolve();

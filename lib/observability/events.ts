@@ -27,7 +27,18 @@ export interface TaskFields {
 
 /** Every event, discriminated by `type`. */
 export type NodeEventData =
-  | { type: "swarm_started"; url: string; version: string; capabilities: string[] }
+  | {
+    type: "swarm_started";
+    url: string;
+    version: string;
+    capabilities: string[];
+    /** Skills loaded. */
+    skills: number;
+    /** What runs local tasks: `skills`, `command`, `skills+command` or `none`. */
+    executor: string;
+    /** Static peer seeds configured. */
+    peers: number;
+  }
   | { type: "swarm_stopping"; reason: string }
   | { type: "peer_joined"; peer: string; address: string; source: string; capabilities: string[] }
   | { type: "peer_left"; peer: string; source: string; reason: string }
@@ -75,6 +86,8 @@ export type NodeEventData =
     path: string;
     /** The missing scope, for `forbidden`. */
     scope?: string;
+    /** The refused caller's token subject or certificate name, for `forbidden`. */
+    subject?: string;
     /** The caller's address, when known. */
     source?: string;
     /**

@@ -117,3 +117,22 @@ export function toSwarmError(err: unknown): SwarmError {
   const message = err instanceof Error ? err.message : String(err);
   return new SwarmError("internal", message, {}, { cause: err });
 }
+
+/**
+ * Rebuilds a {@link SwarmError} from its JSON body (an error that crossed a message
+ * channel or a process boundary). A code outside the vocabulary becomes `internal`,
+ * keeping the message.
+ *
+ * @example
+ * ```ts
+ * import { swarmErrorOfBody } from "./errors.ts";
+ * const err = swarmErrorOfBody({ error: "no_match", message: "Nobody", required_capabilities: ["gpu"] });
+ * console.assert(err.code === "no_match" && err.details.required_capabilities !== undefined);
+ * console.assert(swarmErrorOfBody({ error: "weird", message: "?" }).code === "internal");
+ * ```
+ */
+export function swarmErrorOfBody(body: ErrorBody): SwarmError {
+  const { error, message, ...details } = body;
+  const code = Object.hasOwn(ERROR_STATUS, error) ? error as ErrorCode : "internal";
+  return new SwarmError(code, String(message), details);
+}

@@ -59,7 +59,15 @@ const task = (id: string) => ({ task_id: id, trace_id: "0".repeat(31) + "1", hop
  * D matches no node; E fails with an error that is not a stable code.
  */
 const SEQUENCE: NodeEventData[] = [
-  { type: "swarm_started", url: "http://127.0.0.1:7700", version: "0.1.0", capabilities: [] },
+  {
+    type: "swarm_started",
+    url: "http://127.0.0.1:7700",
+    version: "0.1.0",
+    capabilities: [],
+    skills: 0,
+    executor: "none",
+    peers: 0,
+  },
   { type: "peer_joined", peer: "b", address: "10.0.0.2:7700", source: "mdns", capabilities: [] },
   { type: "peer_joined", peer: "c", address: "10.0.0.3:7700", source: "mdns", capabilities: [] },
   { type: "peer_joined", peer: "d", address: "10.0.0.4:7700", source: "static", capabilities: [] },
