@@ -6,21 +6,10 @@
  * @module
  */
 
-const live = new Set<Deno.ChildProcess>();
-globalThis.addEventListener("unload", () => {
-  for (const child of live) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }
-});
+import { killOnExit } from "../_helpers/child_processes.ts";
 
 /** Registers `child` to be killed when the harness exits; returns it. */
-export function track(child: Deno.ChildProcess): Deno.ChildProcess {
-  live.add(child);
-  child.status.finally(() => live.delete(child)).catch(() => {});
-  return child;
-}
+export const track: (child: Deno.ChildProcess) => Deno.ChildProcess = killOnExit;
 
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {

@@ -37,6 +37,7 @@
  */
 import { pidAlive } from "./_netns.ts";
 import type { TestHost } from "./_testbed.ts";
+import { killOnExit } from "../_helpers/child_processes.ts";
 
 /** One service as `avahi-browse -rp` resolved it. */
 export interface AvahiService {
@@ -124,13 +125,7 @@ export function avahiUnavailable(): Promise<string | null> {
 /** Namespaces where this process runs an avahi-daemon (one each). */
 const running = new Set<string>();
 const liveDirs = new Set<string>();
-const liveChildren = new Set<Deno.ChildProcess>();
 globalThis.addEventListener("unload", () => {
-  for (const child of liveChildren) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }
   for (const dir of liveDirs) {
     try {
       Deno.removeSync(dir, { recursive: true });
@@ -174,10 +169,10 @@ function spawn(argv: string[], env: Record<string, string>): Spawned {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  liveChildren.add(child);
+  killOnExit(child);
   const lines: string[] = [];
   const waiters = new Set<() => void>();
-  const exited = child.status.finally(() => liveChildren.delete(child));
+  const exited = child.status;
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     let buffer = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { installedSwarm } from "./_launcher.ts";
+import { killOnExit } from "../_helpers/child_processes.ts";
 
 /** A node process under test. */
 export interface TestNode {
@@ -52,15 +53,6 @@ export function freePort(): number {
   return port;
 }
 
-const live = new Set<Deno.ChildProcess>();
-globalThis.addEventListener("unload", () => {
-  for (const child of live) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }
-});
-
 /** Environment a node under test gets: no inherited tokens or LLM keys. */
 function baseEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {
@@ -92,11 +84,11 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  live.add(child);
+  killOnExit(child);
   const logs: Record<string, unknown>[] = [];
   const rawLines: string[] = [];
   const started = Promise.withResolvers<Record<string, unknown>>();
-  const exited = child.status.finally(() => live.delete(child));
+  const exited = child.status;
   child.stdout.pipeTo(new WritableStream()).catch(() => {});
   (async () => {
     const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(splitLines());
