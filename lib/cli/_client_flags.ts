@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { resolveClientConfig } from "../client/config.ts";
+import { resolveClientConfig } from "../client/mod.ts";
 import { UsageError } from "./_usage.ts";
 
 /** `parseArgs` option definitions of the shared client flags. */

@@ -5,7 +5,7 @@
  */
 import { terminalSafe } from "./_terminal.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { SwarmError, toSwarmError } from "../protocol/errors.ts";
+import { SwarmError, toSwarmError } from "../protocol/mod.ts";
 
 /**
  * A command-line mistake (unknown command or flag, bad value), with the stable code

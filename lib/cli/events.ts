@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { SwarmClient } from "../client/client.ts";
-import { SwarmError } from "../protocol/errors.ts";
-import { backoffDelayMs, type RetryPolicy } from "../routing/retry_policy.ts";
+import { SwarmClient } from "../client/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import { backoffDelayMs, type RetryPolicy } from "../routing/mod.ts";
 import { sleep } from "../time/mod.ts";
 import {
   CLIENT_HELP,

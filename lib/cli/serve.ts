@@ -5,7 +5,7 @@
  */
 import { ConfigError, loadConfig, serveHelp } from "../config/mod.ts";
 import { terminalSafe } from "./_terminal.ts";
-import { runNode } from "../node/supervisor.ts";
+import { runNode } from "../node/mod.ts";
 import { EXIT_USAGE, reportError } from "./_usage.ts";
 
 /** Runs the node with `argv` (flags only) and returns the exit code. */

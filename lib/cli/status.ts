@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { SwarmClient } from "../client/client.ts";
-import { toSwarmError } from "../protocol/errors.ts";
+import { SwarmClient } from "../client/mod.ts";
+import { toSwarmError } from "../protocol/mod.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { SwarmClient } from "../client/client.ts";
-import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmClient } from "../client/mod.ts";
+import { type NodeResult, type NodeTask, type StreamEvent, SwarmError } from "../protocol/mod.ts";
 import {
   CLIENT_HELP,
   CLIENT_OPTIONS,

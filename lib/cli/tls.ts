@@ -17,16 +17,14 @@ import {
   DEFAULT_CA_NAME,
   DEFAULT_CERT_DAYS,
   describeCertificate,
+  ensureKeyDirectory,
+  existingPaths,
   issueCertificate,
   MAX_VALID_DAYS,
   parsePemCertificates,
-} from "../security/certificates.ts";
-import {
-  ensureKeyDirectory,
-  existingPaths,
   writeCertificateAndKey,
-} from "../security/certificate_files.ts";
-import { SwarmError } from "../protocol/errors.ts";
+} from "../security/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 
 /** Environment variable giving the default of `--dir`. */

@@ -5,21 +5,30 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type Action, ACTIONS } from "../security/grant.ts";
-import { createKeyring, type Keyring, KeyringError } from "../security/keyring.ts";
-import { readKeyring, updateKeyring, writeKeyring } from "../security/keyring_file.ts";
-import { generateKeyPair, randomAudience } from "../security/keyring_keygen.ts";
 import {
+  type Action,
+  ACTIONS,
   activateKey,
   addKey,
+  createKeyring,
+  createVerifier,
+  generateKeyPair,
+  issueToken,
+  type Keyring,
+  KeyringError,
   keyState,
+  MAX_TOKEN_TTL_MS,
   publicView,
+  randomAudience,
+  readKeyring,
   recordToken,
   retireKey,
   revokeToken,
-} from "../security/keyring_ops.ts";
-import { issueToken, MAX_TOKEN_TTL_MS } from "../security/token_issue.ts";
-import { createVerifier, TokenError, verifyToken } from "../security/token_verify.ts";
+  TokenError,
+  updateKeyring,
+  verifyToken,
+  writeKeyring,
+} from "../security/mod.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
 import { terminalSafe } from "./_terminal.ts";
 

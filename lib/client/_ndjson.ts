@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /**
  * Longest line accepted from a peer by default, in bytes: 16 MiB, room for a `done`

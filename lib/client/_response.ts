@@ -3,9 +3,14 @@
  *
  * @module
  */
-import { ERROR_STATUS, type ErrorCode, SwarmError } from "../protocol/errors.ts";
-import type { ErrorBody, StreamEvent } from "../protocol/types.ts";
-import { parseNodeResult } from "../protocol/validate.ts";
+import {
+  ERROR_STATUS,
+  type ErrorBody,
+  type ErrorCode,
+  parseNodeResult,
+  type StreamEvent,
+  SwarmError,
+} from "../protocol/mod.ts";
 
 type Json = Record<string, unknown>;
 

@@ -3,16 +3,16 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
 import {
   type CanDoBody,
   NDJSON,
   type NodeResult,
   type NodeTask,
+  parseNodeResult,
   type StatusBody,
   type StreamEvent,
-} from "../protocol/types.ts";
-import { parseNodeResult } from "../protocol/validate.ts";
+  SwarmError,
+} from "../protocol/mod.ts";
 import { readLines } from "./_ndjson.ts";
 import { errorFromBody, parseJson, parseStreamEvent } from "./_response.ts";
 import { readLimitedText } from "./read_limited.ts";

@@ -18,13 +18,3 @@
 export * from "./client.ts";
 export * from "./config.ts";
 export * from "./read_limited.ts";
-export type {
-  CanDoBody,
-  ErrorBody,
-  NewSkill,
-  NodeResult,
-  NodeTask,
-  StatusBody,
-  StreamEvent,
-  TaskContext,
-} from "../protocol/types.ts";

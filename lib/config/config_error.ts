@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /**
  * A configuration mistake (flag, environment variable, config file or combination),

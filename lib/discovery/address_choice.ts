@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { NetAllowance } from "../config/net_allowance.ts";
-import { formatHostPort } from "../config/listen_address.ts";
+import { formatHostPort, type NetAllowance } from "../config/mod.ts";
 import { addressScope, inIPv4Cidr, type ParsedIp, parseIp, parseIPv4 } from "./_ip.ts";
 
 /** Preference rank of an address (lower is better); null when it cannot be connected to. */

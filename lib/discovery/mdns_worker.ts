@@ -11,7 +11,7 @@
 /// <reference lib="deno.worker" />
 import { networkInterfaces } from "node:os";
 import makeMdns from "multicast-dns";
-import { logger, setupLogging } from "../observability/log.ts";
+import { logger, setupLogging } from "../log/mod.ts";
 import { answerQuery } from "./answer_query.ts";
 import { chooseAddress, formatAddress } from "./address_choice.ts";
 import { browseQuery } from "./browse_query.ts";

@@ -29,4 +29,3 @@ export * from "./probe_conflicts.ts";
 export * from "./local_addresses.ts";
 export type * from "./_dns_types.ts";
 export type * from "./worker_messages.ts";
-export type { NetAllowance } from "../config/net_allowance.ts";

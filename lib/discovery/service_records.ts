@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { PROTOCOL_VERSION } from "../protocol/types.ts";
+import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import { MAX_TXT_STRING_BYTES, SERVICE_TYPE, TXT_KEYS } from "./constants.ts";
 import type {
   AddressAnswer,

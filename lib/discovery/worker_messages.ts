@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NetAllowance } from "../config/net_allowance.ts";
+import type { NetAllowance } from "../config/mod.ts";
 
 /** What the node announces about itself. */
 export interface MdnsSelf {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** Options of {@link Admission}. */
 export interface AdmissionOptions {
@@ -37,7 +37,11 @@ export class Admission {
   /** Recent run durations, for the Retry-After estimate. */
   #averageRunMs = 1000;
 
-  /** @throws {RangeError} When `maxConcurrent` < 1 or `maxQueued` < 0. */
+  /**
+   * Creates the gate with its limits.
+   *
+   * @throws {RangeError} When `maxConcurrent` < 1 or `maxQueued` < 0.
+   */
   constructor(options: AdmissionOptions) {
     if (!Number.isSafeInteger(options.maxConcurrent) || options.maxConcurrent < 1) {
       throw new RangeError(

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { Skill, SkillPermissions } from "../skills/types.ts";
-import { SwarmError } from "../protocol/errors.ts";
-import { declaredPath, interpreterArgv } from "./_interpreter.ts";
+import type { Skill, SkillPermissions } from "../skills/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import { declaredPath, interpreterArgv } from "./interpreter.ts";
 import { denoArgs } from "./deno_args.ts";
 import type { SandboxHost } from "./sandbox_host.ts";
 

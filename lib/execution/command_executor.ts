@@ -4,13 +4,11 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { NodeResult, NodeTask } from "../protocol/types.ts";
-import { parseNodeResult } from "../protocol/validate.ts";
+import { type NodeResult, type NodeTask, parseNodeResult, SwarmError } from "../protocol/mod.ts";
 import { type ProcessRun, runProcess } from "./run_process.ts";
 import type { ExecuteOptions, Executor } from "./types.ts";
 import { withWorkDir } from "./work_dir.ts";
-import { AGENT_SKILL_NAME, checkSkill } from "../security/scope.ts";
+import { AGENT_SKILL_NAME, checkSkill } from "../security/mod.ts";
 import { refuseOutsideScope } from "./scope_refusal.ts";
 
 /** Characters of the command's stderr (its end) quoted in an error message. */

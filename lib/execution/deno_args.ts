@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { Skill } from "../skills/types.ts";
-import { declaredPath } from "./_interpreter.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import type { Skill } from "../skills/mod.ts";
+import { declaredPath } from "./interpreter.ts";
 import { DEFAULT_DENO_HEAP_MIB } from "./skill_limits.ts";
 
 /** Everything {@link denoArgs} needs for one run. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SHELL } from "./_interpreter.ts";
+import { SHELL } from "./interpreter.ts";
 import type { SkillLimits } from "./skill_limits.ts";
 
 /**

@@ -42,3 +42,5 @@ export * from "./execution_policy.ts";
 export * from "./limit_args.ts";
 export * from "./limit_hits.ts";
 export * from "./cgroups.ts";
+export { declaredPath } from "./interpreter.ts";
+export * from "./admission.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SandboxKind, Skill } from "../skills/types.ts";
+import type { SandboxKind, Skill } from "../skills/mod.ts";
 import { bwrapSharesNet } from "./bwrap_args.ts";
 
 /** The network a skill can reach when it runs. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NodeResult } from "../protocol/types.ts";
+import type { NodeResult } from "../protocol/mod.ts";
 import type { ProcessRun } from "./run_process.ts";
 
 /** Characters of stderr (its end) and stdout (its start) kept in an error response. */

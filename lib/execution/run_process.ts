@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** How a finished child process ran. */
 export interface ProcessRun {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { Denial } from "../security/scope.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import type { Denial } from "../security/mod.ts";
 
 /**
  * Throws 403 `forbidden` naming the missing scope when `denial` is set.

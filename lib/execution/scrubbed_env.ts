@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { isNodeEnv } from "../skills/node_secrets.ts";
-import type { Skill } from "../skills/types.ts";
+import { isNodeEnv, type Skill } from "../skills/mod.ts";
 
 /** The `PATH` every skill sees, whatever the node's own `PATH` is. */
 export const SKILL_PATH = "/usr/local/bin:/usr/bin:/bin";

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { Skill } from "../skills/types.ts";
-import type { Grant } from "../security/grant.ts";
-import { checkSkill } from "../security/scope.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import type { Skill } from "../skills/mod.ts";
+import { checkSkill, type Grant } from "../security/mod.ts";
 import { refuseOutsideScope } from "./scope_refusal.ts";
 
 /** Options of {@link selectSkill}. */

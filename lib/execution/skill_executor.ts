@@ -3,12 +3,10 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { NodeResult, NodeTask } from "../protocol/types.ts";
-import { chooseSandbox } from "../skills/sandbox_choice.ts";
-import type { SandboxKind, Skill } from "../skills/types.ts";
-import { logger } from "../observability/log.ts";
-import { interpreterArgv } from "./_interpreter.ts";
+import { type NodeResult, type NodeTask, SwarmError } from "../protocol/mod.ts";
+import { chooseSandbox, type SandboxKind, type Skill } from "../skills/mod.ts";
+import { logger } from "../log/mod.ts";
+import { interpreterArgv } from "./interpreter.ts";
 import { BWRAP_NET_PATHS, BWRAP_SYSTEM_PATHS, bwrapArgs } from "./bwrap_args.ts";
 import { type CgroupSupport, NO_CGROUPS, probeCgroups, RunCgroup } from "./cgroups.ts";
 import { denoArgs, denoEnv } from "./deno_args.ts";
@@ -21,7 +19,7 @@ import { DEFAULT_EXECUTION_POLICY } from "./execution_policy.ts";
 import { probeSandboxHost, type SandboxHost } from "./sandbox_host.ts";
 import { scrubbedEnv } from "./scrubbed_env.ts";
 import { selectSkill } from "./select_skill.ts";
-import { checkSkill } from "../security/scope.ts";
+import { checkSkill } from "../security/mod.ts";
 import { refuseOutsideScope } from "./scope_refusal.ts";
 import { skillInput } from "./skill_input.ts";
 import type { ExecuteOptions, Executor } from "./types.ts";

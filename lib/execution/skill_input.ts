@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NodeTask } from "../protocol/types.ts";
+import type { NodeTask } from "../protocol/mod.ts";
 
 /**
  * The JSON text a skill receives on stdin: the task's `input` when present (any JSON

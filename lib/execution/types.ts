@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { NodeResult, NodeTask } from "../protocol/types.ts";
-import type { Grant } from "../security/grant.ts";
+import type { NodeResult, NodeTask } from "../protocol/mod.ts";
+import type { Grant } from "../security/mod.ts";
 
 /** Progress reported by an executor while it runs. */
 export interface ExecutionProgress {

@@ -9,10 +9,9 @@ import { requestId } from "hono/request-id";
 import { authenticate, authorizeAction, grantOf } from "./middleware/auth.ts";
 import { headerLimits } from "./middleware/header_limits.ts";
 import { rateLimit } from "./middleware/rate_limit.ts";
-import { toSwarmError } from "../protocol/errors.ts";
-import { rateKey } from "../security/rate_key.ts";
+import { toSwarmError } from "../protocol/mod.ts";
+import { type Grant, rateKey, RateLimiter } from "../security/mod.ts";
 import type { Caller } from "./server.ts";
-import type { Grant } from "../security/grant.ts";
 import { notFound, onError } from "./middleware/errors.ts";
 import { canDoRoutes } from "./routes/can_do.ts";
 import { statusRoutes } from "./routes/status.ts";
@@ -22,7 +21,6 @@ import { eventsRoutes } from "./routes/events.ts";
 import { meshHelloRoutes } from "./routes/mesh_hello.ts";
 import { mountedDeclarations, requirePublic } from "./route_table.ts";
 import type { AppDeps } from "./types.ts";
-import { RateLimiter } from "../security/token_bucket.ts";
 
 /** Default sustained rate of failed authentications per source address, per second. */
 export const DEFAULT_AUTH_FAILURE_RATE = 5;

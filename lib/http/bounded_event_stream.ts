@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StreamEvent } from "../protocol/types.ts";
+import type { StreamEvent } from "../protocol/mod.ts";
 
 /** Options of {@link BoundedEventStream}. */
 export interface BoundedEventStreamOptions {

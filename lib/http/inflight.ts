@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NodeResult, StreamEvent } from "../protocol/types.ts";
+import type { NodeResult, StreamEvent } from "../protocol/mod.ts";
 
 /** One execution as its starter and every duplicate see it. */
 export interface SharedExecution {

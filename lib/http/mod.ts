@@ -18,7 +18,7 @@ export { TaskTracker } from "./task_tracker.ts";
 export type { AppDeps, RouteOptions, TaskRouter } from "./types.ts";
 export { DEFAULT_INFLIGHT_MAX_EVENTS, Inflight } from "./inflight.ts";
 export type { InflightOptions, SharedExecution } from "./inflight.ts";
-export type { ErrorBody, NewSkill, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
 export { EVENTS_GAP_HEADER, eventsRoutes } from "./routes/events.ts";
 export type { EventsRoutesDeps } from "./routes/events.ts";
 export type { MeshHelloDeps } from "./routes/mesh_hello.ts";
+export * from "./server.ts";

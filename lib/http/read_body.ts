@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** First buffer size when the length is not declared (chunked bodies). */
 const INITIAL_BYTES = 64 * 1024;

@@ -4,9 +4,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { SwarmError } from "../protocol/errors.ts";
-import { parseNodeTask } from "../protocol/validate.ts";
-import type { NodeTask } from "../protocol/types.ts";
+import { type NodeTask, parseNodeTask, SwarmError } from "../protocol/mod.ts";
 import { type ReadBodyOptions, readBodyText } from "./read_body.ts";
 
 /**

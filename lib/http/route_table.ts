@@ -16,8 +16,7 @@
  *
  * @module
  */
-import type { Action } from "../security/grant.ts";
-import { HELLO_PATH } from "../security/membership.ts";
+import { type Action, HELLO_PATH } from "../security/mod.ts";
 
 /** A method a route may be declared with. `HEAD` is answered by the `GET` route. */
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

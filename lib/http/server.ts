@@ -9,9 +9,8 @@
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import { getRequestListener } from "@hono/node-server";
-import type { ClientCertificate } from "../security/grant.ts";
-import { hostAllowed } from "../security/host_check.ts";
-import { SwarmError } from "../protocol/errors.ts";
+import { type ClientCertificate, hostAllowed } from "../security/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** Default of {@link HttpServerOptions.headerTimeoutMs}. */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;

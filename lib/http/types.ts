@@ -3,12 +3,10 @@
  *
  * @module
  */
-import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import type { NodeResult, NodeTask, StreamEvent } from "../protocol/mod.ts";
 import type { TaskTracker } from "./task_tracker.ts";
-import type { EventStreamHub } from "../observability/event_stream.ts";
-import type { TraceContext } from "../observability/trace_context.ts";
-import type { Grant } from "../security/grant.ts";
-import type { RateLimiter } from "../security/token_bucket.ts";
+import type { EventStreamHub, TraceContext } from "../observability/mod.ts";
+import type { Grant, RateLimiter } from "../security/mod.ts";
 import type { MeshHelloDeps } from "./routes/mesh_hello.ts";
 
 /** Options of one routed task. */

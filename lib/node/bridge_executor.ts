@@ -4,9 +4,14 @@
  *
  * @module
  */
-import { type SwarmError, swarmErrorOfBody } from "../protocol/errors.ts";
-import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
-import type { ExecuteOptions } from "../execution/types.ts";
+import {
+  type ErrorBody,
+  type NodeResult,
+  type NodeTask,
+  type SwarmError,
+  swarmErrorOfBody,
+} from "../protocol/mod.ts";
+import type { ExecuteOptions } from "../execution/mod.ts";
 import type { FromWorker } from "./messages.ts";
 
 interface Pending {

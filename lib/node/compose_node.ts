@@ -7,33 +7,26 @@
  *
  * @module
  */
-import { SwarmClient } from "../client/client.ts";
+import { SwarmClient } from "../client/mod.ts";
 import { retryPolicyOf } from "../config/mod.ts";
-import { formatHostPort } from "../config/listen_address.ts";
-import type { MdnsPeer } from "../discovery/worker_messages.ts";
-import { Admission } from "../execution/admission.ts";
-import type { Executor } from "../execution/types.ts";
-import { createApp } from "../http/app.ts";
-import { Inflight } from "../http/inflight.ts";
-import { startHttpServer } from "../http/server.ts";
-import { TaskTracker } from "../http/task_tracker.ts";
-import { logEvents } from "../observability/event_log.ts";
-import { EventBus, type EventHook } from "../observability/events.ts";
-import { EventStreamHub } from "../observability/event_stream.ts";
-import { logger } from "../observability/log.ts";
-import { NodeMetrics } from "../observability/metrics.ts";
-import { withSpan } from "../observability/otel.ts";
-import { currentTask } from "../observability/task_context.ts";
-import { TaskLedger } from "../observability/task_ledger.ts";
-import { SwarmError } from "../protocol/errors.ts";
-import { Router } from "../routing/router.ts";
-import type { Peer } from "../routing/types.ts";
-import { forwardingFor } from "../security/forwarding.ts";
-import { keyringVerifier } from "../security/keyring_verifier.ts";
-import { RateLimiter } from "../security/token_bucket.ts";
-import { openStore } from "../store/open_store.ts";
-import { KvPeerTable } from "../store/peer_table.ts";
-import { KvTaskStore } from "../store/task_store.ts";
+import { formatHostPort } from "../config/mod.ts";
+import type { MdnsPeer } from "../discovery/mod.ts";
+import { Admission, type Executor } from "../execution/mod.ts";
+import { createApp, Inflight, startHttpServer, TaskTracker } from "../http/mod.ts";
+import {
+  EventBus,
+  type EventHook,
+  EventStreamHub,
+  logEvents,
+  NodeMetrics,
+  TaskLedger,
+  withSpan,
+} from "../observability/mod.ts";
+import { currentTask, logger } from "../log/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import { type Peer, Router } from "../routing/mod.ts";
+import { forwardingFor, keyringVerifier, RateLimiter } from "../security/mod.ts";
+import { KvPeerTable, KvTaskStore, openStore } from "../store/mod.ts";
 import { type Clock, systemClock } from "../time/mod.ts";
 import { drain } from "./drain.ts";
 import { interfaceAddresses } from "./interface_addresses.ts";

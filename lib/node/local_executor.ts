@@ -3,9 +3,8 @@
  *
  * @module
  */
-import type { ExecuteOptions, Executor } from "../execution/types.ts";
-import { SwarmError } from "../protocol/errors.ts";
-import type { NodeResult, NodeTask } from "../protocol/types.ts";
+import type { ExecuteOptions, Executor } from "../execution/mod.ts";
+import { type NodeResult, type NodeTask, SwarmError } from "../protocol/mod.ts";
 
 /**
  * Combines the skill executor and the `--executor-cmd` agent: a task runs the skill

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FromMdns, MdnsPeer, MdnsSettings, ToMdns } from "../discovery/worker_messages.ts";
+import type { FromMdns, MdnsPeer, MdnsSettings, ToMdns } from "../discovery/mod.ts";
 import { mdnsWorkerPermissions } from "./permissions.ts";
 
 /** How long a clean stop (goodbye sent) may take. */

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
-import type { MdnsPeer } from "../discovery/worker_messages.ts";
-import type { NetworkScope } from "../execution/network_scope.ts";
-import type { ErrorBody, NodeResult, NodeTask } from "../protocol/types.ts";
+import type { Config } from "../config/mod.ts";
+import type { MdnsPeer } from "../discovery/mod.ts";
+import type { NetworkScope } from "../execution/mod.ts";
+import type { ErrorBody, NodeResult, NodeTask } from "../protocol/mod.ts";
 import type { WorkerPermissions } from "./permissions.ts";
-import type { Grant } from "../security/grant.ts";
+import type { Grant } from "../security/mod.ts";
 import type { SecurityMaterial } from "./security_material.ts";
 
 /** A skill as the network side sees it (no paths beyond what status shows). */

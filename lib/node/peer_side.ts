@@ -6,16 +6,18 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
-import type { MdnsPeer } from "../discovery/worker_messages.ts";
-import type { EventBus } from "../observability/events.ts";
-import { type ForwardOutcome, HealthChecker } from "../peers/health_checker.ts";
-import { MembershipChecker } from "../peers/membership_checker.ts";
-import { StaticPeerSource } from "../peers/static_source.ts";
-import type { Peer } from "../routing/types.ts";
-import { peerUsable } from "../security/forwarding.ts";
-import { trusted, type TrustSettings } from "../security/peer_trust.ts";
-import type { KvPeerTable } from "../store/peer_table.ts";
+import type { Config } from "../config/mod.ts";
+import type { MdnsPeer } from "../discovery/mod.ts";
+import type { EventBus } from "../observability/mod.ts";
+import {
+  type ForwardOutcome,
+  HealthChecker,
+  MembershipChecker,
+  StaticPeerSource,
+} from "../peers/mod.ts";
+import type { Peer } from "../routing/mod.ts";
+import { peerUsable, trusted, type TrustSettings } from "../security/mod.ts";
+import type { KvPeerTable } from "../store/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { SecurityMaterial } from "./security_material.ts";
 import { healthPolicyOf } from "../config/mod.ts";

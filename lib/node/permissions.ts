@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
-import { netGrant } from "../config/net_allowance.ts";
+import { type Config, netGrant } from "../config/mod.ts";
 
 /** Permissions handed to the network worker. */
 export interface WorkerPermissions {

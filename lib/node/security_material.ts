@@ -7,9 +7,9 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import type { Config } from "../config/config.ts";
-import type { ServerTls } from "../http/server.ts";
-import { keyMatchesCertificate } from "../security/certificates.ts";
+import type { Config } from "../config/mod.ts";
+import type { ServerTls } from "../http/mod.ts";
+import { keyMatchesCertificate } from "../security/mod.ts";
 
 /** Everything the worker needs from the security files. */
 export interface SecurityMaterial {

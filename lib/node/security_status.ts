@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
-import { describeCertificate } from "../security/certificate_describe.ts";
-import { parseKeyring } from "../security/keyring.ts";
+import type { Config } from "../config/mod.ts";
+import { describeCertificate, parseKeyring } from "../security/mod.ts";
 import type { SecurityMaterial } from "./security_material.ts";
 
 /** Views already built, per material: it changes only on a reload, /status is polled. */

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Config } from "../config/config.ts";
-import { declaredPath } from "../execution/_interpreter.ts";
-import { networkScope } from "../execution/network_scope.ts";
+import type { Config } from "../config/mod.ts";
+import { declaredPath, networkScope } from "../execution/mod.ts";
 import {
   chooseSandbox,
   type DetectedSandboxes,

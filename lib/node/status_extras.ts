@@ -3,13 +3,12 @@
  *
  * @module
  */
-import { describeAllowance } from "../config/net_allowance.ts";
-import { formatHostPort } from "../config/listen_address.ts";
+import { describeAllowance, formatHostPort } from "../config/mod.ts";
 import { securityStatus } from "./security_status.ts";
-import type { Peer } from "../routing/types.ts";
-import { PROTOCOL_VERSION } from "../protocol/types.ts";
+import type { Peer } from "../routing/mod.ts";
+import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import type { WorkerInit } from "./messages.ts";
-import type { TaskLedger } from "../observability/task_ledger.ts";
+import type { TaskLedger } from "../observability/mod.ts";
 
 /** Version of the `/status` extension schema (docs/status.schema.json). */
 export const STATUS_VERSION = 1;

@@ -6,13 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { Config } from "../config/config.ts";
-import { SERVICE_TYPE } from "../discovery/constants.ts";
-import { CommandExecutor } from "../execution/command_executor.ts";
-import { SkillExecutor } from "../execution/skill_executor.ts";
+import type { Config } from "../config/mod.ts";
+import { SERVICE_TYPE } from "../discovery/mod.ts";
+import { CommandExecutor, SkillExecutor } from "../execution/mod.ts";
 import { executionPolicyOf } from "../config/mod.ts";
-import { type LogFormat, logger, setupLogging } from "../observability/log.ts";
-import { swarmErrorOfBody, toSwarmError } from "../protocol/errors.ts";
+import { type LogFormat, logger, setupLogging } from "../log/mod.ts";
+import { swarmErrorOfBody, toSwarmError } from "../protocol/mod.ts";
 import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
 import { VERSION } from "../version.ts";
 import { loadNodeId } from "./identity.ts";

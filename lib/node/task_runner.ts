@@ -5,21 +5,27 @@
  *
  * @module
  */
-import type { Inflight, SharedExecution } from "../http/inflight.ts";
-import type { EventBus } from "../observability/events.ts";
-import { currentTask, withTask } from "../observability/task_context.ts";
-import { formatTraceparent, newSpanId, newTraceId } from "../observability/trace_context.ts";
-import { activeTraceContext, withSpan } from "../observability/otel.ts";
-import type { RouteOptions, TaskRouter } from "../http/types.ts";
-import { SwarmError, toSwarmError } from "../protocol/errors.ts";
-import type { NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
-import { Deadline, taskBudgetMs } from "../routing/deadline.ts";
-import type { Router } from "../routing/router.ts";
-import { taskFingerprint } from "../store/task_fingerprint.ts";
-import type { KvTaskStore } from "../store/task_store.ts";
-import type { Grant } from "../security/grant.ts";
-import type { CallerInfo } from "../observability/events.ts";
-import type { ForwardingRules } from "../security/forwarding.ts";
+import type { Inflight, RouteOptions, SharedExecution, TaskRouter } from "../http/mod.ts";
+import {
+  activeTraceContext,
+  type CallerInfo,
+  type EventBus,
+  formatTraceparent,
+  newSpanId,
+  newTraceId,
+  withSpan,
+} from "../observability/mod.ts";
+import { currentTask, withTask } from "../log/mod.ts";
+import {
+  type NodeResult,
+  type NodeTask,
+  type StreamEvent,
+  SwarmError,
+  toSwarmError,
+} from "../protocol/mod.ts";
+import { Deadline, type Router, taskBudgetMs } from "../routing/mod.ts";
+import { type KvTaskStore, taskFingerprint } from "../store/mod.ts";
+import type { ForwardingRules, Grant } from "../security/mod.ts";
 import { type Clock, systemClock } from "../time/mod.ts";
 
 /** Dependencies of {@link TaskRunner}. */

@@ -7,8 +7,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { setupLogging } from "../observability/log.ts";
-import { toSwarmError } from "../protocol/errors.ts";
+import { setupLogging } from "../log/mod.ts";
+import { toSwarmError } from "../protocol/mod.ts";
 import { BridgeExecutor } from "./bridge_executor.ts";
 import { composeNode, type NodeHandle } from "./compose_node.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";

@@ -12,9 +12,9 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { ERROR_STATUS } from "../protocol/errors.ts";
+import { ERROR_STATUS } from "../protocol/mod.ts";
 import type { EventHook, NodeEvent } from "./events.ts";
-import { logger } from "./log.ts";
+import { logger } from "../log/mod.ts";
 
 /**
  * Histogram buckets for task latency, in seconds: from 5 ms (a local calculator skill)

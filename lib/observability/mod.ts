@@ -9,11 +9,10 @@
  *
  * @module
  */
-export * from "./log.ts";
 export * from "./events.ts";
 export * from "./metrics.ts";
-export * from "./task_context.ts";
 export * from "./trace_context.ts";
 export * from "./task_ledger.ts";
 export * from "./otel.ts";
 export * from "./event_stream.ts";
+export * from "./event_log.ts";

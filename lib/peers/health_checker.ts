@@ -7,9 +7,8 @@
  *
  * @module
  */
-import { MAX_SMALL_ANSWER_BYTES } from "../client/client.ts";
-import { readLimitedText } from "../client/read_limited.ts";
-import type { Peer } from "../routing/types.ts";
+import { MAX_SMALL_ANSWER_BYTES, readLimitedText } from "../client/mod.ts";
+import type { Peer } from "../routing/mod.ts";
 import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
 import {
   type HealthPolicy,

@@ -9,22 +9,20 @@
 import {
   HELLO_PATH,
   HELLO_VERSION,
+  type HelloOutcome,
   type HelloRequest,
   MAX_HELLO_BYTES,
   newNonce,
   parseHelloAnswer,
-  verifyHelloAnswer,
-} from "../security/membership.ts";
-import { provePeerTls } from "../security/membership_tls.ts";
-import {
-  type HelloOutcome,
   peerTrust,
+  provePeerTls,
   type TrustDecision,
   type TrustSettings,
-} from "../security/peer_trust.ts";
-import type { Peer } from "../routing/types.ts";
-import { readLimitedText } from "../client/read_limited.ts";
-import { SwarmError } from "../protocol/errors.ts";
+  verifyHelloAnswer,
+} from "../security/mod.ts";
+import type { Peer } from "../routing/mod.ts";
+import { readLimitedText } from "../client/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
 
 /** What the checker found out about one address. */

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { SwarmClient } from "../client/client.ts";
-import type { PeerTable } from "../store/peer_table.ts";
-import type { Peer } from "../routing/types.ts";
+import { SwarmClient } from "../client/mod.ts";
+import type { PeerTable } from "../store/mod.ts";
+import type { Peer } from "../routing/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/mod.ts";
 import { validLoad } from "./health_state.ts";
 

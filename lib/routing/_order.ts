@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { isLoopbackHost } from "../config/listen_address.ts";
-import { routable, validLoad } from "../peers/health_state.ts";
+import { isLoopbackHost } from "../config/mod.ts";
+import { routable, validLoad } from "../peers/mod.ts";
 import type { Peer } from "./types.ts";
 
 /** Host part of `host:port` (brackets of an IPv6 literal removed). */

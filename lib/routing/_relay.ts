@@ -3,8 +3,13 @@
  *
  * @module
  */
-import { ERROR_STATUS, type ErrorCode, SwarmError } from "../protocol/errors.ts";
-import type { NodeResult, StreamEvent } from "../protocol/types.ts";
+import {
+  ERROR_STATUS,
+  type ErrorCode,
+  type NodeResult,
+  type StreamEvent,
+  SwarmError,
+} from "../protocol/mod.ts";
 
 function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_STATUS, code);

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/mod.ts";
 
 /**
  * Request header carrying a task's remaining time budget, in whole milliseconds, as

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import { HOPS_HEADER, VIA_HEADER } from "../protocol/types.ts";
+import { HOPS_HEADER, SwarmError, VIA_HEADER } from "../protocol/mod.ts";
 
 /** Most node ids kept from an incoming `x-swarm-via` header; later ones are dropped. */
 export const MAX_VIA_ENTRIES = 32;

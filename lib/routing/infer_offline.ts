@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { inferCapabilities } from "../skills/keywords.ts";
+import { inferCapabilities } from "../skills/mod.ts";
 
 /**
  * Numbers joined by an arithmetic operator, e.g. `1+1`, `12 * 7`, `(3 − 1)/2`, `2^10`;

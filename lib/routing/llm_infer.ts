@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import type { LlmConfig } from "../config/mod.ts";
 
 /** Options of {@link inferWithLlm}. */

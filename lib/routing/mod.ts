@@ -23,13 +23,3 @@ export * from "./infer.ts";
 export * from "./router.ts";
 export * from "./retry_policy.ts";
 export * from "./deadline.ts";
-export type { RequestOptions } from "../client/client.ts";
-export type {
-  CanDoBody,
-  ErrorBody,
-  NewSkill,
-  NodeResult,
-  NodeTask,
-  StreamEvent,
-  TaskContext,
-} from "../protocol/types.ts";

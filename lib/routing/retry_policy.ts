@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { DEFAULT_CONFIG, retryPolicyOf } from "../config/mod.ts";
 
 /**

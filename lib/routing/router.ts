@@ -4,9 +4,15 @@
  *
  * @module
  */
-import type { RequestOptions } from "../client/client.ts";
-import { SwarmError, toSwarmError } from "../protocol/errors.ts";
-import type { CanDoBody, NodeResult, NodeTask, StreamEvent } from "../protocol/types.ts";
+import type { RequestOptions } from "../client/mod.ts";
+import {
+  type CanDoBody,
+  type NodeResult,
+  type NodeTask,
+  type StreamEvent,
+  SwarmError,
+  toSwarmError,
+} from "../protocol/mod.ts";
 import { relayStream } from "./_relay.ts";
 import { sleep } from "../time/mod.ts";
 import { decideRoute, type RouteDecision } from "./decide.ts";
@@ -21,7 +27,7 @@ import {
 import { type Inference, inferTaskCapabilities } from "./infer.ts";
 import { DEFAULT_CONFIG, type LlmConfig } from "../config/mod.ts";
 import type { Peer } from "./types.ts";
-import type { Grant } from "../security/grant.ts";
+import type { Grant } from "../security/mod.ts";
 
 /** What the router needs from a client of one peer; `SwarmClient` is one. */
 export interface PeerClient {

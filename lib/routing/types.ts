@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PeerTrust } from "../security/peer_trust.ts";
+import type { PeerTrust } from "../security/mod.ts";
 
 /** How a peer became known. Several sources may feed one peer. */
 export type PeerSource = "static" | "mdns" | "gossip";

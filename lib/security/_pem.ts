@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { x509 } from "./_x509.ts";
 
 /** The block type of a PEM certificate. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** Longest common name X.509 allows (RFC 5280 `ub-common-name`). */
 export const MAX_COMMON_NAME_LENGTH = 64;

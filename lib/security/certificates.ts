@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { x509 } from "./_x509.ts";
 import { encodePem, firstLine, parseCertificate, pkcs8Der, PRIVATE_KEY_TAG } from "./_pem.ts";
 import {

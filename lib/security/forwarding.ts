@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import type { Grant } from "./grant.ts";
 import { checkTask } from "./scope.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { type Action, ACTIONS } from "./grant.ts";
 
 /** The `format` value of every keyring this code reads and writes. */

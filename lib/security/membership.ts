@@ -12,8 +12,8 @@
  * @module
  */
 import { timingSafeEqual } from "node:crypto";
-import { isLoopbackHost } from "../config/listen_address.ts";
-import { SwarmError } from "../protocol/errors.ts";
+import { isLoopbackHost } from "../config/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
 
 /** Path of the membership challenge (`POST`, no credential). */
 export const HELLO_PATH = "/mesh/hello";

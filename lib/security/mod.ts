@@ -56,11 +56,12 @@ export {
   revokeToken,
 } from "./keyring_ops.ts";
 export { readKeyring, updateKeyring, writeKeyring } from "./keyring_file.ts";
-export { generateKeyPair, keyId } from "./keyring_keygen.ts";
+export { generateKeyPair, keyId, randomAudience } from "./keyring_keygen.ts";
 export {
   type IssuedToken,
   issueToken,
   type IssueTokenOptions,
+  MAX_TOKEN_TTL_MS,
   type TokenClaims,
 } from "./token_issue.ts";
 export {
@@ -78,12 +79,21 @@ export {
   type CertificateAndKey,
   type CertificateInfo,
   type CertificateUsage,
+  checkCommonName,
+  checkDnsName,
+  checkIpAddress,
+  checkValidDays,
   createMeshCa,
+  DEFAULT_CA_DAYS,
+  DEFAULT_CA_NAME,
+  DEFAULT_CERT_DAYS,
   describeCertificate,
   issueCertificate,
   type IssueCertificateOptions,
   keyMatchesCertificate,
+  MAX_VALID_DAYS,
   type MeshCaOptions,
+  parsePemCertificates,
 } from "./certificates.ts";
 export {
   forwardingFor,
@@ -96,10 +106,16 @@ export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./token_b
 export { rateKey } from "./rate_key.ts";
 export { hostAllowed, type HostCheckOptions, hostName, isLoopbackName } from "./host_check.ts";
 export {
+  HELLO_PATH,
+  HELLO_VERSION,
   type HelloAnswer,
   helloProof,
   type HelloRequest,
+  MAX_HELLO_BYTES,
+  newNonce,
   type OwnAddresses,
+  parseHelloAnswer,
+  parseHelloRequest,
   targetIsOwn,
   verifyHelloAnswer,
 } from "./membership.ts";
@@ -112,3 +128,5 @@ export {
   type TrustEvidence,
   type TrustSettings,
 } from "./peer_trust.ts";
+export * from "./certificate_files.ts";
+export * from "./membership_tls.ts";

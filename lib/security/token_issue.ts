@@ -12,7 +12,7 @@ import { DEFAULT_MAX_TOKEN_LIFETIME_MS, MAX_TOKEN_BYTES } from "./token_verify.t
  * The longest lifetime a token may be issued with: 366 days, counted from its issue
  * time (`exp - iat`), which is what nodes enforce by default.
  */
-export const MAX_TOKEN_TTL_MS = DEFAULT_MAX_TOKEN_LIFETIME_MS;
+export const MAX_TOKEN_TTL_MS: number = DEFAULT_MAX_TOKEN_LIFETIME_MS;
 
 /** What to put in a new token. */
 export interface IssueTokenOptions {

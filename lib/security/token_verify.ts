@@ -6,7 +6,7 @@
  * @module
  */
 import { decodeProtectedHeader, errors, importJWK, jwtVerify } from "jose";
-import { SwarmError } from "../protocol/errors.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { type Action, ACTIONS, type Grant } from "./grant.ts";
 import type { Keyring } from "./keyring.ts";
 

@@ -20,5 +20,3 @@ export * from "./task_store.ts";
 export * from "./task_fingerprint.ts";
 export * from "./write_file_atomic.ts";
 export * from "./follow_links.ts";
-export type { NewSkill, NodeResult, NodeTask, TaskContext } from "../protocol/types.ts";
-export type { Peer, PeerSource } from "../routing/types.ts";

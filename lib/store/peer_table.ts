@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Peer, PeerSource } from "../routing/types.ts";
+import type { Peer, PeerSource } from "../routing/mod.ts";
 import { KvEntryUpdates } from "./_kv_update.ts";
 
 /** What a source reports about a peer it reached or heard of. */

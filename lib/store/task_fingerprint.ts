@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NodeTask } from "../protocol/types.ts";
+import type { NodeTask } from "../protocol/mod.ts";
 
 /**
  * SHA-256 (lowercase hex) of the canonical JSON of what a client sent: `id`,

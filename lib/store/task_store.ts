@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NodeResult, NodeTask } from "../protocol/types.ts";
+import type { NodeResult, NodeTask } from "../protocol/mod.ts";
 import { KvEntryUpdates } from "./_kv_update.ts";
 
 /** What the store knows about one task id. */

@@ -7,13 +7,17 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
-import { fullGrant, type Grant } from "../../security/grant.ts";
-import { allows } from "../../security/scope.ts";
+import { SwarmError } from "../../protocol/mod.ts";
+import {
+  allows,
+  fullGrant,
+  type Grant,
+  type RateLimiter,
+  TokenError,
+  type TokenRefusal,
+} from "../../security/mod.ts";
 import type { Caller } from "../server.ts";
 import { bearerToken, isAuthorized } from "./bearer_auth.ts";
-import { TokenError, type TokenRefusal } from "../../security/token_verify.ts";
-import type { RateLimiter } from "../../security/token_bucket.ts";
 import { findRoute, type RouteDeclaration, ROUTES } from "../route_table.ts";
 import { notFound } from "./errors.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
+import { SwarmError, toSwarmError } from "../../protocol/mod.ts";
 import { allowedMethods, type RouteDeclaration } from "../route_table.ts";
 
 /** The JSON response for a {@link SwarmError}. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
+import { SwarmError } from "../../protocol/mod.ts";
 
 /** Longest request target (path and query) accepted by default, in bytes: 8 KiB. */
 export const DEFAULT_MAX_TARGET_BYTES = 8 * 1024;

@@ -4,8 +4,8 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
-import type { RateLimiter } from "../../security/token_bucket.ts";
+import { SwarmError } from "../../protocol/mod.ts";
+import type { RateLimiter } from "../../security/mod.ts";
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions {

@@ -4,8 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
-import { capabilityTagProblem, LIMITS } from "../../protocol/validate.ts";
+import { capabilityTagProblem, LIMITS, SwarmError } from "../../protocol/mod.ts";
 import type { AppDeps } from "../types.ts";
 
 /**

@@ -4,10 +4,8 @@
  * @module
  */
 import { Hono } from "hono";
-import type { EventStreamHub, EventSubscription } from "../../observability/event_stream.ts";
-import type { NodeEvent } from "../../observability/events.ts";
-import { SwarmError } from "../../protocol/errors.ts";
-import { NDJSON } from "../../protocol/types.ts";
+import type { EventStreamHub, EventSubscription, NodeEvent } from "../../observability/mod.ts";
+import { NDJSON, SwarmError } from "../../protocol/mod.ts";
 
 /** Response header set to `true` when events before the first one sent were lost. */
 export const EVENTS_GAP_HEADER = "x-swarm-events-gap";

@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
+import { SwarmError } from "../../protocol/mod.ts";
 import {
   HELLO_PATH,
   HELLO_VERSION,
@@ -14,7 +14,7 @@ import {
   type OwnAddresses,
   parseHelloRequest,
   targetIsOwn,
-} from "../../security/membership.ts";
+} from "../../security/mod.ts";
 import { readBodyText } from "../read_body.ts";
 
 /** What the hello route needs. */

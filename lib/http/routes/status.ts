@@ -6,7 +6,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { SwarmError } from "../../protocol/errors.ts";
+import { SwarmError } from "../../protocol/mod.ts";
 import type { AppDeps } from "../types.ts";
 
 /** The status, health and readiness routes. */

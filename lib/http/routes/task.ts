@@ -5,16 +5,24 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { SwarmError, toSwarmError } from "../../protocol/errors.ts";
-import { NDJSON, NODE_HEADER, type NodeTask, type StreamEvent } from "../../protocol/types.ts";
-import { parseHopHeaders } from "../../routing/hops.ts";
-import { DEADLINE_HEADER, requestedBudgetMs } from "../../routing/deadline.ts";
-import { parseTraceparent, TRACEPARENT_HEADER } from "../../observability/trace_context.ts";
-import { activeTraceContext } from "../../observability/otel.ts";
+import {
+  NDJSON,
+  NODE_HEADER,
+  type NodeTask,
+  type StreamEvent,
+  SwarmError,
+  toSwarmError,
+} from "../../protocol/mod.ts";
+import { DEADLINE_HEADER, parseHopHeaders, requestedBudgetMs } from "../../routing/mod.ts";
+import {
+  activeTraceContext,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+} from "../../observability/mod.ts";
 import { readTask } from "../read_task.ts";
 import { BoundedEventStream } from "../bounded_event_stream.ts";
 import { grantOf } from "../middleware/auth.ts";
-import { checkTask } from "../../security/scope.ts";
+import { checkTask } from "../../security/mod.ts";
 import type { AppDeps, RouteOptions } from "../types.ts";
 
 /** The task routes. Authentication runs before these (see `createApp`). */

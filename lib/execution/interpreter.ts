@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { SwarmError } from "../protocol/errors.ts";
-import type { Skill } from "../skills/types.ts";
+import { SwarmError } from "../protocol/mod.ts";
+import type { Skill } from "../skills/mod.ts";
 import type { PythonInstall } from "./sandbox_host.ts";
 
 /** The shell that runs `.sh` entry scripts. */

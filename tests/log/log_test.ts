@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { redact } from "../../lib/observability/log.ts";
+import { redact } from "../../lib/log/log.ts";
 
 Deno.test("redact() hides secret-looking properties at any depth, keeps the rest", () => {
   const input = {
@@ -24,11 +24,11 @@ Deno.test("redact() hides secret-looking properties at any depth, keeps the rest
 async function logLines(format: "json" | "pretty"): Promise<string> {
   const script = `
     import { logger, setupLogging } from "${new URL(
-    "../../lib/observability/log.ts",
+    "../../lib/log/log.ts",
     import.meta.url,
   )}";
     import { withTask } from "${new URL(
-    "../../lib/observability/task_context.ts",
+    "../../lib/log/task_context.ts",
     import.meta.url,
   )}";
     setupLogging("info", "${format}");
