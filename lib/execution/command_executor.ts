@@ -10,6 +10,7 @@ import type { ExecuteOptions, Executor } from "./types.ts";
 import { withWorkDir } from "./work_dir.ts";
 import { AGENT_SKILL_NAME, checkSkill } from "../security/mod.ts";
 import { refuseOutsideScope } from "./scope_refusal.ts";
+import { DEFAULT_EXECUTION_POLICY } from "./execution_policy.ts";
 
 /** Characters of the command's stderr (its end) quoted in an error message. */
 const STDERR_TAIL_CHARS = 1000;
@@ -87,8 +88,8 @@ export class CommandExecutor implements Executor {
     const {
       command,
       workRoot,
-      timeoutMs = 60_000,
-      maxOutputBytes = 1_048_576,
+      timeoutMs = DEFAULT_EXECUTION_POLICY.timeoutMs,
+      maxOutputBytes = DEFAULT_EXECUTION_POLICY.maxOutputBytes,
       env = Deno.env.toObject(),
       swarmUrl,
     } = options;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DEFAULT_EXECUTION_POLICY } from "./execution_policy.ts";
 
 /** Resource limits of one skill run. 0 in a field means no limit of that kind. */
 export interface SkillLimits {
@@ -36,12 +37,11 @@ export interface SkillLimits {
   diskBytes: number;
 }
 
-/** The limits a skill run gets when the operator sets none. */
-export const DEFAULT_SKILL_LIMITS: Readonly<SkillLimits> = Object.freeze({
-  memoryBytes: 512 * 1024 * 1024,
-  maxProcesses: 256,
-  diskBytes: 64 * 1024 * 1024,
-});
+/**
+ * The limits a skill run gets when the operator sets none: those of the loopback
+ * preset (`executionPolicyOf(DEFAULT_CONFIG).limits`, lib/config).
+ */
+export const DEFAULT_SKILL_LIMITS: Readonly<SkillLimits> = DEFAULT_EXECUTION_POLICY.limits;
 
 /** The V8 heap (old space) of a Deno skill when no memory limit is set, in MiB. */
 export const DEFAULT_DENO_HEAP_MIB = 256;
