@@ -1,0 +1,22 @@
+/**
+ * Skill sync: signed, content-addressed skill releases, the trust store that says
+ * which publisher may publish which skill, the pure rules that pick the installed
+ * version, and the release store that installs them atomically.
+ *
+ * @example
+ * ```ts
+ * import type { SkillRelease } from "./mod.ts";
+ * const release: SkillRelease = {
+ *   name: "calculator", version: "1.0.0", fingerprint: "0".repeat(64), files: [],
+ *   publisher: "kid", created: "2026-12-02T00:00:00.000Z", previous: null,
+ * };
+ * console.assert(release.previous === null);
+ * ```
+ *
+ * @module
+ */
+export type * from "./types.ts";
+export * from "./release_path.ts";
+export * from "./sync_refusal_error.ts";
+export * from "./blob_store.ts";
+export * from "./release_store.ts";
