@@ -133,6 +133,7 @@ with open(os.path.join(JOURNAL_DIR, "journal.log"), "a") as journal:
     journal.write(task_id + "\\n")
 print(json.dumps({"task_id": task_id, "seq": data.get("seq"), "node": NODE}))
 `;
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 }
 
 /** What {@linkcode journalTask} puts in a task besides its input. */
@@ -394,12 +395,7 @@ export function validRetryAfter(value: string | null): boolean {
 
 /** Node flags that run Python skills: none when bubblewrap works, else `--allow-unsandboxed`. */
 export async function pythonSandboxArgs(): Promise<string[]> {
-  const works = await new Deno.Command("bwrap", {
-    args: ["--ro-bind", "/", "/", "true"],
-    stdout: "null",
-    stderr: "null",
-  }).output().then((o) => o.success, () => false);
-  return works ? [] : ["--allow-unsandboxed"];
+  return await bwrapUsable() ? [] : ["--allow-unsandboxed"];
 }
 
 /** A `task_routed` log record of a node. */

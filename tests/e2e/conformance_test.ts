@@ -5,11 +5,11 @@
  */
 import { strict as assert } from "node:assert";
 import { FIXTURE_SKILLS, nodeTask, postTask, startNode, stopAll, type TestNode } from "./_node.ts";
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 
 const TOKEN = "conformance-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
-const sandbox = await new Deno.Command("bwrap", { args: ["--ro-bind", "/", "/", "true"] })
-  .output().then((o) => o.success ? [] : ["--allow-unsandboxed"], () => ["--allow-unsandboxed"]);
+const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
 
 async function get(node: TestNode, path: string) {
   const res = await fetch(`${node.url}${path}`, { headers: auth });

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from "node:assert";
 import { FIXTURE_SKILLS, nodeTask, postTask, startNode, stopAll, type TestNode } from "./_node.ts";
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 
-const sandbox = await new Deno.Command("bwrap", { args: ["--ro-bind", "/", "/", "true"] })
-  .output().then((o) => o.success ? [] : ["--allow-unsandboxed"], () => ["--allow-unsandboxed"]);
+const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
 
 function chatServer(reply: () => Response) {
   const requests: Array<{ path: string; auth: string | null; body: Record<string, unknown> }> = [];

@@ -15,10 +15,10 @@ import {
   type TestNode,
 } from "./_node.ts";
 import { startSkillLitePeer } from "./_skilllite_peer.ts";
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 
 const skill = (name: string) => ["--skills-dir", `${FIXTURE_SKILLS}${name}`];
-const hasBwrap = await new Deno.Command("bwrap", { args: ["--ro-bind", "/", "/", "true"] })
-  .output().then((o) => o.success, () => false);
+const hasBwrap = await bwrapUsable();
 if (!hasBwrap) {
   console.log(
     "mesh_test: bubblewrap is not usable here; Python skills run with --allow-unsandboxed",

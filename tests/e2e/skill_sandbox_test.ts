@@ -19,12 +19,9 @@ import {
   stopAll,
   type TestNode,
 } from "./_node.ts";
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 
-const bwrapWorks = await new Deno.Command("bwrap", {
-  args: ["--ro-bind", "/", "/", "true"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((o) => o.success, () => false);
+const bwrapWorks = await bwrapUsable();
 const ignore = !bwrapWorks;
 if (ignore) {
   console.log(
