@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { bwrapUsable } from "../_helpers/bwrap.ts";
 
 /** The capability tag of the journal skill. */
 export const JOURNAL_CAPABILITY = "journal";
@@ -133,7 +134,6 @@ with open(os.path.join(JOURNAL_DIR, "journal.log"), "a") as journal:
     journal.write(task_id + "\\n")
 print(json.dumps({"task_id": task_id, "seq": data.get("seq"), "node": NODE}))
 `;
-import { bwrapUsable } from "../_helpers/bwrap.ts";
 }
 
 /** What {@linkcode journalTask} puts in a task besides its input. */
