@@ -20,3 +20,5 @@ export * from "./release_path.ts";
 export * from "./sync_refusal_error.ts";
 export * from "./blob_store.ts";
 export * from "./release_store.ts";
+export * from "./anti_entropy.ts";
+export * from "./release_log.ts";
