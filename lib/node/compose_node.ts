@@ -234,6 +234,8 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
   });
 
   const ready = () => state.ready && !state.draining;
+  /** This machine's addresses for the membership challenge, cached for a few seconds. */
+  const ownAddresses = interfaceAddresses(() => clock.now());
   const app = createApp({
     nodeId,
     token: () => config.token,
@@ -275,7 +277,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
       self: () => ({
         host: init.config.listen.host,
         port: init.config.listen.port,
-        interfaces: interfaceAddresses(() => clock.now()),
+        interfaces: ownAddresses,
       }),
     },
     metrics: async () => {
