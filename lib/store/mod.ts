@@ -20,3 +20,4 @@ export * from "./task_store.ts";
 export * from "./task_fingerprint.ts";
 export * from "./write_file_atomic.ts";
 export * from "./follow_links.ts";
+export * from "./sync_directory.ts";

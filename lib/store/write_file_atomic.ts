@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { syncDirectory } from "./sync_directory.ts";
 import { basename, dirname, join } from "node:path";
 import { followLinks } from "./follow_links.ts";
 
@@ -90,16 +91,4 @@ export async function writeFileAtomic(
     if (!renamed) await Deno.remove(tmp).catch(() => {});
   }
   await syncDirectory(dir);
-}
-
-/** Flushes a directory's entries (a rename, link or removal in it) to disk. */
-async function syncDirectory(dir: string): Promise<void> {
-  // Windows cannot open a directory as a file; its rename is flushed with the file.
-  if (Deno.build.os === "windows") return;
-  const handle = await Deno.open(dir, { read: true });
-  try {
-    await handle.sync();
-  } finally {
-    handle.close();
-  }
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+export { syncDirectory } from "../store/mod.ts";
 
 /** 64 lowercase hex digits: a SHA-256 in the form releases state it. */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -11,18 +12,6 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function randomSuffix(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Flushes a directory's entries (a rename, link or removal in it) to disk. */
-export async function syncDirectory(dir: string): Promise<void> {
-  // Windows cannot open a directory as a file; its renames are flushed with the file.
-  if (Deno.build.os === "windows") return;
-  const handle = await Deno.open(dir, { read: true });
-  try {
-    await handle.sync();
-  } finally {
-    handle.close();
-  }
 }
 
 /** `Deno.lstat`, or `null` when nothing is there. */

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { computeSkillFingerprint } from "../../lib/skills/mod.ts";
-import type { BlobStore, SkillRelease } from "../../lib/sync/mod.ts";
+import { type BlobStore, type SkillRelease, SyncRefusalError } from "../../lib/sync/mod.ts";
 
 /** SHA-256 of `bytes`, lowercase hex. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -61,4 +61,15 @@ export async function makeRelease(
   } finally {
     await Deno.remove(src, { recursive: true });
   }
+}
+
+/** The refusal `promise` rejects with; fails when it resolves or rejects otherwise. */
+export async function refusal(promise: Promise<unknown>): Promise<SyncRefusalError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof SyncRefusalError) return err;
+    throw err;
+  }
+  throw new Error("Expected a refusal");
 }

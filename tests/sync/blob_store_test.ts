@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BlobStore, SyncRefusalError } from "../../lib/sync/mod.ts";
 import { entries, withTempDir } from "../_helpers/temp_dir.ts";
-import { sha256Hex } from "./_release_fixture.ts";
+import { refusal, sha256Hex } from "./_release_fixture.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,16 +20,6 @@ function chunkStream(count: number, chunkSize: number, fill = 7) {
     },
   }, { highWaterMark: 0 }); // Nothing is pulled before the store reads.
   return { stream, seen };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<SyncRefusalError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof SyncRefusalError) return err;
-    throw err;
-  }
-  throw new Error("Expected a refusal");
 }
 
 Deno.test("BlobStore.put() stores bytes under their SHA-256 and reads them back", async () => {

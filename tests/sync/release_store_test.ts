@@ -10,22 +10,12 @@ import {
   SyncRefusalError,
 } from "../../lib/sync/mod.ts";
 import { entries, withTempDir } from "../_helpers/temp_dir.ts";
-import { makeRelease, sha256Hex, skillMd } from "./_release_fixture.ts";
+import { makeRelease, refusal, sha256Hex, skillMd } from "./_release_fixture.ts";
 
 async function open(root: string, options: ReleaseStoreOptions = {}) {
   const blobs = await BlobStore.open(root);
   const store = await ReleaseStore.open(root, options);
   return { blobs, store };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<SyncRefusalError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof SyncRefusalError) return err;
-    throw err;
-  }
-  throw new Error("Expected a refusal");
 }
 
 /** The release directory names: complete ones and any partial leftovers. */
