@@ -22,3 +22,11 @@ export * from "./blob_store.ts";
 export * from "./release_store.ts";
 export * from "./anti_entropy.ts";
 export * from "./release_log.ts";
+/** SemVer 2.0 precedence and the total order of releases the conflict rules use. */
+export * from "./version_order.ts";
+/** The conflict rules: which release each node installs (equivocation, ties, pins). */
+export * from "./resolve.ts";
+/** The verdict reported for an arriving release (duplicate, rollback, ...). */
+export * from "./classify_release.ts";
+/** The pin that `swarm skill rollback` sets. */
+export * from "./rollback_pin.ts";
