@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BlobStore, SyncRefusalError } from "../../lib/sync/mod.ts";
+import { BlobStore } from "../../lib/sync/mod.ts";
 import { entries, withTempDir } from "../_helpers/temp_dir.ts";
 import { refusal, sha256Hex } from "./_release_fixture.ts";
 

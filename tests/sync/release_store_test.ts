@@ -7,7 +7,6 @@ import {
   ReleaseStore,
   type ReleaseStoreOptions,
   type SkillRelease,
-  SyncRefusalError,
 } from "../../lib/sync/mod.ts";
 import { entries, withTempDir } from "../_helpers/temp_dir.ts";
 import { makeRelease, refusal, sha256Hex, skillMd } from "./_release_fixture.ts";
