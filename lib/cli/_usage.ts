@@ -115,3 +115,26 @@ export async function runSubcommand<A extends { help: boolean }>(
     return reportError(command.name, err);
   }
 }
+
+/**
+ * Refuses any positional argument (a command that takes none).
+ *
+ * @throws {UsageError} Naming the first one.
+ */
+export function noPositionals(positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
+}
+
+/**
+ * The one positional argument a command takes.
+ *
+ * @param name How the help names it, for the error (`NAME`, `DIR`).
+ * @throws {UsageError} When it is missing or empty, or there are more.
+ */
+export function onePositional(positionals: string[], name: string): string {
+  if (positionals.length === 0 || positionals[0] === "") {
+    throw new UsageError(`Missing argument ${name}`);
+  }
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'`);
+  return positionals[0];
+}

@@ -13,12 +13,15 @@
 import { VERSION } from "../version.ts";
 import { EXIT_OK, reportError, UsageError } from "./_usage.ts";
 import { runServe } from "./serve.ts";
+import { runSkill } from "./skill.ts";
 import { runSkills } from "./skills.ts";
 import { runStatus } from "./status.ts";
 import { runTask } from "./task.ts";
 import { runEvents } from "./events.ts";
 import { runTls } from "./tls.ts";
 import { runToken } from "./token.ts";
+import { runKey } from "./key.ts";
+import { runTrust } from "./trust.ts";
 
 /** The top-level help text. */
 export const MAIN_HELP = `swarm ${VERSION} — edge node for a P2P mesh of AI-agent skill executors
@@ -30,10 +33,15 @@ Usage:
                                     (--mesh: every node the node knows)
   swarm events [--url URL] [--json] follow a node's live event stream (--types, --last-event-id)
   swarm skills [--skills-dir DIR]…  list the skills found, with capabilities and fingerprints
+  swarm skill publish|list|pin|unpin|rollback
+                                    skill sync: publish a signed release, list what a node
+                                    installs, pin or roll back a skill
   swarm task DESCRIPTION [options]  submit a task to a node and print the result
   swarm tls init|issue|show         a small mesh CA and node/client certificates (TLS, mTLS)
   swarm token keygen|issue|list|revoke|…
                                     scoped tokens: signing keys, issue, rotate, revoke
+  swarm key gen --out FILE          a publisher's signing key for skill releases
+  swarm trust add|list|remove       the publishers whose skill releases a node accepts
   swarm help [COMMAND]              show help (also: swarm COMMAND --help)
   swarm --version                   print the version
 
@@ -49,10 +57,13 @@ const COMMANDS: Record<string, Command> = {
   serve: runServe,
   status: runStatus,
   skills: runSkills,
+  skill: runSkill,
   task: runTask,
   events: runEvents,
   tls: runTls,
   token: runToken,
+  key: runKey,
+  trust: runTrust,
 };
 
 /**

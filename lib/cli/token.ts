@@ -29,7 +29,15 @@ import {
   verifyToken,
   writeKeyring,
 } from "../security/mod.ts";
-import { EXIT_FAILURE, EXIT_OK, parseCliArgs, reportError, UsageError } from "./_usage.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  noPositionals,
+  onePositional,
+  parseCliArgs,
+  reportError,
+  UsageError,
+} from "./_usage.ts";
 import { terminalSafe } from "./_terminal.ts";
 
 /** Help text of `swarm token`. */
@@ -367,18 +375,6 @@ function positionalsLast(
     }
   }
   return [...flags, "--", ...positionals];
-}
-
-function noPositionals(positionals: string[]): void {
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
-}
-
-function onePositional(positionals: string[], name: string): string {
-  if (positionals.length === 0 || positionals[0] === "") {
-    throw new UsageError(`Missing argument ${name}`);
-  }
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'`);
-  return positionals[0];
 }
 
 /**

@@ -155,6 +155,31 @@ interface Exchange {
   fail(err: unknown, reading: boolean): unknown;
 }
 
+/** A node's answer to `GET /sync/digests`. */
+export interface SyncDigests {
+  /** SHA-256 of the sorted digest list (one per line): equal roots, equal sets. */
+  root: string;
+  /** The release digests, sorted; absent when the asker's `root` was the same. */
+  digests?: string[];
+  /** True when the asker's `root` was the node's. */
+  same?: boolean;
+}
+
+/** A node's answer to `POST /sync/release`. */
+export interface PushAnswer {
+  /** The release's digest. */
+  digest: string;
+  /** What the node made of it: `installed`, `accepted`, `duplicate`, `rollback`, … */
+  verdict: string;
+  /** SHA-256 of the release's files the node does not hold yet. */
+  missing: string[];
+}
+
+/** Largest `GET /sync/digests` answer: 10 000 digests and their JSON, with room. */
+const MAX_DIGESTS_ANSWER_BYTES = 1024 * 1024;
+/** Largest release envelope read from a peer (a node refuses larger ones anyway). */
+const MAX_ENVELOPE_ANSWER_BYTES = 1024 * 1024;
+
 /** Default time limit of one request in milliseconds. */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -475,6 +500,115 @@ export class SwarmClient {
     };
   }
 
+  /**
+   * The release digests a node holds (`GET /sync/digests`), for anti-entropy. With
+   * `root` (the peer's digest-list hash from an earlier answer) the node answers only
+   * `{root, same: true}` when nothing changed, so an idle exchange costs a few bytes.
+   *
+   * @throws {SwarmError} See the class description; `bad_peer_response` for an answer
+   * that is not a digest list.
+   */
+  async syncDigests(root?: string, options: RequestOptions = {}): Promise<SyncDigests> {
+    const query = root ? `?root=${encodeURIComponent(root)}` : "";
+    const body = await this.#getJson(`/sync/digests${query}`, MAX_DIGESTS_ANSWER_BYTES, options);
+    const answer = body as Partial<SyncDigests> | null;
+    const digests = answer?.digests;
+    if (
+      typeof answer?.root !== "string" ||
+      (digests !== undefined &&
+        (!Array.isArray(digests) || !digests.every((d) => typeof d === "string")))
+    ) {
+      throw new SwarmError(
+        "bad_peer_response",
+        `${this.url}/sync/digests answered something other than a digest list`,
+        { reason: "invalid_json" },
+      );
+    }
+    return answer as SyncDigests;
+  }
+
+  /**
+   * The signed envelope of release `digest` (`GET /sync/release`), unverified: the
+   * caller verifies it against its own trust store.
+   *
+   * @throws {SwarmError} `not_found` when the node does not hold it; see the class
+   * description.
+   */
+  async syncRelease(digest: string, options: RequestOptions = {}): Promise<unknown> {
+    const query = `?digest=${encodeURIComponent(digest)}`;
+    return await this.#getJson(`/sync/release${query}`, MAX_ENVELOPE_ANSWER_BYTES, options);
+  }
+
+  /**
+   * Hands a signed release envelope to a node (`POST /sync/release`, the `publish`
+   * action), which verifies it against its trust store, keeps it and spreads it.
+   *
+   * @returns The node's verdict: the release digest, what the node made of it
+   * (`installed`, `accepted`, `duplicate`, …) and the file hashes it still lacks.
+   * @throws {SwarmError} `release_refused` with the refusal `reason`; see the class
+   * description.
+   */
+  async pushRelease(envelope: unknown, options: RequestOptions = {}): Promise<PushAnswer> {
+    const exchange = await this.#send("POST", "/sync/release", options, JSON.stringify(envelope));
+    if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
+    const text = await this.#read(exchange, MAX_SMALL_ANSWER_BYTES, "Answer");
+    const status = exchange.response.status;
+    return garbageCheck(status, "invalid_json", () => parseJson(text, this.url)) as PushAnswer;
+  }
+
+  /**
+   * The content of the file whose SHA-256 is `sha256` (`GET /sync/blob`), as a stream
+   * the caller must consume or cancel; the caller checks its size and hash.
+   *
+   * @throws {SwarmError} `not_found` when the node does not hold it; see the class
+   * description.
+   */
+  async syncBlob(
+    sha256: string,
+    options: RequestOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const query = `?sha256=${encodeURIComponent(sha256)}`;
+    const exchange = await this.#send("GET", `/sync/blob${query}`, options);
+    if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
+    const body = exchange.response.body;
+    if (body === null) return new Blob([]).stream();
+    return errorsMapped(body, exchange);
+  }
+
+  /**
+   * Uploads one file of a release before publishing it (`PUT /sync/blob`, the
+   * `publish` action); the node checks its size and SHA-256 as it arrives.
+   *
+   * @throws {SwarmError} `release_refused` (`hash_mismatch`, `oversize`); see the class
+   * description.
+   */
+  async putBlob(
+    sha256: string,
+    content: Uint8Array<ArrayBuffer>,
+    size: number,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    const query = `?sha256=${encodeURIComponent(sha256)}&size=${size}`;
+    const exchange = await this.#send("PUT", `/sync/blob${query}`, options, content, true, {
+      "content-type": "application/octet-stream",
+    });
+    if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
+    await exchange.response.body?.cancel().catch(() => {});
+  }
+
+  /**
+   * The node's skill-sync state (`GET /sync/skills`): every skill name it holds
+   * releases of, what it installs, pins, newer releases available, refusals.
+   *
+   * @throws {SwarmError} See the class description.
+   */
+  async syncSkills(options: RequestOptions = {}): Promise<Record<string, unknown>> {
+    return await this.#getJson("/sync/skills", this.#maxStatusBytes, options) as Record<
+      string,
+      unknown
+    >;
+  }
+
   async #getJson(path: string, maxBytes: number, options: RequestOptions): Promise<unknown> {
     const exchange = await this.#send("GET", path, options);
     if (!exchange.response.ok) throw await this.#errorAnswer(exchange);
@@ -535,8 +669,9 @@ export class SwarmClient {
     method: string,
     path: string,
     options: RequestOptions,
-    body?: string,
+    body?: string | Uint8Array<ArrayBuffer>,
     timed = true,
+    bodyHeaders: Record<string, string> = { "content-type": "application/json" },
   ): Promise<Exchange> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const timeout = timed ? AbortSignal.timeout(timeoutMs) : undefined;
@@ -560,7 +695,9 @@ export class SwarmClient {
     };
     const headers = new Headers(this.#headers);
     for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
-    if (body !== undefined) headers.set("content-type", "application/json");
+    if (body !== undefined) {
+      for (const [name, value] of Object.entries(bodyHeaders)) headers.set(name, value);
+    }
     if (path.includes("stream=1")) headers.set("accept", `${NDJSON}, application/json`);
     if (path.startsWith("/events")) headers.set("accept", NDJSON);
     const token = options.token ?? this.#token;
@@ -608,6 +745,26 @@ function positiveInteger(name: string, value: number): number {
  * (`peer_unreachable`) gets that status and `reason: "cut_off"`, so logs and the retry
  * policy can tell it from a connection that never answered.
  */
+/** `body`, with a failure while reading it reported as a lost connection to the node. */
+function errorsMapped(
+  body: ReadableStream<Uint8Array>,
+  exchange: Exchange,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        controller.error(lost(exchange, err));
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
 function lost(exchange: Exchange, err: unknown): unknown {
   const failure = exchange.fail(err, true);
   if (

@@ -444,6 +444,32 @@ export interface Config {
    */
   mdnsTtlS: number;
   /**
+   * Install the skills that arrive by skill sync: releases signed by a publisher of the
+   * node's trust store (`swarm trust`) for that skill name. Off, the node still verifies,
+   * keeps and passes on releases (so a mesh converges through it) but installs none.
+   *
+   * @default {false}
+   */
+  acceptSkills: boolean;
+  /**
+   * Pause between two anti-entropy rounds of skill sync, in milliseconds. Each round
+   * re-reads the trust store and the pins and compares digest lists with `syncFanout`
+   * random peers (a few bytes when nothing changed). Shorter heals a missed push (a node
+   * that was down, a partition) sooner, at one small request per peer per round.
+   * 0 is refused.
+   *
+   * @default {2000}
+   */
+  syncIntervalMs: number;
+  /**
+   * Peers a new skill release is pushed to at once, and peers exchanged with per round.
+   * Higher spreads a release in fewer hops at more traffic per release; 0 turns gossip
+   * off (the node still answers peers and publishers).
+   *
+   * @default {3}
+   */
+  syncFanout: number;
+  /**
    * LLM capability inference, from SkillLite's environment variables (see
    * `llmConfigFromEnv`): off without an API key.
    */
@@ -526,6 +552,9 @@ export const DEFAULT_CONFIG: Readonly<ConfigPreset> = deepFreeze({
   logFormat: "auto",
   mdnsEnabled: false,
   mdnsTtlS: 120,
+  acceptSkills: false,
+  syncIntervalMs: 2_000,
+  syncFanout: 3,
   llm: llmConfigFromEnv({}),
 });
 
@@ -1112,6 +1141,30 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze(([
     arg: "S",
     min: 1,
     doc: "TTL of this node's mDNS records: peers drop a silent node after it",
+  },
+  {
+    key: "acceptSkills",
+    flag: "accept-skills",
+    env: "SWARM_ACCEPT_SKILLS",
+    type: "boolean",
+    doc: "install skills synced from peers, when signed by a publisher of the trust store",
+  },
+  {
+    key: "syncIntervalMs",
+    flag: "sync-interval-ms",
+    env: "SWARM_SYNC_INTERVAL_MS",
+    type: "integer",
+    arg: "MS",
+    min: 1,
+    doc: "pause between skill-sync rounds (digest exchange with a few peers)",
+  },
+  {
+    key: "syncFanout",
+    flag: "sync-fanout",
+    env: "SWARM_SYNC_FANOUT",
+    type: "integer",
+    arg: "N",
+    doc: "peers a new skill release is pushed to, and exchanged with per round; 0 = no gossip",
   },
   {
     key: "noMdns",

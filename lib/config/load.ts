@@ -173,6 +173,77 @@ function defaultDataDir(env: ConfigSources["env"], port: number): string {
   return join(base, "swarm", String(port));
 }
 
+/**
+ * The data directory from the typed `dataDir` setting, else the default for `port`;
+ * `:memory:` stays as it is, anything else is made absolute against `cwd`.
+ */
+function chooseDataDir(
+  dataDir: string | undefined,
+  port: number,
+  env: ConfigSources["env"],
+  cwd: string,
+): string {
+  if (dataDir === undefined) return resolve(cwd, defaultDataDir(env, port));
+  return dataDir === ":memory:" ? ":memory:" : resolve(cwd, dataDir);
+}
+
+/** What {@link nodeDataDir} reads: the few node settings that place the data directory. */
+export interface DataDirSources {
+  /** `--data-dir` as given on the command line, if it was. */
+  dataDir?: string;
+  /** `--listen` as given on the command line, if it was: its port names the default. */
+  listen?: string;
+  /** `--config` as given on the command line, if it was. */
+  config?: string;
+  /** Environment variables (`SWARM_DATA_DIR`, `SWARM_LISTEN`, `SWARM_CONFIG`, `XDG_DATA_HOME`, `HOME`). */
+  env: Record<string, string | undefined>;
+  /** Reads the config file. @default {Deno.readTextFileSync} */
+  readTextFile?: (path: string) => string;
+  /** Directory relative paths are resolved against. @default {Deno.cwd()} */
+  cwd?: string;
+}
+
+/**
+ * The data directory a node started with these settings uses, chosen exactly as
+ * {@link loadConfig} chooses it: `--data-dir`, else `SWARM_DATA_DIR`, else `dataDir` of
+ * the `--config`/`SWARM_CONFIG` file, else `$XDG_DATA_HOME/swarm/PORT` (or
+ * `$HOME/.local/share/swarm/PORT`) with the port of `--listen`/`SWARM_LISTEN`/the file
+ * (default 7700). For commands that edit a node's files without running it.
+ *
+ * @param sources The flags given, the environment, and how to read the config file.
+ * @returns An absolute path, or `:memory:`.
+ * @throws {ConfigError} When the config file cannot be read or is invalid, or a
+ * listen address cannot be parsed.
+ * @example
+ * ```ts
+ * import { nodeDataDir } from "./load.ts";
+ * const dir = nodeDataDir({ listen: "7701", env: { XDG_DATA_HOME: "/xdg" } });
+ * console.assert(dir === "/xdg/swarm/7701");
+ * ```
+ */
+export function nodeDataDir(sources: DataDirSources): string {
+  const read = sources.readTextFile ?? Deno.readTextFileSync;
+  const cwd = sources.cwd ?? Deno.cwd();
+  const env = fromEnv(sources.env);
+  const flags: Raw = {};
+  if (sources.dataDir !== undefined) flags.dataDir = sources.dataDir;
+  if (sources.listen !== undefined) flags.listen = sources.listen;
+  const configPath = sources.config ?? (env.config as string | undefined);
+  const file = configPath ? fromFile(resolve(cwd, configPath), read) : {};
+  const merged: Raw = { ...file, ...env, ...flags };
+  const setting = (key: "dataDir" | "listen") => {
+    const spec = OPTIONS.find((o) => o.key === key)!;
+    return merged[key] === undefined ? undefined : typed(spec, merged[key]) as string;
+  };
+  let port: number;
+  try {
+    port = parseListenAddress(setting("listen") ?? "").port;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return chooseDataDir(setting("dataDir"), port, sources.env, cwd);
+}
+
 /** Result of parsing the node's arguments: either help was asked for, or a config. */
 export type LoadResult = { help: true } | { help: false; config: Config };
 
@@ -258,11 +329,12 @@ export function loadConfig(sources: ConfigSources): LoadResult {
       `Option --log-format must be auto, json or pretty: current value is ${logFormat}`,
     );
   }
-  const dataDir = value.dataDir === undefined
-    ? resolve(cwd, defaultDataDir(sources.env, listen.port))
-    : value.dataDir === ":memory:"
-    ? ":memory:"
-    : resolve(cwd, value.dataDir as string);
+  const dataDir = chooseDataDir(
+    value.dataDir as string | undefined,
+    listen.port,
+    sources.env,
+    cwd,
+  );
   const asIs = Object.fromEntries(Object.entries(value).filter(([key]) => AS_IS.has(key)));
 
   const config: Config = {

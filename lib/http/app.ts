@@ -19,6 +19,7 @@ import { taskRoutes } from "./routes/task.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { meshHelloRoutes } from "./routes/mesh_hello.ts";
+import { syncRoutes } from "./routes/sync.ts";
 import { mountedDeclarations, requirePublic } from "./route_table.ts";
 import type { AppDeps } from "./types.ts";
 
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps, security: AppSecurityOptions = {}): Hon
   gated.route("/", canDoRoutes(deps));
   if (deps.metrics) gated.route("/", metricsRoutes(deps.metrics));
   if (deps.events) gated.route("/", eventsRoutes({ hub: deps.events }));
+  if (deps.sync) gated.route("/", syncRoutes(deps.sync));
   const routes = mountedDeclarations([...open.routes, ...gated.routes]);
   requirePublic(open.routes, routes);
 

@@ -21,4 +21,5 @@ export type { InflightOptions, SharedExecution } from "./inflight.ts";
 export { EVENTS_GAP_HEADER, eventsRoutes } from "./routes/events.ts";
 export type { EventsRoutesDeps } from "./routes/events.ts";
 export type { MeshHelloDeps } from "./routes/mesh_hello.ts";
+export type { SyncRouteDeps } from "./routes/sync.ts";
 export * from "./server.ts";

@@ -60,6 +60,14 @@ export const ROUTES: readonly RouteDeclaration[] = [
   { method: "GET", path: "/healthz", public: true },
   { method: "GET", path: "/readyz", public: true },
   { method: "POST", path: HELLO_PATH, public: true },
+  // Skill sync: peers read with the node's credential; handing a node a release or its
+  // files is publishing.
+  { method: "GET", path: "/sync/digests", public: false, action: "read" },
+  { method: "GET", path: "/sync/release", public: false, action: "read" },
+  { method: "POST", path: "/sync/release", public: false, action: "publish" },
+  { method: "GET", path: "/sync/blob", public: false, action: "read" },
+  { method: "PUT", path: "/sync/blob", public: false, action: "publish" },
+  { method: "GET", path: "/sync/skills", public: false, action: "read" },
 ];
 
 /**

@@ -8,6 +8,7 @@ import type { TaskTracker } from "./task_tracker.ts";
 import type { EventStreamHub, TraceContext } from "../observability/mod.ts";
 import type { Grant, RateLimiter } from "../security/mod.ts";
 import type { MeshHelloDeps } from "./routes/mesh_hello.ts";
+import type { SyncRouteDeps } from "./routes/sync.ts";
 
 /** Options of one routed task. */
 export interface RouteOptions {
@@ -79,6 +80,8 @@ export interface AppDeps {
   onAuthFailure?: (reason: string, path: string) => void;
   /** Answers the membership challenge (`POST /mesh/hello`); the route is absent without it. */
   meshHello?: MeshHelloDeps;
+  /** Skill sync (`/sync/*`); the routes are absent without it (no data dir). */
+  sync?: SyncRouteDeps;
   /** Told about each refused authorization (403), with the missing scope. */
   onForbidden?: (scope: string, subject: string, path: string) => void;
 }

@@ -27,7 +27,9 @@ import { SwarmError } from "../protocol/mod.ts";
 import { type Peer, Router } from "../routing/mod.ts";
 import { forwardingFor, keyringVerifier, RateLimiter } from "../security/mod.ts";
 import { KvPeerTable, KvTaskStore, openStore } from "../store/mod.ts";
-import { type Clock, systemClock } from "../time/mod.ts";
+import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
+import type { ReleaseInstaller } from "../sync/mod.ts";
+import { skillSyncSide } from "./skill_sync_side.ts";
 import { drain } from "./drain.ts";
 import { interfaceAddresses } from "./interface_addresses.ts";
 import type { DiscoveryState, SkillSummary, WorkerInit } from "./messages.ts";
@@ -57,6 +59,11 @@ export interface NodeDeps {
   onEvent?: EventHook;
   /** Called once the HTTP server listens, before the store opens. */
   onListening?: (address: { host: string; port: number; url: string }) => void;
+  /**
+   * Installs synced skills (in the worker: the bridge to the main process's store).
+   * @default {a release store in this process}
+   */
+  installer?: ReleaseInstaller;
 }
 
 /** A composed node. */
@@ -233,6 +240,17 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
     clock,
   });
 
+  const sync = skillSyncSide({
+    config,
+    nodeId,
+    peers: () => peers.routable(),
+    fetch: outbound.fetch,
+    emit: (event) => bus.emit(event),
+    installer: deps.installer,
+    log: (message, props) => log.error(message, props),
+  });
+  let syncLoop: Repeater | undefined;
+
   const ready = () => state.ready && !state.draining;
   /** This machine's addresses for the membership challenge, cached for a few seconds. */
   const ownAddresses = interfaceAddresses(() => clock.now());
@@ -252,13 +270,15 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
     load: () => ({ running: admission.running, queued: admission.queued }),
     readiness: () => ({ ready: ready(), reason: state.reason, draining: state.draining }),
     localCapabilities: () => init.capabilities,
-    statusExtras: () =>
-      statusExtras(init, () => peers.annotated(), () => ({
+    statusExtras: async () => ({
+      ...await statusExtras(init, () => peers.annotated(), () => ({
         ready: ready(),
         inFlight: tracker.ids(),
         ledger,
         load: { running: admission.running, queued: admission.queued },
       })),
+      ...(sync ? { sync: (await sync.view()) ?? null } : {}),
+    }),
     logError: (message, props) => log.error(message, props),
     // Paths are the caller's text: cut short so refusals cannot pin much in the event ring.
     onForbidden: (scope, subject, fullPath) =>
@@ -270,6 +290,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
         subject,
       }),
     events: hub,
+    sync: sync?.routes,
     meshHello: {
       nodeId,
       token: () => config.token,
@@ -335,6 +356,11 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
       }),
     );
     await peers.start(new KvPeerTable(kv));
+    if (sync) {
+      await sync.open();
+      // The first round runs at once: a node that was down catches up on start.
+      syncLoop = repeatEvery(config.syncIntervalMs, () => sync.round(), clock);
+    }
     state.ready = true;
     state.reason = "";
     bus.emit({
@@ -393,6 +419,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
       state.draining = true;
       state.reason = "Draining";
       peers.stop();
+      syncLoop?.stop();
       const outcome = await drain({ tracker, inflight }, {
         timeoutMs: config.drainTimeoutMs,
         clock,

@@ -10,6 +10,19 @@ import type { ErrorBody, NodeResult, NodeTask } from "../protocol/mod.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 import type { Grant } from "../security/mod.ts";
 import type { SecurityMaterial } from "./security_material.ts";
+import type { InstalledRelease, SkillRelease, SyncRefusal } from "../sync/mod.ts";
+
+/** The main process's answer to a `sync-store` request. */
+export interface SyncStoreResult {
+  type: "sync-store-result";
+  id: number;
+  /** The installed releases after the request, when it succeeded. */
+  installed?: Array<[string, InstalledRelease]>;
+  /** The store refused the release. */
+  refusal?: { reason: SyncRefusal; message: string };
+  /** Anything else that went wrong. */
+  error?: string;
+}
 
 /** A skill as the network side sees it (no paths beyond what status shows). */
 export interface SkillSummary {
@@ -73,11 +86,15 @@ export type ToWorker =
   | { type: "security"; material: SecurityMaterial }
   | { type: "mdns-peer-up"; peer: MdnsPeer }
   | { type: "mdns-peer-down"; id: string; reason: string }
+  | SyncStoreResult
   | { type: "stop" };
 
 /** Worker → main. */
 export type FromWorker =
   | { type: "listening"; host: string; port: number; url: string }
+  /** Skill sync asks the main process's release store. */
+  | { type: "sync-store"; id: number; op: "installed" }
+  | { type: "sync-store"; id: number; op: "install"; release: SkillRelease }
   | { type: "exec"; id: number; task: NodeTask; capabilities: string[]; grant?: Grant }
   | { type: "exec-cancel"; id: number }
   | { type: "fatal"; error: ErrorBody }

@@ -15,8 +15,11 @@ export interface WorkerPermissions {
   read: false | string[];
   /** Paths the worker may write (the data dir, for Deno KV); `false` = none. */
   write: false | string[];
-  /** No environment access. */
-  env: false;
+  /**
+   * Only {@link WORKER_ENV}: the debug switches the YAML parser reads while skill sync
+   * checks a release's SKILL.md. Nothing else of the environment (tokens, keys).
+   */
+  env: string[];
   /** No subprocesses. */
   run: false;
   /**
@@ -28,6 +31,13 @@ export interface WorkerPermissions {
   ffi: false;
 }
 
+/**
+ * The environment variables the network worker may read: the two debug switches of the
+ * `yaml` library (it reads them while parsing, and Deno refuses the read otherwise), so
+ * skill sync can check the SKILL.md of a release it installs. Never a secret.
+ */
+export const WORKER_ENV: readonly string[] = Object.freeze(["LOG_STREAM", "LOG_TOKENS"]);
+
 /** Whether `host` binds every interface. */
 export function isWildcardHost(host: string): boolean {
   return host === "0.0.0.0" || host === "::" || host === "[::]";
@@ -36,7 +46,7 @@ export function isWildcardHost(host: string): boolean {
 /**
  * The network worker's grant: loopback (plus the bind address and the opted-in hosts)
  * for `net`; the data dir only for `read`/`write` (Deno KV); the interface listing on a
- * wildcard bind; nothing else.
+ * wildcard bind; two debug switches of the environment ({@link WORKER_ENV}); nothing else.
  *
  * @example
  * ```ts
@@ -53,7 +63,7 @@ export function workerPermissions(
     net: netGrant(config.allowNet, config.listen.host, config.listen.port),
     read: files,
     write: files,
-    env: false,
+    env: [...WORKER_ENV],
     run: false,
     sys: isWildcardHost(config.listen.host) ? ["networkInterfaces"] : false,
     ffi: false,

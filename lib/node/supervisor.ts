@@ -13,6 +13,7 @@ import { executionPolicyOf } from "../config/mod.ts";
 import { type LogFormat, logger, setupLogging } from "../log/mod.ts";
 import { swarmErrorOfBody, toSwarmError } from "../protocol/mod.ts";
 import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
+import { syncRoot } from "../sync/mod.ts";
 import { VERSION } from "../version.ts";
 import { loadNodeId } from "./identity.ts";
 import { LocalExecutor } from "./local_executor.ts";
@@ -22,6 +23,7 @@ import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
 import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./security_material.ts";
 import { loadSkillState, nodeProtectedPaths, skillStateChanged } from "./skill_state.ts";
 import { stopSequence } from "./stop_sequence.ts";
+import { SyncStoreHost } from "./sync_store_host.ts";
 
 /** Options of {@link runNode}. */
 export interface RunNodeOptions {
@@ -55,9 +57,15 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   }
   const nodeId = await loadNodeId(config.dataDir);
 
-  const dirs = config.skillsDirs.length > 0
+  const given = config.skillsDirs.length > 0
     ? config.skillsDirs
     : await defaultSkillDirs(options.cwd ?? Deno.cwd());
+  // Skills installed by skill sync are one more skills directory, only when accepted.
+  const syncedDir = config.acceptSkills && config.dataDir !== ":memory:"
+    ? join(syncRoot(config.dataDir), "skills")
+    : undefined;
+  if (syncedDir) await Deno.mkdir(syncedDir, { recursive: true, mode: 0o700 });
+  const dirs = syncedDir ? [...given, syncedDir] : given;
   const sandboxes = await detectSandboxes();
   const protectedPaths = await nodeProtectedPaths(config);
   let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, { protectedPaths });
@@ -134,6 +142,9 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     deno: { permissions },
   });
   const post = (message: ToWorker) => worker.postMessage(message);
+  const syncStore = config.dataDir === ":memory:" ? undefined : new SyncStoreHost(config.dataDir);
+  /** Reloads the skills; set once the watcher is in place (a sync before then is seen by it). */
+  let reloadSynced: () => Promise<void> = () => Promise.resolve();
   const running = new Map<number, AbortController>();
   const started = Promise.withResolvers<number>();
   const stopped = Promise.withResolvers<void>();
@@ -155,6 +166,16 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         break;
       case "stopped":
         stopped.resolve();
+        break;
+      case "sync-store":
+        syncStore?.handle(message).then(({ result, installed }) => {
+          post(result);
+          if (installed) {
+            reloadSynced().catch((err) => {
+              log.error("Cannot reload the skills after a sync install", { error: String(err) });
+            });
+          }
+        });
         break;
       case "exec-cancel":
         running.get(message.id)?.abort();
@@ -228,7 +249,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     reloadIntervalMs: config.securityReloadIntervalMs,
     onError: (err) => log.error("Cannot reload the security files", { error: err.message }),
   });
-  watchSkillDirs(dirs, async () => {
+  const reloadSkills = async () => {
     const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, {
       protectedPaths,
     });
@@ -245,7 +266,9 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
       skills: next.summaries.map((s) => s.name),
       capabilities: next.capabilities,
     });
-  }, { signal: watching.signal }).catch((err) => {
+  };
+  reloadSynced = reloadSkills;
+  watchSkillDirs(dirs, reloadSkills, { signal: watching.signal }).catch((err) => {
     log.warn("Cannot watch the skill directories", { error: String(err) });
   });
 

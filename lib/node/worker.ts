@@ -11,10 +11,12 @@ import { setupLogging } from "../log/mod.ts";
 import { toSwarmError } from "../protocol/mod.ts";
 import { BridgeExecutor } from "./bridge_executor.ts";
 import { composeNode, type NodeHandle } from "./compose_node.ts";
+import { SyncStoreBridge } from "./sync_store_bridge.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
 
 const post = (message: FromWorker) => self.postMessage(message);
 const bridge = new BridgeExecutor(post);
+const syncStore = new SyncStoreBridge(post);
 let node: NodeHandle | null = null;
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
@@ -26,6 +28,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       node = composeNode(message.init, {
         executor: bridge,
         onListening: (address) => post({ type: "listening", ...address }),
+        installer: syncStore,
       });
       try {
         await node.start();
@@ -57,6 +60,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       break;
     case "mdns-peer-down":
       await node?.mdnsDown(message.id, message.reason);
+      break;
+    case "sync-store-result":
+      syncStore.settle(message);
       break;
     case "stop":
       await node?.stop();

@@ -55,6 +55,27 @@ export function logLineOf(event: NodeEvent): [string, Record<string, unknown>] |
       return event.reason === "forbidden"
         ? ["auth_forbidden", { scope: event.scope, subject: event.subject, path: event.path }]
         : ["auth_failed", { reason: event.reason, path: event.path, source: event.source }];
+    case "skill_release_received":
+      return ["skill_release", {
+        name: event.name,
+        version: event.version,
+        digest: event.digest,
+        publisher: event.publisher,
+        verdict: event.verdict,
+        from: event.from,
+      }];
+    case "skill_refused": {
+      const { reason, message, from, name, version, digest } = event;
+      // `detail`, not `message`: the log line's own message is the event name.
+      return ["skill_refused", { reason, detail: message, from, name, version, digest }];
+    }
+    case "skill_installed":
+      return ["skill_installed", {
+        name: event.name,
+        version: event.version,
+        fingerprint: event.fingerprint,
+        previous: event.previous,
+      }];
     default:
       return undefined;
   }

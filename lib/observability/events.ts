@@ -80,6 +80,40 @@ export type NodeEventData =
     & TaskFields
   )
   | {
+    type: "skill_release_received";
+    /** Skill name and version the release states. */
+    name: string;
+    version: string;
+    /** The release's digest (SHA-256 of its signed statement). */
+    digest: string;
+    /** Trust-store name of the publisher that signed it. */
+    publisher: string;
+    /** `installed`, `accepted`, `rollback`, `equivocation` or `malformed` (see skill-sync.md). */
+    verdict: string;
+    /** `publisher` (handed to this node) or the id of the peer that sent it. */
+    from: string;
+  }
+  | {
+    type: "skill_refused";
+    /** A refusal word of skill sync: `unsigned`, `untrusted_publisher`, `rollback`, … */
+    reason: string;
+    message: string;
+    /** `publisher`, `install`, or the id of the peer the release or file came from. */
+    from: string;
+    name?: string;
+    version?: string;
+    digest?: string;
+  }
+  | {
+    type: "skill_installed";
+    name: string;
+    version: string;
+    fingerprint: string;
+    digest: string;
+    /** Fingerprint of the release it replaced; null for a first install. */
+    previous: string | null;
+  }
+  | {
     type: "auth_failed";
     /** `missing`, `invalid`, a scoped token's refusal reason, or `forbidden` (403). */
     reason: string;

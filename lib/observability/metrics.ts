@@ -112,6 +112,9 @@ export class NodeMetrics {
   readonly #authFailures: Counter<"reason">;
   readonly #peerEvents: Counter<"event" | "source">;
   readonly #peerStateChanges: Counter<"to">;
+  readonly #skillReleases: Counter<"verdict">;
+  readonly #skillRefusals: Counter<"reason">;
+  readonly #skillInstalls: Counter;
 
   /** Creates and registers every metric; `swarm_build_info` is set to 1 at once. */
   constructor(options: NodeMetricsOptions) {
@@ -189,6 +192,23 @@ export class NodeMetrics {
       name: "swarm_peer_state_changes_total",
       help: "Peer health state transitions, by new state",
       labelNames: ["to"],
+      registers,
+    });
+    this.#skillReleases = new Counter({
+      name: "swarm_skill_releases_total",
+      help: "Signed skill releases new to this node, by verdict (installed, accepted, rollback, …)",
+      labelNames: ["verdict"],
+      registers,
+    });
+    this.#skillRefusals = new Counter({
+      name: "swarm_skill_refusals_total",
+      help: "Skill releases or files refused by skill sync, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.#skillInstalls = new Counter({
+      name: "swarm_skill_installs_total",
+      help: "Synced skill releases installed (rollbacks included)",
       registers,
     });
     new Gauge({
@@ -281,6 +301,15 @@ export class NodeMetrics {
         break;
       case "peer_state_changed":
         this.#peerStateChanges.inc({ to: event.to });
+        break;
+      case "skill_release_received":
+        this.#skillReleases.inc({ verdict: event.verdict });
+        break;
+      case "skill_refused":
+        this.#skillRefusals.inc({ reason: event.reason });
+        break;
+      case "skill_installed":
+        this.#skillInstalls.inc();
         break;
     }
   }

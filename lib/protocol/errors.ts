@@ -52,6 +52,8 @@ export const ERROR_STATUS = {
   invalid_argument: 400,
   // The request names an address that is not this node's (a relayed membership hello).
   misdirected: 421,
+  // Skill sync refused a release or one of its files (the `reason` says why).
+  release_refused: 422,
 } as const;
 
 /** A stable error code. */

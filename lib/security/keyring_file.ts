@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
-import { followLinks, writeFileAtomic } from "../store/mod.ts";
+import { withFileLock, writeFileAtomic } from "../store/mod.ts";
 import { type Keyring, KeyringError, parseKeyring, serializeKeyring } from "./keyring.ts";
 
 /**
@@ -62,21 +61,9 @@ export async function updateKeyring(
   path: string,
   edit: (current: Keyring | null) => Keyring | Promise<Keyring>,
 ): Promise<Keyring> {
-  // Lock beside the real file: editors reaching it through different links still meet.
-  const real = await followLinks(path);
-  const lockPath = join(dirname(real), `.${basename(real)}.lock`);
-  const lock = await Deno.open(lockPath, {
-    read: true,
-    write: true,
-    create: true,
-    mode: 0o600,
-  });
-  try {
-    await lock.lock(true);
+  return await withFileLock(path, async () => {
     const next = await edit(await readKeyringIfExists(path));
     await writeKeyring(path, next);
     return next;
-  } finally {
-    lock.close();
-  }
+  });
 }

@@ -7,8 +7,11 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { compareUtf8, sortedEntries, statOrNull } from "./_fs.ts";
 
-/** Directory names left out at any depth. */
-const SKIPPED_DIRS = new Set([
+/**
+ * Directory names the fingerprint leaves out at any depth (SkillLite's list). Whoever
+ * walks a skill as the fingerprint does (a release's file list) skips exactly these.
+ */
+export const FINGERPRINT_SKIPPED_DIRS: ReadonlySet<string> = new Set([
   ".git",
   "__pycache__",
   "node_modules",
@@ -17,8 +20,11 @@ const SKIPPED_DIRS = new Set([
   ".venv",
   "venv",
 ]);
-/** File names left out at any depth. */
-const SKIPPED_FILES = new Set([".skilllite-manifest.json", ".DS_Store"]);
+/** File names the fingerprint leaves out at any depth (SkillLite's list). */
+export const FINGERPRINT_SKIPPED_FILES: ReadonlySet<string> = new Set([
+  ".skilllite-manifest.json",
+  ".DS_Store",
+]);
 
 const NUL = new Uint8Array([0]);
 const encoder = new TextEncoder();
@@ -74,11 +80,11 @@ async function collectFiles(
     const info = entry.isSymlink ? await statOrNull(join(root, rel)) : entry;
     if (info === null) continue;
     if (info.isDirectory) {
-      if (SKIPPED_DIRS.has(entry.name)) continue;
+      if (FINGERPRINT_SKIPPED_DIRS.has(entry.name)) continue;
       const real = await Deno.realPath(join(root, rel));
       if (ancestors.has(real)) continue;
       await collectFiles(root, rel, new Set([...ancestors, real]), out);
-    } else if (info.isFile && !SKIPPED_FILES.has(entry.name)) {
+    } else if (info.isFile && !FINGERPRINT_SKIPPED_FILES.has(entry.name)) {
       out.push(rel);
     }
   }

@@ -41,7 +41,13 @@ export { parseSkillMd, type SkillManifest } from "./parse_skill_md.ts";
 export { ENTRY_POINT_CANDIDATES, entryLanguage, findEntryPoint } from "./entry_point.ts";
 export { resolveCapabilities, type ResolvedCapabilities } from "./resolve_capabilities.ts";
 export { resolvePermissions } from "./resolve_permissions.ts";
-export { computeSkillFingerprint } from "./fingerprint.ts";
+export {
+  computeSkillFingerprint,
+  FINGERPRINT_SKIPPED_DIRS,
+  FINGERPRINT_SKIPPED_FILES,
+} from "./fingerprint.ts";
+/** Orders strings by their UTF-8 bytes: the order of a skill's files in its fingerprint. */
+export { compareUtf8 } from "./_fs.ts";
 export { loadSkill, type LoadSkillOptions } from "./load_skill.ts";
 export { type EscapingLink, findEscapingLinks, MAX_SKILL_ENTRIES } from "./escaping_links.ts";
 export {

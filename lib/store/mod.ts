@@ -1,6 +1,7 @@
 /**
  * Persistent state: the routing table and task delivery records in Deno KV, and files
- * written atomically and durably (`writeFileAtomic`) for keys, certificates and keyrings.
+ * written atomically and durably (`writeFileAtomic`) for keys, certificates and keyrings,
+ * and edits of such files serialized across processes (`withFileLock`).
  *
  * @example
  * ```ts
@@ -21,3 +22,4 @@ export * from "./task_fingerprint.ts";
 export * from "./write_file_atomic.ts";
 export * from "./follow_links.ts";
 export * from "./sync_directory.ts";
+export * from "./file_lock.ts";

@@ -84,11 +84,14 @@ export class BlobStore {
    * files an interrupted write left.
    *
    * @param root The store's root directory (for a node, `<dataDir>/sync`).
+   * @param options `sweep: false` leaves temporary files alone: for a second process
+   * that only reads blobs while the owner may be receiving some. @default {sweep: true}
    * @returns The store.
    */
-  static async open(root: string): Promise<BlobStore> {
+  static async open(root: string, options: { sweep?: boolean } = {}): Promise<BlobStore> {
     const store = new BlobStore(root);
     await Deno.mkdir(store.dir, { recursive: true });
+    if (options.sweep === false) return store;
     for await (const entry of Deno.readDir(store.dir)) {
       if (entry.name.startsWith(TEMP_PREFIX)) await removeIfPresent(join(store.dir, entry.name));
     }

@@ -1,6 +1,7 @@
 /**
- * Skill sync: signed, content-addressed skill releases, the trust store that says
- * which publisher may publish which skill, the pure rules that pick the installed
+ * Skill sync: signed, content-addressed skill releases (publisher keys, DSSE envelopes
+ * of in-toto statements), the trust store that says which publisher may publish which
+ * skill, the pure rules that pick the installed
  * version, and the release store that installs them atomically.
  *
  * @example
@@ -22,6 +23,14 @@ export * from "./blob_store.ts";
 export * from "./release_store.ts";
 export * from "./anti_entropy.ts";
 export * from "./release_log.ts";
+/** Publisher signing keys: generated and read as Ed25519 JWK files. */
+export * from "./publisher_key.ts";
+/** The signed form of a release: DSSE envelope, in-toto statement, verification. */
+export * from "./envelope.ts";
+/** The node's trust store: which publisher may publish which skill. */
+export * from "./trust_store.ts";
+/** A skill directory's release statement, as its publisher makes it. */
+export * from "./make_release.ts";
 /** SemVer 2.0 precedence and the total order of releases the conflict rules use. */
 export * from "./version_order.ts";
 /** The conflict rules: which release each node installs (equivocation, ties, pins). */
@@ -30,3 +39,7 @@ export * from "./resolve.ts";
 export * from "./classify_release.ts";
 /** The pin that `swarm skill rollback` sets. */
 export * from "./rollback_pin.ts";
+/** A node's skill sync at work: receive, gossip, anti-entropy, fetch, install. */
+export * from "./skill_sync.ts";
+/** The node's pins file (`swarm skill pin`). */
+export * from "./pin_file.ts";

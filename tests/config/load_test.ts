@@ -110,6 +110,9 @@ Deno.test("loadConfig() gives the documented defaults", () => {
       mdnsEnabled: false,
       mdnsInterface: undefined,
       mdnsTtlS: 120,
+      acceptSkills: false,
+      syncIntervalMs: 2_000,
+      syncFanout: 3,
       llm: {
         enabled: false,
         baseUrl: DEFAULT_LLM_BASE_URL,

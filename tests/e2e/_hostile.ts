@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import { LIMITS } from "../../lib/protocol/validate.ts";
-import { ROUTES as ROUTE_TABLE } from "../../lib/http/route_table.ts";
+import { allowedMethods, ROUTES as ROUTE_TABLE } from "../../lib/http/route_table.ts";
 
 /** `--max-body-bytes` of the node under test: small, so oversize bodies stay cheap. */
 export const MAX_BODY_BYTES = 65_536;
@@ -21,9 +21,15 @@ export const MAX_BODY_BYTES = 65_536;
 /** Prefix of every task id the generators put in a body the node must refuse. */
 export const HOSTILE_ID_PREFIX = "hostile-";
 
-/** The routes the node serves, with their one method (from the node's own route table). */
+/**
+ * The paths the node serves, each with its methods as a 405's `Allow` lists them (from
+ * the node's own route table).
+ */
 export const ROUTES: Record<string, string> = Object.fromEntries(
-  ROUTE_TABLE.map((route) => [route.path, route.method]),
+  [...new Set(ROUTE_TABLE.map((route) => route.path))].map((path) => [
+    path,
+    allowedMethods(ROUTE_TABLE, path).join(", "),
+  ]),
 );
 
 /** A request body and how it travels. */

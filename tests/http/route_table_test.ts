@@ -38,6 +38,16 @@ function fullApp(): { app: Hono; hub: EventStreamHub } {
       self: () => ({ host: "127.0.0.1", port: 7700, interfaces: () => ["127.0.0.1"] }),
     },
     verifyToken: () => scopedTokens,
+    sync: {
+      digests: () => [],
+      root: () => "r",
+      envelope: () => Promise.resolve(undefined),
+      receive: () => Promise.resolve({ digest: "d", verdict: "accepted", missing: [] }),
+      readBlob: () => Promise.resolve(undefined),
+      putBlob: async (body) => await body.cancel(),
+      maxBlobBytes: 1024,
+      view: () => Promise.resolve({}),
+    },
   });
   return { app, hub };
 }
@@ -65,7 +75,17 @@ Deno.test("createApp() with no optional routes mounts only declared ones", () =>
   const { app } = makeApp();
   const { undeclared, unmounted } = compareRoutes(app.routes, ROUTES);
   assert.deepEqual(undeclared, []);
-  assert.deepEqual(unmounted.sort(), ["GET /events", "GET /metrics", "POST /mesh/hello"]);
+  assert.deepEqual(unmounted.sort(), [
+    "GET /events",
+    "GET /metrics",
+    "GET /sync/blob",
+    "GET /sync/digests",
+    "GET /sync/release",
+    "GET /sync/skills",
+    "POST /mesh/hello",
+    "POST /sync/release",
+    "PUT /sync/blob",
+  ]);
 });
 
 Deno.test("ROUTES declares each method and path once, as exact upper-case paths", () => {
@@ -130,7 +150,8 @@ Deno.test("createApp() answers a route it leaves out as unknown, not 405 nor pub
 Deno.test("createApp() answers another method on a declared path 405 with every Allow", async () => {
   const { app, hub } = fullApp();
   for (const route of ROUTES) {
-    const method = route.method === "POST" ? "GET" : "POST";
+    const declared = allowedMethods(ROUTES, route.path);
+    const method = ["GET", "POST", "DELETE"].find((m) => !declared.includes(m))!;
     const response = await send(app, { method, path: route.path }, TOKEN);
     assert.equal(response.status, 405, `${method} ${route.path}`);
     assert.equal(response.headers.get("allow"), allowedMethods(ROUTES, route.path).join(", "));

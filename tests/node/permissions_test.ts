@@ -21,7 +21,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       net: [...LOOPBACK_GRANT],
       read: ["/var/lib/swarm/7700"],
       write: ["/var/lib/swarm/7700"],
-      env: false,
+      env: ["LOG_STREAM", "LOG_TOKENS"],
       run: false,
       sys: false,
       ffi: false,
@@ -34,7 +34,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       net: true,
       read: ["/d"],
       write: ["/d"],
-      env: false,
+      env: ["LOG_STREAM", "LOG_TOKENS"],
       run: false,
       sys: ["networkInterfaces"],
       ffi: false,
@@ -51,7 +51,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       net: [...LOOPBACK_GRANT, "0.0.0.0:7711", "10.0.0.0/8"],
       read: ["/d"],
       write: ["/d"],
-      env: false,
+      env: ["LOG_STREAM", "LOG_TOKENS"],
       run: false,
       sys: ["networkInterfaces"],
       ffi: false,
@@ -68,7 +68,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       net: [...LOOPBACK_GRANT, "192.168.1.5:7700"],
       read: ["/d"],
       write: ["/d"],
-      env: false,
+      env: ["LOG_STREAM", "LOG_TOKENS"],
       run: false,
       sys: false,
       ffi: false,
@@ -85,7 +85,7 @@ const CASES: Array<[name: string, input: Input, expected: WorkerPermissions]> = 
       net: [...LOOPBACK_GRANT],
       read: false,
       write: false,
-      env: false,
+      env: ["LOG_STREAM", "LOG_TOKENS"],
       run: false,
       sys: false,
       ffi: false,
@@ -99,10 +99,11 @@ for (const [name, input, expected] of CASES) {
   });
 }
 
-Deno.test("workerPermissions() never grants run, env or ffi; sys only lists interfaces on a wildcard bind", () => {
+Deno.test("workerPermissions() never grants run or ffi, env only the yaml debug switches; sys only lists interfaces on a wildcard bind", () => {
   for (const [, input] of CASES) {
     const p = workerPermissions(input);
-    assert.deepEqual([p.run, p.env, p.ffi], [false, false, false]);
+    assert.deepEqual([p.run, p.ffi], [false, false]);
+    assert.deepEqual(p.env, ["LOG_STREAM", "LOG_TOKENS"]);
     const wildcard = input.listen.host === "0.0.0.0";
     assert.deepEqual(p.sys, wildcard ? ["networkInterfaces"] : false);
   }

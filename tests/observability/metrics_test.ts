@@ -338,9 +338,10 @@ Deno.test("NodeMetrics works in a worker with the network worker's permissions",
     dataDir: ":memory:",
   });
   assert.deepEqual(
-    [permissions.read, permissions.write, permissions.env, permissions.run, permissions.sys],
-    [false, false, false, false, false],
+    [permissions.read, permissions.write, permissions.run, permissions.sys],
+    [false, false, false, false],
   );
+  assert.deepEqual(permissions.env, ["LOG_STREAM", "LOG_TOKENS"]);
   const moduleUrl = new URL("../../lib/observability/metrics.ts", import.meta.url).href;
   const source = `
     const out = {};

@@ -47,6 +47,8 @@ const ANSWERED: Record<string, boolean> = {
   keyring_invalid: true,
   invalid_argument: true,
   misdirected: true,
+  // Skill sync's refusal: never an answer to a task, a 4xx like the others.
+  release_refused: true,
   // A proxy in front of the peer could not reach it (nginx's 502).
   peer_unreachable: true,
 };

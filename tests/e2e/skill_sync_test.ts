@@ -1,0 +1,293 @@
+/**
+ * Skill sync between real nodes on loopback, through the installed launcher and CLI:
+ * `swarm key gen`, `swarm trust add`, `swarm skill publish|list|pin|rollback`, a relay
+ * node that does not accept skills, refusals over HTTP with their events and metrics, a
+ * trust store edited while the nodes run, and the synced skill run as a task.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { bwrapUsable } from "../_helpers/bwrap.ts";
+import { withTempDir } from "../_helpers/temp_dir.ts";
+import {
+  nodeTask,
+  postTask,
+  runSwarm,
+  runSwarmOk,
+  startNode,
+  stopAll,
+  type TestNode,
+  waitFor,
+} from "./_node.ts";
+
+const TOKEN = "sync-e2e-shared-token";
+const env = { SKILLLITE_SWARM_TOKEN: TOKEN };
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+/** Writes skill `echo-sync` at `version`; its script answers with the version. */
+async function writeSkill(dir: string, version: string, marker = version): Promise<string> {
+  const skill = join(dir, `echo-sync-${version}-${marker}`);
+  await Deno.mkdir(join(skill, "scripts"), { recursive: true });
+  await Deno.writeTextFile(
+    join(skill, "SKILL.md"),
+    `---\nname: echo-sync\ndescription: Answers with its version\ncapabilities: [synced]\nmetadata:\n  version: "${version}"\n---\n# echo-sync\n`,
+  );
+  await Deno.writeTextFile(
+    join(skill, "scripts", "main.py"),
+    `import json\nprint(json.dumps({"version": "${version}", "marker": "${marker}"}))\n`,
+  );
+  return skill;
+}
+
+async function syncSkill(node: TestNode) {
+  const res = await fetch(`${node.url}/sync/skills`, { headers: auth });
+  assert.equal(res.status, 200);
+  const view = await res.json();
+  return view.skills.find((s: { name: string }) => s.name === "echo-sync");
+}
+
+async function installed(node: TestNode): Promise<string | undefined> {
+  return (await syncSkill(node))?.installed?.version;
+}
+
+async function metric(node: TestNode, line: string): Promise<boolean> {
+  const text = await (await fetch(`${node.url}/metrics`, { headers: auth })).text();
+  return text.split("\n").some((l) => l === line);
+}
+
+Deno.test({
+  name:
+    "skill sync: publish on one node, relayed by a non-accepting node, installed and run on another",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const python = await new Deno.Command("python3", { args: ["--version"] }).output()
+      .then((o) => o.success, () => false);
+    if (!python) {
+      console.log("skipped: python3 is not installed (the synced skill is a Python skill)");
+      return;
+    }
+    const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
+    if (sandbox.length > 0) {
+      console.log("note: bubblewrap is not usable here: the synced skill runs unsandboxed");
+    }
+    await withTempDir(async (dir) => {
+      const key = join(dir, "acme.key");
+      const keyId = await runSwarmOk(["key", "gen", "--out", key]);
+      assert.match(keyId, /^[A-Za-z0-9_-]{16}$/);
+      const dataDirs = ["a", "relay", "c"].map((n) => join(dir, `data-${n}`));
+      for (const dataDir of dataDirs) {
+        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "acme", "--data-dir", dataDir]);
+      }
+      const list = JSON.parse(
+        await runSwarmOk(["trust", "list", "--json", "--data-dir", dataDirs[0]]),
+      );
+      assert.equal(list[0]?.name ?? list.publishers?.[0]?.name, "acme");
+
+      const nodes: TestNode[] = [];
+      try {
+        const fast = ["--sync-interval-ms", "300", "--task-rate", "0"];
+        const a = await startNode({
+          dataDir: dataDirs[0],
+          env,
+          args: [...fast, "--accept-skills", ...sandbox],
+        });
+        nodes.push(a);
+        const relay = await startNode({
+          dataDir: dataDirs[1],
+          env,
+          args: [...fast, "--peer", a.url.replace("http://", "")],
+        });
+        nodes.push(relay);
+        // c knows only the relay: the release and its files reach it through the relay's
+        // peers (the relay holds no files; c asks the peers it is given, a among them once
+        // the relay's routing brings it in) — here c also seeds a, as a LAN node would find it.
+        const c = await startNode({
+          dataDir: dataDirs[2],
+          env,
+          args: [
+            ...fast,
+            "--accept-skills",
+            ...sandbox,
+            "--peer",
+            relay.url.replace("http://", ""),
+            "--peer",
+            a.url.replace("http://", ""),
+          ],
+        });
+        nodes.push(c);
+
+        // Publish 1.0.0 on a.
+        const skill1 = await writeSkill(dir, "1.0.0");
+        const published = await runSwarmOk(
+          ["skill", "publish", skill1, "--key", key, "--url", a.url],
+          env,
+        );
+        assert.match(published, /echo-sync@1\.0\.0/);
+        await waitFor(async () => (await installed(c)) === "1.0.0", 20_000);
+        assert.equal(await installed(a), "1.0.0");
+        const relayed = await syncSkill(relay);
+        assert.equal(relayed.state, "not_accepted");
+        assert.equal(relayed.installed, null);
+
+        // The synced skill runs on c as any local skill, and c says it holds the tag.
+        await waitFor(async () => {
+          const s = await (await fetch(`${c.url}/can-do?required=synced`, { headers: auth }))
+            .json();
+          return s.can_do === true;
+        }, 10_000);
+        const answer = await postTask(
+          c.url,
+          nodeTask("say your version", { required: ["synced"] }),
+          {
+            token: TOKEN,
+          },
+        );
+        assert.equal(answer.status, 200, answer.text);
+        assert.match(String((answer.body as { response: string }).response), /"version": "1.0.0"/);
+
+        // A tampered envelope is refused over HTTP with its reason, as an event and a metric.
+        const digest = relayed.chosen.digest;
+        const envelope = await (await fetch(`${a.url}/sync/release?digest=${digest}`, {
+          headers: auth,
+        })).json();
+        const statement = JSON.parse(atob(envelope.payload));
+        statement.predicate.version = "9.0.0";
+        const tampered = { ...envelope, payload: btoa(JSON.stringify(statement)) };
+        const refused = await fetch(`${c.url}/sync/release`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify(tampered),
+        });
+        assert.equal(refused.status, 422);
+        const body = await refused.json();
+        assert.equal(body.error, "release_refused");
+        assert.equal(body.reason, "bad_signature");
+        assert.ok(await metric(c, 'swarm_skill_refusals_total{reason="bad_signature"} 1'));
+        assert.ok(
+          c.logs.some((l) => l.message === "skill_refused" && l.reason === "bad_signature"),
+        );
+
+        // Pin c at 1.0.0, publish 1.1.0: a moves on, c holds and reports 1.1.0 available.
+        await runSwarmOk(["skill", "pin", "echo-sync@1.0.0", "--data-dir", dataDirs[2]]);
+        await waitFor(async () => (await syncSkill(c))?.pin?.status === "pinned", 10_000);
+        const skill2 = await writeSkill(dir, "1.1.0");
+        await runSwarmOk(["skill", "publish", skill2, "--key", key, "--url", a.url], env);
+        await waitFor(async () => (await installed(a)) === "1.1.0", 10_000);
+        await waitFor(
+          async () => (await syncSkill(c))?.available?.[0]?.version === "1.1.0",
+          10_000,
+        );
+        assert.equal(await installed(c), "1.0.0");
+        const listed = JSON.parse(
+          await runSwarmOk(["skill", "list", "--json", "--url", c.url], env),
+        );
+        const row = listed.skills.find((s: { name: string }) => s.name === "echo-sync");
+        assert.equal(row.installed.version, "1.0.0");
+        assert.equal(row.pin.spec, "echo-sync@1.0.0");
+
+        // An older version published later is a refused rollback...
+        const old = await runSwarm(
+          ["skill", "publish", await writeSkill(dir, "0.9.0"), "--key", key, "--url", a.url],
+          env,
+        );
+        assert.notEqual(old.code, 0);
+        assert.match(old.stderr, /release_refused/);
+        assert.match(old.stderr, /rollback/);
+        assert.equal(await installed(a), "1.1.0");
+        // ...but the operator may roll back: a returns to 1.0.0.
+        await runSwarmOk(["skill", "rollback", "echo-sync", "--data-dir", dataDirs[0]]);
+        await waitFor(async () => (await installed(a)) === "1.0.0", 10_000);
+
+        // Trust removed while running: the node stops counting the publisher's releases.
+        await runSwarmOk(["trust", "remove", "acme", "--data-dir", dataDirs[2]]);
+        await waitFor(async () => {
+          const view = await (await fetch(`${c.url}/sync/skills`, { headers: auth })).json();
+          return view.trust.length === 0 && (await syncSkill(c))?.chosen === null;
+        }, 10_000);
+        const skill3 = await writeSkill(dir, "1.2.0");
+        await runSwarmOk(["skill", "publish", skill3, "--key", key, "--url", a.url], env);
+        const untrusted = await fetch(`${c.url}/sync/release`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: await (await fetch(
+            `${a.url}/sync/release?digest=${
+              (await syncSkill(a)).available?.[0]?.digest ?? (await syncSkill(a)).chosen.digest
+            }`,
+            { headers: auth },
+          )).text(),
+        });
+        assert.equal(untrusted.status, 422);
+        assert.equal((await untrusted.json()).reason, "untrusted_publisher");
+      } catch (err) {
+        for (const node of nodes) {
+          console.log(`--- ${node.url}`);
+          for (const l of node.logs.filter((l) => String(l.message).startsWith("skill"))) {
+            console.log(JSON.stringify(l).slice(0, 400));
+          }
+        }
+        throw err;
+      } finally {
+        await stopAll(nodes);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "skill sync: publishing needs the publish action, reading needs a credential",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const node = await startNode({ dataDir: join(dir, "data"), env });
+      try {
+        const none = await fetch(`${node.url}/sync/digests`);
+        assert.equal(none.status, 401);
+        assert.equal((await none.json()).error, "unauthorized");
+        const bad = await fetch(`${node.url}/sync/blob?sha256=xyz`, { headers: auth });
+        assert.equal(bad.status, 400);
+        assert.equal((await bad.json()).field, "sha256");
+        const missing = await fetch(`${node.url}/sync/blob?sha256=${"0".repeat(64)}`, {
+          headers: auth,
+        });
+        assert.equal(missing.status, 404);
+        assert.equal((await missing.json()).error, "not_found");
+        const garbage = await fetch(`${node.url}/sync/release`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: "{not json",
+        });
+        assert.equal(garbage.status, 400);
+        assert.equal((await garbage.json()).error, "invalid_json");
+        const shapeless = await fetch(`${node.url}/sync/release`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ payloadType: "x" }),
+        });
+        assert.equal(shapeless.status, 422);
+        assert.equal((await shapeless.json()).reason, "malformed");
+        // A file whose bytes do not hash to its address is refused and not kept.
+        const put = await fetch(`${node.url}/sync/blob?sha256=${"a".repeat(64)}&size=5`, {
+          method: "PUT",
+          headers: { ...auth, "content-type": "application/octet-stream" },
+          body: "hello",
+        });
+        assert.equal(put.status, 422);
+        assert.equal((await put.json()).reason, "hash_mismatch");
+        const after = await fetch(`${node.url}/sync/blob?sha256=${"a".repeat(64)}`, {
+          headers: auth,
+        });
+        assert.equal(after.status, 404);
+        await after.body?.cancel();
+        const digests = await (await fetch(`${node.url}/sync/digests`, { headers: auth })).json();
+        assert.deepEqual(digests.digests, []);
+        const same = await (await fetch(`${node.url}/sync/digests?root=${digests.root}`, {
+          headers: auth,
+        })).json();
+        assert.deepEqual(same, { root: digests.root, same: true });
+      } finally {
+        await stopAll([node]);
+      }
+    });
+  },
+});
