@@ -46,7 +46,7 @@ Deno.test({
 
       const report: BenchReport = JSON.parse(await Deno.readTextFile(`${out}/benchmarks.json`));
       assert.equal(report.mode, "quick");
-      assert.deepEqual(report.scenarios.map((s) => s.number), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(report.scenarios.map((s) => s.number), [1, 2, 3, 4, 5, 6, 7]);
       for (const s of report.scenarios) {
         const where = `scenario ${s.number} (${s.id})`;
         assert.ok(!s.failed, `${where} failed: ${s.na}\n${output}`);

@@ -23,6 +23,7 @@ import { executionScenario } from "./execution.ts";
 import { forwardingScenario } from "./forwarding.ts";
 import { meshScenario } from "./mesh.ts";
 import { overheadScenario } from "./overhead.ts";
+import { skillSyncScenario } from "./skill_sync.ts";
 import { startSizeScenario } from "./start_size.ts";
 import { tableScaleScenario } from "./table_scale.ts";
 
@@ -44,6 +45,7 @@ const SCENARIOS: Scenario[] = [
   { number: 4, id: "start-size", title: "Start and size", run: startSizeScenario },
   { number: 5, id: "table-scale", title: "Scale of the table", run: tableScaleScenario },
   { number: 6, id: "mesh", title: "Mesh", run: meshScenario },
+  { number: 7, id: "skill-sync", title: "Skill sync", run: skillSyncScenario },
 ];
 
 const HELP =
