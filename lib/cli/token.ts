@@ -39,6 +39,14 @@ import {
   UsageError,
 } from "./_usage.ts";
 import { terminalSafe } from "./_terminal.ts";
+import {
+  CLIENT_OPTIONS,
+  type ParsedClientFlags,
+  targetOfArgs,
+  tlsFlagValues,
+} from "./_client_flags.ts";
+import { SwarmClient } from "../client/mod.ts";
+import { signRevocations } from "../sync/mod.ts";
 
 /** Help text of `swarm token`. */
 export const TOKEN_HELP = `Usage: swarm token COMMAND [options]
@@ -66,7 +74,12 @@ Commands:
   list [--json]       Show keys (active, verify-only, retired), issued tokens with
                       their expiry and state, and revocations. Never prints private
                       keys or tokens.
-  revoke JTI          Revoke token id JTI (repeating it changes nothing).
+  revoke JTI [--url NODE]
+                      Revoke token id JTI (repeating it changes nothing). With
+                      --url (and --token-file / --tls-* as for 'swarm status'), also
+                      hand every revocation of the keyring, signed with its active
+                      key, to that node: skill sync's gossip carries it to every
+                      node that holds this keyring's public keys.
   export --out FILE   Write the keyring without private keys, for nodes that only
                       verify tokens.
   verify TOKEN        Check TOKEN against the keyring and print what it grants, or
@@ -148,6 +161,8 @@ export type TokenArgs =
     keyring: string;
     /** The token id. */
     jti: string;
+    /** `--url` and the client flags: the node the signed revocations go to, if any. */
+    node?: ParsedClientFlags;
   }
   | {
     /** Write the public view. */
@@ -256,8 +271,17 @@ export function parseTokenArgs(
     case "list":
       noPositionals(positionals);
       return { command, keyring, json: v.json === true };
-    case "revoke":
-      return { command, keyring, jti: onePositional(positionals, "JTI") };
+    case "revoke": {
+      const jti = onePositional(positionals, "JTI");
+      const url = v.url as string | undefined;
+      if (url === undefined) return { command, keyring, jti };
+      const node: ParsedClientFlags = {
+        url,
+        ...(typeof v["token-file"] === "string" ? { tokenFile: v["token-file"] as string } : {}),
+        ...tlsFlagValues(v),
+      };
+      return { command, keyring, jti, node };
+    }
     case "export": {
       noPositionals(positionals);
       const out = v.out as string | undefined;
@@ -285,7 +309,13 @@ const OPTIONS = {
     "not-before": { type: "string" },
   },
   list: { json: { type: "boolean" } },
-  revoke: {},
+  revoke: {
+    url: CLIENT_OPTIONS.url,
+    "token-file": CLIENT_OPTIONS["token-file"],
+    "tls-ca": CLIENT_OPTIONS["tls-ca"],
+    "tls-cert": CLIENT_OPTIONS["tls-cert"],
+    "tls-key": CLIENT_OPTIONS["tls-key"],
+  },
   export: { out: { type: "string" } },
   verify: {},
 } as const;
@@ -453,8 +483,18 @@ async function list(args: ArgsOf<"list">): Promise<number> {
 }
 
 async function revoke(args: ArgsOf<"revoke">): Promise<number> {
-  await updateKeyring(args.keyring, (kr) => revokeToken(existing(kr, args.keyring), args.jti));
+  const updated = await updateKeyring(
+    args.keyring,
+    (kr) => revokeToken(existing(kr, args.keyring), args.jti),
+  );
   console.log(`Revoked token ${args.jti}`);
+  if (args.node) {
+    const client = new SwarmClient(targetOfArgs(args.node));
+    const answer = await client.pushRelease(await signRevocations(updated));
+    console.log(
+      `Handed ${updated.revoked.length} revocation(s) to ${client.url} (${answer.verdict}), which spreads them`,
+    );
+  }
   return EXIT_OK;
 }
 

@@ -470,6 +470,20 @@ export interface Config {
    */
   syncFanout: number;
   /**
+   * Publish the skill an `--executor-cmd` agent reports in a result's `new_skill`
+   * (SkillLite's evolved skill): signed with `publisherKeyFile` and spread by skill sync.
+   * Only a skill directory inside the task's own work directory is published; the field
+   * is passed through either way. Needs `publisherKeyFile`.
+   *
+   * @default {false}
+   */
+  publishNewSkills: boolean;
+  /**
+   * Ed25519 publisher key (`swarm key gen`) this node signs the agent's new skills with,
+   * for `publishNewSkills`; no skill may read it. Undefined = none.
+   */
+  publisherKeyFile?: string;
+  /**
    * LLM capability inference, from SkillLite's environment variables (see
    * `llmConfigFromEnv`): off without an API key.
    */
@@ -555,6 +569,7 @@ export const DEFAULT_CONFIG: Readonly<ConfigPreset> = deepFreeze({
   acceptSkills: false,
   syncIntervalMs: 2_000,
   syncFanout: 3,
+  publishNewSkills: false,
   llm: llmConfigFromEnv({}),
 });
 
@@ -1165,6 +1180,22 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze(([
     type: "integer",
     arg: "N",
     doc: "peers a new skill release is pushed to, and exchanged with per round; 0 = no gossip",
+  },
+  {
+    key: "publishNewSkills",
+    flag: "publish-new-skills",
+    env: "SWARM_PUBLISH_NEW_SKILLS",
+    type: "boolean",
+    doc: "sign and spread the new_skill an --executor-cmd agent reports (needs --publisher-key)",
+  },
+  {
+    key: "publisherKeyFile",
+    flag: "publisher-key",
+    env: "SWARM_PUBLISHER_KEY",
+    type: "string",
+    arg: "FILE",
+    defaultText: "none",
+    doc: "Ed25519 publisher key ('swarm key gen') for --publish-new-skills",
   },
   {
     key: "noMdns",

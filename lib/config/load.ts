@@ -344,6 +344,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     allowNet,
     token,
     keyringFile: path("keyringFile"),
+    publisherKeyFile: path("publisherKeyFile"),
     nodeToken: nodeToken ?? token,
     tlsCertFile: path("tlsCertFile"),
     tlsKeyFile: path("tlsKeyFile"),
@@ -414,6 +415,16 @@ function validate(config: Config): void {
   if (config.tlsCertFile && plain && !config.allowPlainPeers) {
     throw new ConfigError(
       `Peer ${plain} is plain HTTP but this node serves TLS: use https:// (or pass --allow-plain-peers)`,
+    );
+  }
+  if (config.publishNewSkills && !config.publisherKeyFile) {
+    throw new ConfigError(
+      "Option --publish-new-skills needs --publisher-key FILE (make one with 'swarm key gen')",
+    );
+  }
+  if (config.publishNewSkills && config.dataDir === ":memory:") {
+    throw new ConfigError(
+      "Option --publish-new-skills needs a data directory: skill sync keeps releases there",
     );
   }
   const authenticated = config.token || config.keyringFile || config.tlsClientCaFile;

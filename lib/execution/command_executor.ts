@@ -7,6 +7,7 @@
 import { type NodeResult, type NodeTask, parseNodeResult, SwarmError } from "../protocol/mod.ts";
 import { type ProcessRun, runProcess } from "./run_process.ts";
 import type { ExecuteOptions, Executor } from "./types.ts";
+import { resolve } from "node:path";
 import { withWorkDir } from "./work_dir.ts";
 import { AGENT_SKILL_NAME, checkSkill } from "../security/mod.ts";
 import { refuseOutsideScope } from "./scope_refusal.ts";
@@ -44,6 +45,13 @@ export interface CommandExecutorOptions {
   env?: Record<string, string>;
   /** When given, set as `SKILLLITE_SWARM_URL` so an agent can delegate back to the swarm. */
   swarmUrl?: string;
+  /**
+   * Called with the directory of the skill a result's `new_skill` names (SkillLite's
+   * evolved skill), while the task's work directory still exists: only a directory
+   * inside it, symlinks resolved, so an agent cannot point at the node's own files. A
+   * failure is the hook's to report; the result is returned as it came either way.
+   */
+  onNewSkill?: (skillDir: string, newSkill: NonNullable<NodeResult["new_skill"]>) => Promise<void>;
 }
 
 /**
@@ -77,6 +85,7 @@ export class CommandExecutor implements Executor {
   #timeoutMs: number;
   #maxOutputBytes: number;
   #env: Record<string, string>;
+  #onNewSkill: CommandExecutorOptions["onNewSkill"];
 
   /**
    * Makes a command executor, applying the option defaults.
@@ -111,6 +120,7 @@ export class CommandExecutor implements Executor {
     this.#timeoutMs = timeoutMs;
     this.#maxOutputBytes = maxOutputBytes;
     this.#env = swarmUrl === undefined ? { ...env } : { ...env, SKILLLITE_SWARM_URL: swarmUrl };
+    this.#onNewSkill = options.onNewSkill;
   }
 
   /**
@@ -131,19 +141,23 @@ export class CommandExecutor implements Executor {
       );
     }
     onProgress?.({});
-    const run = await withWorkDir(
-      this.#workRoot,
-      (workDir) =>
-        runProcess(["/bin/sh", "-c", this.#command], {
-          stdin: JSON.stringify(task),
-          cwd: workDir,
-          env: this.#env,
-          timeoutMs: this.#timeoutMs,
-          maxOutputBytes: this.#maxOutputBytes,
-          signal,
-        }),
-    );
-    return this.#result(task, run);
+    return await withWorkDir(this.#workRoot, async (workDir) => {
+      const run = await runProcess(["/bin/sh", "-c", this.#command], {
+        stdin: JSON.stringify(task),
+        cwd: workDir,
+        env: this.#env,
+        timeoutMs: this.#timeoutMs,
+        maxOutputBytes: this.#maxOutputBytes,
+        signal,
+      });
+      const result = this.#result(task, run);
+      const newSkill = result.new_skill;
+      if (newSkill && this.#onNewSkill) {
+        const dir = await insideDir(workDir, newSkill.path);
+        if (dir !== undefined) await this.#onNewSkill(dir, newSkill);
+      }
+      return result;
+    });
   }
 
   #result(task: NodeTask, run: ProcessRun): NodeResult {
@@ -174,6 +188,17 @@ export class CommandExecutor implements Executor {
       throw fail(`Executor command printed an invalid result: ${why}; ${quoted(run)}`);
     }
     return result.task_id === task.id ? result : { ...result, task_id: task.id };
+  }
+}
+
+/** `path` (relative to `dir`, or absolute) with symlinks resolved, when it lies inside `dir`. */
+async function insideDir(dir: string, path: string): Promise<string | undefined> {
+  try {
+    const root = await Deno.realPath(dir);
+    const target = await Deno.realPath(resolve(dir, path));
+    return target === root || target.startsWith(`${root}/`) ? target : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -25,7 +25,14 @@ import {
 import { currentTask, logger } from "../log/mod.ts";
 import { SwarmError } from "../protocol/mod.ts";
 import { type Peer, Router } from "../routing/mod.ts";
-import { forwardingFor, keyringVerifier, RateLimiter } from "../security/mod.ts";
+import {
+  forwardingFor,
+  type Keyring,
+  keyringVerifier,
+  parseKeyring,
+  RateLimiter,
+  type Revocation,
+} from "../security/mod.ts";
 import { KvPeerTable, KvTaskStore, openStore } from "../store/mod.ts";
 import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
 import type { ReleaseInstaller } from "../sync/mod.ts";
@@ -81,6 +88,11 @@ export interface NodeHandle {
   setDiscovery(discovery: DiscoveryState): void;
   /** Applies rotated TLS material or a changed keyring; keeps the old one on failure. */
   reloadSecurity(material: SecurityMaterial): Promise<void>;
+  /**
+   * Takes a release signed on this node (an agent's new skill) as if a publisher had
+   * handed it over; a refusal is reported as an event, not thrown.
+   */
+  receiveRelease(envelope: unknown): Promise<void>;
   /** A peer announced itself on mDNS. */
   mdnsUp(peer: MdnsPeer): Promise<void>;
   /** A peer left mDNS (goodbye or expiry). */
@@ -132,9 +144,31 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
   hub.attach(bus);
 
   const outbound = new OutboundTls(init.security);
-  const verifierOptions = { maxLifetimeMs: config.maxTokenLifetimeMs };
+  /** Token ids revoked by statements that arrived by skill sync's gossip. */
+  let gossipRevoked: Revocation[] = [];
+  const buildVerifier = (text: string | undefined) =>
+    keyringVerifier(text, {
+      maxLifetimeMs: config.maxTokenLifetimeMs,
+      extraRevoked: gossipRevoked,
+    });
   /** Checks scoped tokens against the keyring; loaded by `start`, replaced on reload. */
   let verifier: Awaited<ReturnType<typeof keyringVerifier>>;
+  /** The keyring's public keys, parsed once per keyring text, for signed revocations. */
+  let parsedKeyring: { text: string; keyring: Keyring | undefined } | undefined;
+  const loadKeyring = (): Keyring | undefined => {
+    const text = init.security.keyring;
+    if (text === undefined) return undefined;
+    if (parsedKeyring?.text !== text) {
+      let keyring: Keyring | undefined;
+      try {
+        keyring = parseKeyring(text);
+      } catch {
+        keyring = undefined; // The verifier reports a bad keyring; sync trusts no revocation.
+      }
+      parsedKeyring = { text, keyring };
+    }
+    return parsedKeyring.keyring;
+  };
   const peers = new PeerSide({
     config,
     nodeId,
@@ -247,6 +281,14 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
     fetch: outbound.fetch,
     emit: (event) => bus.emit(event),
     installer: deps.installer,
+    loadKeyring,
+    onRevocations: (revoked) => {
+      gossipRevoked = revoked;
+      buildVerifier(init.security.keyring).then(
+        (next) => verifier = next,
+        (err) => log.error("Cannot apply gossiped revocations", { error: String(err) }),
+      );
+    },
     log: (message, props) => log.error(message, props),
   });
   let syncLoop: Repeater | undefined;
@@ -324,7 +366,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
   let starting: Promise<void> | undefined;
 
   async function start(): Promise<void> {
-    verifier = await keyringVerifier(init.security.keyring, verifierOptions);
+    verifier = await buildVerifier(init.security.keyring);
     const { host, port } = config.listen;
     server = await startHttpServer({
       hostname: host,
@@ -391,7 +433,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
       const changed = [];
       try {
         if (material.keyring !== init.security.keyring) {
-          verifier = await keyringVerifier(material.keyring, verifierOptions);
+          verifier = await buildVerifier(material.keyring);
           changed.push("keyring");
         }
         if (JSON.stringify(material.tls) !== JSON.stringify(init.security.tls)) {
@@ -410,6 +452,14 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
           error: (err as Error).message,
         });
       }
+    },
+    async receiveRelease(envelope) {
+      await sync?.routes.receive(envelope, "publisher").catch((err) => {
+        // Refusals are events already; anything else is the node's own fault.
+        if ((err as Error).name !== "SyncRefusalError") {
+          log.error("Cannot take a locally published release", { error: String(err) });
+        }
+      });
     },
     mdnsUp: (peer) => peers.mdnsUp(peer),
     mdnsDown: (id, reason) => peers.mdnsDown(id, reason),

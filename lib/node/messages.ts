@@ -10,7 +10,7 @@ import type { ErrorBody, NodeResult, NodeTask } from "../protocol/mod.ts";
 import type { WorkerPermissions } from "./permissions.ts";
 import type { Grant } from "../security/mod.ts";
 import type { SecurityMaterial } from "./security_material.ts";
-import type { InstalledRelease, SkillRelease, SyncRefusal } from "../sync/mod.ts";
+import type { Envelope, InstalledRelease, SkillRelease, SyncRefusal } from "../sync/mod.ts";
 
 /** The main process's answer to a `sync-store` request. */
 export interface SyncStoreResult {
@@ -87,6 +87,8 @@ export type ToWorker =
   | { type: "mdns-peer-up"; peer: MdnsPeer }
   | { type: "mdns-peer-down"; id: string; reason: string }
   | SyncStoreResult
+  /** A release this node's publisher key signed (an agent's new skill): take it. */
+  | { type: "sync-publish"; envelope: Envelope }
   | { type: "stop" };
 
 /** Worker → main. */

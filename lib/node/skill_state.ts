@@ -82,7 +82,10 @@ export async function loadSkillState(
  * @returns The protected paths, for {@link loadSkillState}.
  */
 export async function nodeProtectedPaths(
-  config: Pick<Config, "dataDir" | "keyringFile" | "tlsKeyFile" | "tokenFile" | "nodeTokenFile">,
+  config: Pick<
+    Config,
+    "dataDir" | "keyringFile" | "tlsKeyFile" | "tokenFile" | "nodeTokenFile" | "publisherKeyFile"
+  >,
 ): Promise<ProtectedPath[]> {
   const given: Array<[string | undefined, string]> = [
     [config.dataDir === ":memory:" ? undefined : config.dataDir, "the node's data directory"],
@@ -90,6 +93,7 @@ export async function nodeProtectedPaths(
     [config.tlsKeyFile, "the node's TLS private key"],
     [config.tokenFile, "the node's token file"],
     [config.nodeTokenFile, "the node's own token file"],
+    [config.publisherKeyFile, "the node's skill publisher key"],
   ];
   const paths: ProtectedPath[] = [];
   for (const [path, what] of given) {

@@ -9,6 +9,7 @@ import { SwarmClient } from "../client/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { SyncRouteDeps } from "../http/mod.ts";
 import { SwarmError } from "../protocol/mod.ts";
+import type { Keyring, Revocation } from "../security/mod.ts";
 import type { Peer } from "../routing/mod.ts";
 import {
   pinFilePath,
@@ -39,6 +40,10 @@ export interface SkillSyncSideOptions {
   emit: (event: SyncEvent) => void;
   /** Installs the chosen releases; a store in this process when absent. */
   installer?: ReleaseInstaller;
+  /** The node's keyring, for token revocations that arrive by gossip. */
+  loadKeyring?: () => Keyring | undefined;
+  /** Told the token ids gossiped revocations revoke. */
+  onRevocations?: (revoked: Revocation[]) => void;
   /** Records a problem (an unreadable trust store or pin file). */
   log: (message: string, props: Record<string, unknown>) => void;
 }
@@ -143,6 +148,8 @@ export function skillSyncSide(options: SkillSyncSideOptions): SkillSyncSide | un
         fanout: config.syncFanout,
         emit: options.emit,
         installer: options.installer,
+        loadKeyring: options.loadKeyring,
+        onRevocations: options.onRevocations,
       });
     },
     round: () => sync?.round() ?? Promise.resolve(),

@@ -24,6 +24,7 @@ import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./se
 import { loadSkillState, nodeProtectedPaths, skillStateChanged } from "./skill_state.ts";
 import { stopSequence } from "./stop_sequence.ts";
 import { SyncStoreHost } from "./sync_store_host.ts";
+import { NewSkillPublisher } from "./new_skill_publisher.ts";
 
 /** Options of {@link runNode}. */
 export interface RunNodeOptions {
@@ -93,11 +94,23 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
           maxOutputBytes: execution.maxOutputBytes,
           env,
           swarmUrl: selfUrl,
+          onNewSkill: newSkills ? (dir, skill) => newSkills.publish(dir, skill) : undefined,
         })
         : null,
       () => skills.catalog.skills.length > 0,
     );
   let executor: LocalExecutor | null = null;
+  const syncStore = config.dataDir === ":memory:" ? undefined : new SyncStoreHost(config.dataDir);
+  // Posts to the worker, which exists by the time an agent reports a new skill.
+  let post: (message: ToWorker) => void = () => {};
+  const newSkills = config.publishNewSkills && config.publisherKeyFile && syncStore
+    ? new NewSkillPublisher({
+      keyFile: config.publisherKeyFile,
+      blobs: () => syncStore.blobStore(),
+      hand: (envelope) => post({ type: "sync-publish", envelope }),
+      log: (message, props) => log.info(message, props),
+    })
+    : undefined;
 
   const security = await readSecurityMaterial(config);
   const permissions = workerPermissions(config);
@@ -141,8 +154,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     name: "swarm-network",
     deno: { permissions },
   });
-  const post = (message: ToWorker) => worker.postMessage(message);
-  const syncStore = config.dataDir === ":memory:" ? undefined : new SyncStoreHost(config.dataDir);
+  post = (message: ToWorker) => worker.postMessage(message);
   /** Reloads the skills; set once the watcher is in place (a sync before then is seen by it). */
   let reloadSynced: () => Promise<void> = () => Promise.resolve();
   const running = new Map<number, AbortController>();

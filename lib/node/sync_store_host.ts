@@ -42,6 +42,11 @@ export class SyncStoreHost {
     }
   }
 
+  /** The blob store (opened on first use, never swept from this process). */
+  async blobStore(): Promise<BlobStore> {
+    return (await this.#open()).blobs;
+  }
+
   #open(): Promise<{ store: ReleaseStore; blobs: BlobStore }> {
     this.#stores ??= (async () => ({
       store: await ReleaseStore.open(this.#root),

@@ -61,6 +61,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     case "mdns-peer-down":
       await node?.mdnsDown(message.id, message.reason);
       break;
+    case "sync-publish":
+      await node?.receiveRelease(message.envelope);
+      break;
     case "sync-store-result":
       syncStore.settle(message);
       break;

@@ -69,6 +69,13 @@ export function logLineOf(event: NodeEvent): [string, Record<string, unknown>] |
       // `detail`, not `message`: the log line's own message is the event name.
       return ["skill_refused", { reason, detail: message, from, name, version, digest }];
     }
+    case "revocations_received":
+      return ["revocations_received", {
+        digest: event.digest,
+        kid: event.kid,
+        revoked: event.revoked,
+        from: event.from,
+      }];
     case "skill_installed":
       return ["skill_installed", {
         name: event.name,

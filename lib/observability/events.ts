@@ -114,6 +114,17 @@ export type NodeEventData =
     previous: string | null;
   }
   | {
+    type: "revocations_received";
+    /** The statement's digest. */
+    digest: string;
+    /** The keyring key that signed it. */
+    kid: string;
+    /** How many token ids it revokes. */
+    revoked: number;
+    /** `publisher` (handed to this node) or the id of the peer that sent it. */
+    from: string;
+  }
+  | {
     type: "auth_failed";
     /** `missing`, `invalid`, a scoped token's refusal reason, or `forbidden` (403). */
     reason: string;

@@ -74,7 +74,7 @@ export {
   type VerifierOptions,
   verifyToken,
 } from "./token_verify.ts";
-export { keyringVerifier } from "./keyring_verifier.ts";
+export { keyringVerifier, type KeyringVerifierOptions } from "./keyring_verifier.ts";
 export {
   type CertificateAndKey,
   type CertificateInfo,

@@ -314,23 +314,7 @@ export async function openEnvelope(
   trust: readonly TrustedPublisher[],
   limits: OpenEnvelopeLimits = {},
 ): Promise<VerifiedRelease> {
-  const { maxEnvelopeBytes = DEFAULT_MAX_ENVELOPE_BYTES } = limits;
-  const received = envelopeShape(envelope);
-  const size = encoder.encode(JSON.stringify(received)).length;
-  if (size > maxEnvelopeBytes) {
-    throw malformed(`The envelope is ${size} bytes, more than ${maxEnvelopeBytes}`);
-  }
-  if (received.payloadType !== PAYLOAD_TYPE) {
-    throw malformed(
-      `The payload type is ${JSON.stringify(received.payloadType)}, not '${PAYLOAD_TYPE}'`,
-    );
-  }
-  const payload = decodeBase64(received.payload, "payload");
-  const sigs = new Map<string, Uint8Array<ArrayBuffer>>();
-  for (const { keyid, sig } of received.signatures) {
-    if (sigs.has(keyid)) throw malformed(`Two signatures name key '${keyid}'`);
-    sigs.set(keyid, decodeBase64(sig, `signature of '${keyid}'`));
-  }
+  const { received, payload, sigs } = decodeEnvelope(envelope, PAYLOAD_TYPE, limits);
   const release = statementRelease(payload);
 
   if (sigs.size === 0) throw new SyncRefusalError("unsigned", "The envelope has no signature");
@@ -370,6 +354,57 @@ export async function openEnvelope(
     digest: await sha256Hex(payload),
     publisherName: publisher.name,
   };
+}
+
+/** A DSSE envelope taken apart: its known fields, the payload, the signatures by key id. */
+export interface DecodedEnvelope {
+  /** The envelope rebuilt from its known fields only. */
+  received: Envelope;
+  /** The payload's bytes. */
+  payload: Uint8Array<ArrayBuffer>;
+  /** Each signature's bytes, by key id. */
+  sigs: Map<string, Uint8Array<ArrayBuffer>>;
+}
+
+/**
+ * Checks that `envelope` is exactly a DSSE envelope of `payloadType` within the size
+ * limit, with canonical base64 and at most one signature per key id, and takes it apart.
+ * Every signed statement of skill sync (releases, token revocations) starts here.
+ *
+ * @throws {SyncRefusalError} `malformed`, naming what is wrong.
+ * @example
+ * ```ts
+ * import { decodeEnvelope } from "./envelope.ts";
+ * const { payload, sigs } = decodeEnvelope(
+ *   { payloadType: "text/plain", payload: "aGk=", signatures: [] },
+ *   "text/plain",
+ * );
+ * console.assert(new TextDecoder().decode(payload) === "hi" && sigs.size === 0);
+ * ```
+ */
+export function decodeEnvelope(
+  envelope: unknown,
+  payloadType: string,
+  limits: OpenEnvelopeLimits = {},
+): DecodedEnvelope {
+  const { maxEnvelopeBytes = DEFAULT_MAX_ENVELOPE_BYTES } = limits;
+  const received = envelopeShape(envelope);
+  const size = encoder.encode(JSON.stringify(received)).length;
+  if (size > maxEnvelopeBytes) {
+    throw malformed(`The envelope is ${size} bytes, more than ${maxEnvelopeBytes}`);
+  }
+  if (received.payloadType !== payloadType) {
+    throw malformed(
+      `The payload type is ${JSON.stringify(received.payloadType)}, not '${payloadType}'`,
+    );
+  }
+  const payload = decodeBase64(received.payload, "payload");
+  const sigs = new Map<string, Uint8Array<ArrayBuffer>>();
+  for (const { keyid, sig } of received.signatures) {
+    if (sigs.has(keyid)) throw malformed(`Two signatures name key '${keyid}'`);
+    sigs.set(keyid, decodeBase64(sig, `signature of '${keyid}'`));
+  }
+  return { received, payload, sigs };
 }
 
 /** The envelope's known fields, checked to be exactly the DSSE shape, copied. */
@@ -471,16 +506,30 @@ async function verifies(
   sig: Uint8Array<ArrayBuffer>,
   payload: Uint8Array,
 ): Promise<boolean> {
-  const key = await crypto.subtle.importKey("jwk", publisher.key, { name: "Ed25519" }, false, [
-    "verify",
-  ]);
+  return await verifiesWith(publisher.key, PAYLOAD_TYPE, sig, payload);
+}
+
+/**
+ * Whether `sig` is an Ed25519 signature by `jwk` over the DSSE pre-authentication
+ * encoding of `payloadType` and `payload` (false for a key Web Crypto refuses too).
+ *
+ * @example
+ * ```ts ignore
+ * const ok = await verifiesWith(publicJwk, PAYLOAD_TYPE, sig, payload);
+ * ```
+ */
+export async function verifiesWith(
+  jwk: { kty: "OKP"; crv: "Ed25519"; x: string },
+  payloadType: string,
+  sig: Uint8Array<ArrayBuffer>,
+  payload: Uint8Array,
+): Promise<boolean> {
   try {
-    return await crypto.subtle.verify(
-      "Ed25519",
-      key,
-      sig,
-      preAuthEncoding(PAYLOAD_TYPE, payload),
-    );
+    const { kty, crv, x } = jwk;
+    const key = await crypto.subtle.importKey("jwk", { kty, crv, x }, { name: "Ed25519" }, false, [
+      "verify",
+    ]);
+    return await crypto.subtle.verify("Ed25519", key, sig, preAuthEncoding(payloadType, payload));
   } catch {
     return false;
   }
@@ -498,7 +547,8 @@ function decodeBase64(text: string, what: string): Uint8Array<ArrayBuffer> {
   throw malformed(`The ${what} is not standard base64`);
 }
 
-async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+/** SHA-256 of `bytes`, 64 lowercase hex digits. */
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -43,3 +43,5 @@ export * from "./rollback_pin.ts";
 export * from "./skill_sync.ts";
 /** The node's pins file (`swarm skill pin`). */
 export * from "./pin_file.ts";
+/** Token revocations signed by the keyring and carried by the same gossip. */
+export * from "./revocation.ts";

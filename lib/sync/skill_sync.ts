@@ -19,6 +19,8 @@ import { ReleaseLog } from "./release_log.ts";
 import { type InstalledRelease, ReleaseStore } from "./release_store.ts";
 import { resolveSkills, type SkillResolution } from "./resolve.ts";
 import { SyncRefusalError } from "./sync_refusal_error.ts";
+import { isRevocationEnvelope, openRevocations, type VerifiedRevocations } from "./revocation.ts";
+import type { Keyring, Revocation } from "../security/mod.ts";
 import type {
   Envelope,
   Pin,
@@ -87,7 +89,7 @@ export interface SyncPeer {
 /** What skill sync reports, as node events. */
 export type SyncEvent = Extract<
   NodeEventData,
-  { type: "skill_release_received" | "skill_refused" | "skill_installed" }
+  { type: "skill_release_received" | "skill_refused" | "skill_installed" | "revocations_received" }
 >;
 
 /** Options of {@link SkillSync.open}. */
@@ -118,6 +120,13 @@ export interface SkillSyncOptions {
   maxFiles?: number;
   /** Random source of the gossip peer choice. @default {Math.random} */
   random?: () => number;
+  /**
+   * The node's keyring (public keys suffice), which signs the token revocations that
+   * travel with releases; undefined = revocations are refused as untrusted.
+   */
+  loadKeyring?: () => Keyring | undefined;
+  /** Called with every token id revoked by a verified statement, when that set grows. */
+  onRevocations?: (revoked: Revocation[]) => void;
 }
 
 /** One release as `GET /sync/skills` shows it. */
@@ -168,6 +177,8 @@ export interface SyncView {
   refusals: Partial<Record<SyncRefusal, number>>;
   /** The trust store: who may publish which skill names (no keys). */
   trust: Array<{ name: string; keyId: string; skills: string[] }>;
+  /** Token revocations received by gossip: signed statements, and the token ids they revoke. */
+  revocations: { statements: number; tokens: number };
 }
 
 /** What {@link SkillSync.receive} made of an envelope. */
@@ -237,6 +248,9 @@ export class SkillSync {
   #peerRefused = new Map<string, Set<string>>();
   #refusals: Partial<Record<SyncRefusal, number>> = {};
   #installed = new Map<string, { fingerprint: string; version?: string }>();
+  /** Token revocation statements of the log that verify against the keyring, by digest. */
+  #revocations = new Map<string, VerifiedRevocations>();
+  #keyringKey = "";
   #serial: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -311,6 +325,7 @@ export class SkillSync {
    * refusal is reported first.
    */
   async receive(envelope: unknown, from: string, origin?: SyncPeer): Promise<ReceiveOutcome> {
+    if (isRevocationEnvelope(envelope)) return await this.#receiveRevocations(envelope, from);
     let verified: VerifiedRelease;
     try {
       verified = await openEnvelope(envelope, this.#trust);
@@ -346,12 +361,52 @@ export class SkillSync {
       await this.#reconcile(origin ? [origin] : []);
       return { verdict, fresh: true };
     });
-    if (outcome.fresh) this.#gossip(verified, from);
+    if (outcome.fresh) this.#gossip(verified.envelope, from);
     return {
       digest: verified.digest,
       verdict: outcome.verdict,
       missing: this.#options.accept ? await this.#missing(verified) : [],
     };
+  }
+
+  /** Takes a token revocation statement: verified against the keyring, kept, spread. */
+  async #receiveRevocations(envelope: unknown, from: string): Promise<ReceiveOutcome> {
+    let verified: VerifiedRevocations;
+    try {
+      verified = await openRevocations(envelope, this.#options.loadKeyring?.());
+    } catch (err) {
+      if (err instanceof SyncRefusalError) this.#refuse(err.reason, err.message, from);
+      throw err;
+    }
+    const fresh = await this.#exclusive(async () => {
+      if (this.#revocations.has(verified.digest)) return false;
+      await this.#log.add(verified.digest, verified.envelope);
+      this.#revocations.set(verified.digest, verified);
+      this.#options.emit({
+        type: "revocations_received",
+        digest: verified.digest,
+        kid: verified.kid,
+        revoked: verified.revoked.length,
+        from,
+      });
+      this.#announceRevocations();
+      return true;
+    });
+    if (fresh) this.#gossip(verified.envelope, from);
+    return { digest: verified.digest, verdict: fresh ? "accepted" : "duplicate", missing: [] };
+  }
+
+  /** Every token id revoked by a verified statement, once each. */
+  #revokedTokens(): Revocation[] {
+    const byJti = new Map<string, Revocation>();
+    for (const statement of this.#revocations.values()) {
+      for (const r of statement.revoked) if (!byJti.has(r.jti)) byJti.set(r.jti, r);
+    }
+    return [...byJti.values()];
+  }
+
+  #announceRevocations(): void {
+    this.#options.onRevocations?.(this.#revokedTokens());
   }
 
   /**
@@ -423,6 +478,10 @@ export class SkillSync {
       skills,
       refusals: { ...this.#refusals },
       trust: this.#trust.map(({ name, keyId, skills }) => ({ name, keyId, skills })),
+      revocations: {
+        statements: this.#revocations.size,
+        tokens: this.#revokedTokens().length,
+      },
     };
   }
 
@@ -471,22 +530,36 @@ export class SkillSync {
   async #refresh(force: boolean): Promise<void> {
     const trust = await this.#options.loadTrust();
     const trustKey = JSON.stringify(trust);
-    if (force || trustKey !== this.#trustKey) {
+    const keyring = this.#options.loadKeyring?.();
+    const keyringKey = keyring === undefined
+      ? ""
+      : JSON.stringify([keyring.audience, keyring.keys.map((k) => [k.kid, k.publicJwk.x])]);
+    if (force || trustKey !== this.#trustKey || keyringKey !== this.#keyringKey) {
       this.#trust = trust;
       this.#trustKey = trustKey;
+      this.#keyringKey = keyringKey;
       this.#refused.clear();
       this.#peerRefused.clear();
       const verified = new Map<string, VerifiedRelease>();
+      const revocations = new Map<string, VerifiedRevocations>();
       for (const digest of this.#log.digests()) {
         const envelope = await this.#log.get(digest);
         try {
-          const release = await openEnvelope(envelope, trust);
-          verified.set(release.digest, release);
+          if (isRevocationEnvelope(envelope)) {
+            const statement = await openRevocations(envelope, keyring);
+            revocations.set(statement.digest, statement);
+          } else {
+            const release = await openEnvelope(envelope, trust);
+            verified.set(release.digest, release);
+          }
         } catch {
-          // Kept in the log (it never shrinks); not used while its publisher is untrusted.
+          // Kept in the log (it never shrinks); not used while its signer is untrusted.
         }
       }
       this.#verified = verified;
+      const grew = revocations.size !== this.#revocations.size;
+      this.#revocations = revocations;
+      if (grew || force) this.#announceRevocations();
     }
     const pins = await this.#options.loadPins();
     const pinsKey = JSON.stringify(pins);
@@ -601,15 +674,15 @@ export class SkillSync {
     return true;
   }
 
-  /** Pushes a new release to a few peers, not back to where it came from. */
-  #gossip(release: VerifiedRelease, from: string): void {
+  /** Pushes a new statement to a few peers, not back to where it came from. */
+  #gossip(envelope: Envelope, from: string): void {
     Promise.resolve(this.#options.peers()).then((all) => {
       const peers = pickGossipPeers(
         all.filter((p) => p.id !== from),
         this.#options.fanout,
         this.#options.random,
       );
-      for (const peer of peers) peer.client.pushRelease(release.envelope).catch(() => {});
+      for (const peer of peers) peer.client.pushRelease(envelope).catch(() => {});
     }).catch(() => {});
   }
 

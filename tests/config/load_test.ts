@@ -113,6 +113,8 @@ Deno.test("loadConfig() gives the documented defaults", () => {
       acceptSkills: false,
       syncIntervalMs: 2_000,
       syncFanout: 3,
+      publishNewSkills: false,
+      publisherKeyFile: undefined,
       llm: {
         enabled: false,
         baseUrl: DEFAULT_LLM_BASE_URL,

@@ -291,3 +291,167 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "skill sync: an agent's new_skill is signed and spread with --publish-new-skills, and runs on a peer",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const key = join(dir, "node.key");
+      await runSwarmOk(["key", "gen", "--out", key]);
+      const dataDirs = ["agent", "peer"].map((n) => join(dir, `data-${n}`));
+      for (const dataDir of dataDirs) {
+        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "agents", "--data-dir", dataDir]);
+      }
+      // A SkillLite-style agent: it evolves a skill in its workspace and reports it.
+      const agent = join(dir, "agent.sh");
+      const result = JSON.stringify({
+        task_id: "x",
+        response: "I learned a new skill",
+        task_completed: true,
+        tool_calls: 1,
+        new_skill: {
+          name: "evolved-greeter",
+          description: "Greets",
+          path: ".skills/_evolved/evolved-greeter",
+          txn_id: "txn-42",
+        },
+      });
+      await Deno.writeTextFile(
+        agent,
+        [
+          "#!/bin/sh",
+          "cat > /dev/null",
+          "d=.skills/_evolved/evolved-greeter",
+          'mkdir -p "$d/scripts"',
+          `printf -- '---\\nname: evolved-greeter\\ndescription: Greets\\ncapabilities: [greeting]\\n---\\n' > "$d/SKILL.md"`,
+          `printf 'print("{}")\\n' > "$d/scripts/main.py"`,
+          `echo '${result}'`,
+        ].join("\n"),
+      );
+      await Deno.chmod(agent, 0o755);
+      const nodes: TestNode[] = [];
+      try {
+        const fast = ["--sync-interval-ms", "300", "--task-rate", "0"];
+        const a = await startNode({
+          dataDir: dataDirs[0],
+          env,
+          args: [
+            ...fast,
+            "--executor-cmd",
+            agent,
+            "--publish-new-skills",
+            "--publisher-key",
+            key,
+            "--accept-skills",
+            "--allow-unsandboxed",
+          ],
+        });
+        nodes.push(a);
+        const b = await startNode({
+          dataDir: dataDirs[1],
+          env,
+          args: [...fast, "--accept-skills", "--peer", a.url.replace("http://", "")],
+        });
+        nodes.push(b);
+        const answer = await postTask(a.url, nodeTask("learn to greet"), { token: TOKEN });
+        assert.equal(answer.status, 200, answer.text);
+        const body = answer.body as { new_skill?: { txn_id: string; path: string } };
+        // The field SkillLite defines is passed through as the agent gave it.
+        assert.equal(body.new_skill?.txn_id, "txn-42");
+        assert.equal(body.new_skill?.path, ".skills/_evolved/evolved-greeter");
+        const installedOn = async (node: TestNode) => {
+          const view = await (await fetch(`${node.url}/sync/skills`, { headers: auth })).json();
+          return view.skills.find((s: { name: string }) => s.name === "evolved-greeter")
+            ?.installed;
+        };
+        await waitFor(async () => (await installedOn(b)) !== undefined, 15_000);
+        const installed = await installedOn(b);
+        assert.match(installed.version, /^0\.0\.0-evolved\.\d{17}$/);
+        assert.equal(installed.publisher, "agents");
+        await waitFor(async () => {
+          const s = await (await fetch(`${b.url}/can-do?required=greeting`, { headers: auth }))
+            .json();
+          return s.can_do === true;
+        }, 10_000);
+        assert.ok(a.logs.some((l) => l.message === "new_skill_published" && l.txn_id === "txn-42"));
+      } finally {
+        await stopAll(nodes);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "skill sync: a token revoked with swarm token revoke --url reaches every node by gossip, no keyring copy",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const admin = join(dir, "admin.keyring");
+      await runSwarmOk(["token", "keygen", "--keyring", admin, "--audience", "mesh-revoke"]);
+      const token = await runSwarmOk([
+        "token",
+        "issue",
+        "--keyring",
+        admin,
+        "--subject",
+        "agent",
+        "--scope",
+        "task,read",
+      ]);
+      const jti = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")))
+        .jti;
+      // Each node has its own copy of the public keyring, never touched again.
+      const copies = ["a", "b"].map((n) => join(dir, `${n}.keyring`));
+      for (const copy of copies) {
+        await runSwarmOk(["token", "export", "--keyring", admin, "--out", copy]);
+      }
+      const before = await Promise.all(copies.map((c) => Deno.readTextFile(c)));
+      const nodes: TestNode[] = [];
+      try {
+        const fast = ["--sync-interval-ms", "300", "--task-rate", "0"];
+        const a = await startNode({
+          dataDir: join(dir, "data-a"),
+          env,
+          args: [...fast, "--keyring", copies[0]],
+        });
+        nodes.push(a);
+        const b = await startNode({
+          dataDir: join(dir, "data-b"),
+          env,
+          args: [...fast, "--keyring", copies[1], "--peer", a.url.replace("http://", "")],
+        });
+        nodes.push(b);
+        const statusWith = (node: TestNode) =>
+          fetch(`${node.url}/status`, { headers: { authorization: `Bearer ${token}` } });
+        const ok = await statusWith(b);
+        assert.equal(ok.status, 200);
+        await ok.body?.cancel();
+
+        const out = await runSwarmOk(
+          ["token", "revoke", jti, "--keyring", admin, "--url", a.url],
+          env,
+        );
+        assert.match(out, /Handed 1 revocation/);
+        for (const node of [a, b]) {
+          await waitFor(async () => {
+            const res = await statusWith(node);
+            const body = await res.json();
+            return res.status === 401 && body.reason === "revoked";
+          }, 15_000);
+        }
+        assert.ok(
+          b.logs.some((l) => l.message === "revocations_received" && l.revoked === 1),
+          JSON.stringify(b.logs.filter((l) => String(l.message).includes("revo"))),
+        );
+        assert.deepEqual(await Promise.all(copies.map((c) => Deno.readTextFile(c))), before);
+      } finally {
+        await stopAll(nodes);
+      }
+    });
+  },
+});

@@ -166,3 +166,60 @@ Deno.test("CommandExecutor rejects an empty command or limits that are not posit
     RangeError,
   );
 });
+
+/** A shell agent that writes a skill at `dir` (relative to its cwd) and reports `path`. */
+function evolvingAgent(dir: string, path: string, extra = ""): string {
+  const result = JSON.stringify({
+    task_id: "x",
+    response: "evolved",
+    task_completed: true,
+    tool_calls: 1,
+    new_skill: { name: "evolved", description: "d", path, txn_id: "txn-1" },
+  });
+  return `mkdir -p '${dir}' && printf -- '---\\nname: evolved\\n---\\n' > '${dir}/SKILL.md' ${extra}&& echo '${result}'`;
+}
+
+Deno.test("CommandExecutor.execute() hands a new_skill inside the work dir to onNewSkill, before the dir goes", async () => {
+  const seen: Array<{ dir: string; skill: string; txn: string }> = [];
+  await withCommand({
+    command: evolvingAgent(".skills/_evolved/evolved", ".skills/_evolved/evolved"),
+    onNewSkill: async (dir, skill) => {
+      // The skill's files are still there while the hook runs.
+      const text = await Deno.readTextFile(`${dir}/SKILL.md`);
+      seen.push({ dir, skill: text.split("\n")[1], txn: skill.txn_id });
+    },
+  }, async (executor, workRoot) => {
+    const result = await executor.execute(task("evolve"), { capabilities: [] });
+    assert.equal(result.new_skill?.path, ".skills/_evolved/evolved", "passed through as it came");
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0].dir.startsWith(`${await Deno.realPath(workRoot)}/task-`), seen[0].dir);
+    assert.deepEqual([seen[0].skill, seen[0].txn], ["name: evolved", "txn-1"]);
+  });
+});
+
+Deno.test("CommandExecutor.execute() never hands onNewSkill a path outside the work dir", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "swarm-outside-" });
+  await Deno.writeTextFile(`${outside}/SKILL.md`, "---\nname: node-secrets\n---\n");
+  try {
+    for (
+      const [label, command] of [
+        ["absolute", evolvingAgent("s", outside)],
+        ["climbing", evolvingAgent("s", "../../../../../../../../../etc")],
+        ["symlink out", evolvingAgent("s", "link", `&& ln -s '${outside}' link `)],
+        ["missing", evolvingAgent("s", "nope")],
+      ]
+    ) {
+      const calls: string[] = [];
+      await withCommand({
+        command,
+        onNewSkill: (dir) => Promise.resolve(void calls.push(dir)),
+      }, async (executor) => {
+        const result = await executor.execute(task("evolve"), { capabilities: [] });
+        assert.equal(result.response, "evolved", label);
+        assert.deepEqual(calls, [], `${label}: ${calls.join()}`);
+      });
+    }
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import type { Keyring, Revocation } from "../../lib/security/mod.ts";
 import {
   generatePublisherKey,
   makeRelease,
@@ -72,8 +73,14 @@ export class SyncMesh {
   /** Adds a node; it knows every node added before unless `peers` says otherwise. */
   async add(
     id: string,
-    options: { accept?: boolean; trust?: TrustedPublisher[]; peers?: string[]; fanout?: number } =
-      {},
+    options: {
+      accept?: boolean;
+      trust?: TrustedPublisher[];
+      peers?: string[];
+      fanout?: number;
+      keyring?: Keyring;
+      onRevocations?: (revoked: Revocation[]) => void;
+    } = {},
   ): Promise<MeshNode> {
     const node = {
       id,
@@ -90,6 +97,8 @@ export class SyncMesh {
       peers: () => node.peers.filter((p) => this.nodes.has(p)).map((p) => this.peerOf(p, id)),
       fanout: options.fanout ?? 3,
       emit: (event) => node.events.push(event),
+      loadKeyring: () => options.keyring,
+      onRevocations: options.onRevocations,
     });
     this.nodes.set(id, node);
     return node;
