@@ -175,6 +175,14 @@ Deno.test({
             "can do meshed",
             async (n) => (await json(`${n.url}/can-do?required=meshed`)).can_do === true,
           );
+          // Re-announced: every node's peers now advertise the synced skill's tag.
+          await onEvery(nodes, "peers advertise meshed", async (n) => {
+            const status = await json(`${n.url}/status`) as {
+              peers: Array<{ capabilities: string[] }>;
+            };
+            return status.peers.filter((p) => p.capabilities.includes("meshed")).length >=
+              NODES - 1;
+          });
           if (python) {
             const answer = await postTask(
               nodes[NODES - 1].url,
@@ -327,6 +335,12 @@ Deno.test({
             "2.1.0 installed",
             async (n) => (await row(n))?.installed?.version === "2.1.0",
           );
+          // The pinned node learns of 2.1.0 (gossip may reach it last) and keeps 2.0.0.
+          await onEvery(
+            [nodes[3]],
+            "2.1.0 reported available",
+            async (n) => (await row(n))?.available.some((r) => r.version === "2.1.0") ?? false,
+          );
           const pinned = await row(nodes[3]);
           assert.equal(pinned?.installed?.version, "2.0.0");
           assert.deepEqual(pinned?.available.map((r) => r.version), ["2.1.0"]);
@@ -419,7 +433,8 @@ Deno.test({
                 nodes,
                 `${reason} refused`,
                 async (n) =>
-                  (await metricValue(n, `swarm_skill_refusals_total{reason="${reason}"}`)) >= 1,
+                  (await metricValue(n, `swarm_skill_refusals_total{reason="${reason}"}`)) >= 1 &&
+                  n.logs.some((l) => l.message === "skill_refused" && l.reason === reason),
               );
             }
             for (const node of nodes) {

@@ -455,3 +455,100 @@ Deno.test({
     });
   },
 });
+
+/** Whether `dir` holds an entry whose name matches `pattern` (false when `dir` is missing). */
+async function holds(dir: string, pattern: RegExp): Promise<boolean> {
+  try {
+    for await (const entry of Deno.readDir(dir)) if (pattern.test(entry.name)) return true;
+  } catch { /* not there yet */ }
+  return false;
+}
+
+Deno.test({
+  name:
+    "skill sync: kill -9 of a node during an install leaves the previous version working after restart",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const python = await new Deno.Command("python3", { args: ["--version"] }).output()
+      .then((o) => o.success, () => false);
+    if (!python) {
+      console.log("skipped: python3 is not installed (the synced skill is a Python skill)");
+      return;
+    }
+    const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
+    if (sandbox.length > 0) {
+      console.log("note: bubblewrap is not usable: the skill runs unsandboxed");
+    }
+    await withTempDir(async (dir) => {
+      const key = join(dir, "acme.key");
+      await runSwarmOk(["key", "gen", "--out", key]);
+      const dataDirs = ["a", "b"].map((n) => join(dir, `data-${n}`));
+      for (const dataDir of dataDirs) {
+        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "acme", "--data-dir", dataDir]);
+      }
+      const nodes: TestNode[] = [];
+      try {
+        const fast = ["--sync-interval-ms", "300", "--task-rate", "0"];
+        const a = await startNode({ dataDir: dataDirs[0], env, args: fast });
+        nodes.push(a);
+        const startB = () =>
+          startNode({
+            dataDir: dataDirs[1],
+            env,
+            args: [...fast, "--accept-skills", ...sandbox, "--peer", a.url.replace("http://", "")],
+          });
+        let b = await startB();
+        nodes.push(b);
+        await runSwarmOk(
+          ["skill", "publish", await writeSkill(dir, "1.0.0"), "--key", key, "--url", a.url],
+          env,
+        );
+        await waitFor(async () => (await installed(b)) === "1.0.0", 20_000);
+
+        // 1.1.0 carries a 48 MiB file: B takes a while to receive and stage it.
+        const big = await writeSkill(dir, "1.1.0");
+        const chunk = new Uint8Array(1024 * 1024);
+        const file = await Deno.open(join(big, "data.bin"), { write: true, create: true });
+        for (let i = 0; i < 48; i++) {
+          crypto.getRandomValues(chunk.subarray(0, 65536));
+          chunk[i] = i;
+          await file.write(chunk);
+        }
+        file.close();
+        const sync = join(dataDirs[1], "sync");
+        const inInstall = async () =>
+          await holds(join(sync, "blobs", "sha256"), /^\.tmp-/) ||
+          await holds(join(sync, "releases"), /\.partial-/) ||
+          await holds(join(sync, "tmp"), /\.link-/);
+        await runSwarmOk(["skill", "publish", big, "--key", key, "--url", a.url], env);
+        let caught = false;
+        const deadline = Date.now() + 20_000;
+        while (!caught && Date.now() < deadline) {
+          if (await inInstall()) caught = true;
+          else if ((await installed(b).catch(() => undefined)) === "1.1.0") break;
+          else await new Promise((r) => setTimeout(r, 2));
+        }
+        assert.ok(caught, "B was seen in the middle of installing 1.1.0");
+        await b.kill();
+
+        b = await startB();
+        nodes.push(b);
+        // Right after the restart B runs a complete release (1.0.0, or 1.1.0 if the swap
+        // had happened), and the task runs it.
+        const now = await installed(b);
+        assert.ok(now === "1.0.0" || now === "1.1.0", `installed after restart: ${now}`);
+        const answer = await postTask(b.url, nodeTask("version?", { required: ["synced"] }), {
+          token: TOKEN,
+        });
+        assert.equal(answer.status, 200, answer.text);
+        assert.match(answer.text, /"version\\": \\"1\.[01]\.0/);
+        // And it finishes the interrupted install by itself.
+        await waitFor(async () => (await installed(b)) === "1.1.0", 30_000);
+        assert.equal(await inInstall(), false, "nothing half-done is left");
+      } finally {
+        await stopAll(nodes);
+      }
+    });
+  },
+});
