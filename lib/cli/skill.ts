@@ -8,7 +8,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { SwarmClient } from "../client/mod.ts";
-import { nodeDataDir } from "../config/mod.ts";
+import {
+  chosenDataDir,
+  DATA_DIR_OPTIONS,
+  type DataDirFlags,
+  dataDirFlags,
+} from "./_data_dir_flags.ts";
 import { SwarmError } from "../protocol/mod.ts";
 import {
   formatPin,
@@ -163,16 +168,6 @@ const HELPS: Record<"skill" | SkillCommand, string> = {
   rollback: SKILL_ROLLBACK_HELP,
 };
 
-/** The flags that choose a node's data directory, as given. */
-export interface DataDirFlags {
-  /** `--data-dir`. */
-  dataDir?: string;
-  /** `--listen`. */
-  listen?: string;
-  /** `--config`. */
-  config?: string;
-}
-
 /** The client flags of `publish` and `list`, as given. */
 export interface SkillClientFlags {
   /** `--json`. */
@@ -216,13 +211,6 @@ export type SkillArgs =
     /** The skill's name. */
     name: string;
   } & DataDirFlags);
-
-const DATA_DIR_OPTIONS = {
-  "data-dir": { type: "string" },
-  listen: { type: "string" },
-  config: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 const OPTIONS = {
   publish: { ...CLIENT_OPTIONS, key: { type: "string" }, version: { type: "string" } },
@@ -339,14 +327,6 @@ function clientFlags(
     ...(v.url === undefined ? {} : { url: v.url as string }),
     ...(v["token-file"] === undefined ? {} : { tokenFile: v["token-file"] as string }),
     ...tlsFlagValues(values),
-  };
-}
-
-function dataDirFlags(v: Record<string, string | boolean | undefined>): DataDirFlags {
-  return {
-    ...(v["data-dir"] === undefined ? {} : { dataDir: v["data-dir"] as string }),
-    ...(v.listen === undefined ? {} : { listen: v.listen as string }),
-    ...(v.config === undefined ? {} : { config: v.config as string }),
   };
 }
 
@@ -567,10 +547,7 @@ export function formatSkillList(answer: Record<string, unknown>): string {
 
 /** The data directory the flags and this process's environment choose, which must exist. */
 async function dataDirOf(flags: DataDirFlags): Promise<string> {
-  const dir = nodeDataDir({ ...flags, env: Deno.env.toObject() });
-  if (dir === ":memory:") {
-    throw new UsageError("A node with data directory ':memory:' keeps no pins");
-  }
+  const dir = chosenDataDir(flags, "pins");
   const info = await Deno.stat(dir).catch(() => null);
   if (!info?.isDirectory) {
     throw new SwarmError(

@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { nodeDataDir } from "../config/mod.ts";
+import {
+  chosenDataDir,
+  DATA_DIR_OPTIONS,
+  type DataDirFlags,
+  dataDirFlags,
+} from "./_data_dir_flags.ts";
 import { SwarmError } from "../protocol/mod.ts";
 import {
   addTrustedPublisher,
@@ -55,14 +60,7 @@ trusted already, no such publisher), 2 on a usage mistake.`;
 export const TRUST_COMMANDS = ["add", "list", "remove"] as const;
 
 /** The flags that say which node's data directory is meant. */
-export interface NodeDirFlags {
-  /** `--data-dir`. */
-  dataDir?: string;
-  /** `--listen`. */
-  listen?: string;
-  /** `--config`. */
-  config?: string;
-}
+export type NodeDirFlags = DataDirFlags;
 
 /** A parsed `swarm trust` command line. */
 export type TrustArgs =
@@ -102,13 +100,6 @@ export type TrustArgs =
     node: NodeDirFlags;
   };
 
-const NODE_OPTIONS = {
-  "data-dir": { type: "string" },
-  listen: { type: "string" },
-  config: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
 const OPTIONS = {
   add: { name: { type: "string" }, skills: { type: "string", multiple: true } },
   list: { json: { type: "boolean" } },
@@ -143,17 +134,11 @@ export function parseTrustArgs(argv: string[]): TrustArgs {
     args: rest,
     strict: true,
     allowPositionals: true,
-    options: { ...NODE_OPTIONS, ...OPTIONS[command as typeof TRUST_COMMANDS[number]] },
+    options: { ...DATA_DIR_OPTIONS, ...OPTIONS[command as typeof TRUST_COMMANDS[number]] },
   });
   if (values.help) return { help: true };
   const v = values as Record<string, string | string[] | boolean | undefined>;
-  const node: NodeDirFlags = {};
-  for (const [flag, key] of [["data-dir", "dataDir"], ["listen", "listen"], ["config", "config"]]) {
-    const value = v[flag] as string | undefined;
-    if (value === undefined) continue;
-    if (value === "") throw new UsageError(`Option '--${flag}' needs a value`);
-    node[key as keyof NodeDirFlags] = value;
-  }
+  const node: NodeDirFlags = dataDirFlags(v);
   switch (command) {
     case "add": {
       const pubFile = onePositional(positionals, "PUBFILE");
@@ -247,12 +232,5 @@ async function run(args: TrustArgs): Promise<number> {
 
 /** The node's data directory, as the node would pick it from these flags and the environment. */
 function dataDirOf(flags: NodeDirFlags): string {
-  const dir = nodeDataDir({ ...flags, env: Deno.env.toObject() });
-  if (dir === ":memory:") {
-    throw new SwarmError(
-      "config_invalid",
-      "The node's data directory is ':memory:', which keeps no trust store: pass --data-dir DIR",
-    );
-  }
-  return dir;
+  return chosenDataDir(flags, "trust store");
 }
