@@ -5,6 +5,7 @@
  * with no restart while a steady stream of requests keeps succeeding.
  */
 import { strict as assert } from "node:assert";
+import { fetchFailed, PLAIN_TO_TLS } from "../_helpers/fetch_failure.ts";
 import tls from "node:tls";
 import {
   FIXTURE_SKILLS,
@@ -159,7 +160,10 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
     await t.step("a client with no certificate is refused during the handshake", async () => {
       const bare = client(pki.ca);
       try {
-        await assert.rejects(fetch(`${a.url}/status`, { client: bare }));
+        await assert.rejects(
+          fetch(`${a.url}/status`, { client: bare }),
+          fetchFailed(/CertificateRequired/),
+        );
       } finally {
         bare.close();
       }
@@ -168,7 +172,10 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
     await t.step("a client with a certificate from another CA is refused", async () => {
       const rogue = client(pki.ca, pki.rogueAgent);
       try {
-        await assert.rejects(fetch(`${a.url}/status`, { client: rogue }));
+        await assert.rejects(
+          fetch(`${a.url}/status`, { client: rogue }),
+          fetchFailed(/close_notify|alert|UnknownCA|BadCertificate/),
+        );
       } finally {
         rogue.close();
       }
@@ -177,6 +184,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
     await t.step("plain HTTP to a TLS node gets no answer", async () => {
       await assert.rejects(
         fetch(`http://127.0.0.1:${a.port}/status`, { signal: AbortSignal.timeout(5_000) }),
+        fetchFailed(PLAIN_TO_TLS),
       );
     });
 
@@ -210,9 +218,13 @@ Deno.test("tls: a TLS-only node (Deno.serve) refuses plain HTTP and trusts its C
     assert.equal((status.security as { tls: { mtls: boolean } }).tls.mtls, false);
     await assert.rejects(
       fetch(`http://127.0.0.1:${node.port}/status`, { signal: AbortSignal.timeout(5_000) }),
+      fetchFailed(PLAIN_TO_TLS),
     );
     // Without the mesh CA, the node's certificate is not trusted.
-    await assert.rejects(fetch(`${node.url}/status`));
+    await assert.rejects(
+      fetch(`${node.url}/status`),
+      fetchFailed(/invalid peer certificate: UnknownIssuer/),
+    );
   } finally {
     trusting.close();
     await node?.kill();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fetchFailed, PLAIN_TO_TLS } from "../_helpers/fetch_failure.ts";
 import tls from "node:tls";
 import { type Caller, type HttpServer, startHttpServer } from "../../lib/http/server.ts";
 import {
@@ -141,6 +142,7 @@ Deno.test("startHttpServer() refuses a port that is already bound", async () => 
   await withServer({ handler }, async (server) => {
     await assert.rejects(
       startHttpServer({ hostname: "127.0.0.1", port: server.addr.port, handler }),
+      Deno.errors.AddrInUse,
     );
   });
 });
@@ -156,9 +158,15 @@ Deno.test("startHttpServer() with TLS serves HTTPS to clients trusting the CA, a
       path: "/status",
     });
     assert.equal(await servedFingerprint(server.addr.port), await fingerprintOf(pki.first));
-    await assert.rejects(fetch(`http://127.0.0.1:${server.addr.port}/status`), "plain HTTP");
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${server.addr.port}/status`),
+      fetchFailed(PLAIN_TO_TLS),
+    );
     // A client that does not trust the mesh CA cannot complete the handshake.
-    await assert.rejects(fetch(`${base}/status`, { signal: AbortSignal.timeout(10_000) }));
+    await assert.rejects(
+      fetch(`${base}/status`, { signal: AbortSignal.timeout(10_000) }),
+      fetchFailed(/invalid peer certificate: UnknownIssuer/),
+    );
     assert.equal(seen.length, 1);
   });
 });
@@ -186,7 +194,10 @@ Deno.test("startHttpServer() with TLS rejects a reload whose key does not match,
   const { handler } = echoCaller();
   const tlsMaterial = { cert: pki.first.certPem, key: pki.first.keyPem };
   await withServer({ handler, tls: tlsMaterial }, async (server, base) => {
-    await assert.rejects(server.reload({ cert: pki.second.certPem, key: pki.first.keyPem }));
+    await assert.rejects(
+      server.reload({ cert: pki.second.certPem, key: pki.first.keyPem }),
+      /KeyMismatch/,
+    );
     assert.equal(await servedFingerprint(server.addr.port), await fingerprintOf(pki.first));
     assert.equal((await getJson(`${base}/still`)).path, "/still");
     // And a good reload still works afterwards.
@@ -209,9 +220,16 @@ Deno.test("startHttpServer() with a client CA requires a client certificate of t
       },
       path: "/status",
     });
-    await assert.rejects(getJson(`${base}/status`), "no client certificate");
-    await assert.rejects(getJson(`${base}/status`, pki.rogue), "a rogue CA's certificate");
-    await assert.rejects(fetch(`http://127.0.0.1:${server.addr.port}/status`), "plain HTTP");
+    // No client certificate, a rogue CA's, plain HTTP: each refused in the handshake.
+    await assert.rejects(getJson(`${base}/status`), fetchFailed(/CertificateRequired/));
+    await assert.rejects(
+      getJson(`${base}/status`, pki.rogue),
+      fetchFailed(/close_notify|alert|UnknownCA|BadCertificate/),
+    );
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${server.addr.port}/status`),
+      fetchFailed(PLAIN_TO_TLS),
+    );
     assert.equal(seen.length, 1, "refused callers never reach the handler");
   });
 });
@@ -229,7 +247,8 @@ Deno.test("startHttpServer() with mTLS serves a reloaded server certificate, kee
       (await getJson(`${base}/after`, pki.alice)).caller.clientCert?.commonName,
       "alice",
     );
-    await assert.rejects(getJson(`${base}/after`), "client certificates are still required");
+    // Client certificates are still required.
+    await assert.rejects(getJson(`${base}/after`), fetchFailed(/CertificateRequired/));
   });
 });
 
@@ -240,7 +259,10 @@ Deno.test({
     const { handler } = echoCaller();
     const tlsMaterial = { cert: pki.first.certPem, key: pki.first.keyPem, clientCa: pki.ca };
     await withServer({ handler, tls: tlsMaterial }, async (server, base) => {
-      await assert.rejects(server.reload({ cert: pki.second.certPem, key: pki.first.keyPem }));
+      await assert.rejects(
+        server.reload({ cert: pki.second.certPem, key: pki.first.keyPem }),
+        /KeyMismatch/,
+      );
       assert.equal(
         await servedFingerprint(server.addr.port, pki.alice),
         await fingerprintOf(pki.first),
@@ -289,7 +311,8 @@ Deno.test("HttpServer.shutdown() resolves and the port stops answering", async (
     const base = `${server.scheme}://127.0.0.1:${server.addr.port}`;
     assert.equal((await getJson(`${base}/x`, pki.alice)).path, "/x");
     await server.shutdown();
-    await assert.rejects(getJson(`${base}/x`, pki.alice), `${base} closed`);
+    // Closed: nothing listens any more.
+    await assert.rejects(getJson(`${base}/x`, pki.alice), fetchFailed(/Connection refused/));
   }
 });
 

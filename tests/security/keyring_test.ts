@@ -365,7 +365,7 @@ Deno.test("writeKeyring() removes its temporary file when the rename fails", asy
   await withTempDir(async (dir) => {
     const target = join(dir, "busy");
     await Deno.mkdir(join(target, "child"), { recursive: true });
-    await assert.rejects(writeKeyring(target, SAMPLE));
+    await assert.rejects(writeKeyring(target, SAMPLE), Deno.errors.IsADirectory);
     assert.deepEqual(await entries(dir), ["busy"]);
   });
 });

@@ -108,8 +108,11 @@ Deno.test("writeFileAtomic() removes its temporary file when the rename or link 
   await withTempDir(async (dir) => {
     const target = join(dir, "busy");
     await Deno.mkdir(join(target, "child"), { recursive: true });
-    await assert.rejects(writeFileAtomic(target, "{}"));
-    await assert.rejects(writeFileAtomic(target, "{}", { overwrite: false }));
+    await assert.rejects(writeFileAtomic(target, "{}"), Deno.errors.IsADirectory);
+    await assert.rejects(
+      writeFileAtomic(target, "{}", { overwrite: false }),
+      Deno.errors.AlreadyExists,
+    );
     assert.deepEqual(await entries(dir), ["busy"]);
   });
 });
