@@ -30,3 +30,11 @@ export function fetchFailed(why: RegExp): (err: unknown) => boolean {
  * back is not HTTP, or the server drops the connection.
  */
 export const PLAIN_TO_TLS = /invalid HTTP version|connection (closed|reset)|unexpected EOF/i;
+
+/**
+ * What a TLS client the server refuses in the handshake (no certificate, a rogue CA's,
+ * a wrong usage) sees: the server's alert, or, when the server closes first, the
+ * connection closed without `close_notify` (which one arrives is a race).
+ */
+export const TLS_REFUSED =
+  /CertificateRequired|UnknownCA|BadCertificate|alert|close_notify|connection reset/i;
