@@ -18,6 +18,7 @@ export class LocalExecutor implements Executor {
   #skills: Executor | null;
   #command: Executor | null;
   #hasSkills: () => boolean;
+  #whyNoSkills: () => string | undefined;
 
   /**
    * Combines the two executors; either may be missing.
@@ -26,15 +27,19 @@ export class LocalExecutor implements Executor {
    * @param command The `--executor-cmd` agent; null when none is configured.
    * @param hasSkills Whether the skill executor has any skill now (skills can be added
    *   and removed at run time); a node with none behaves as if it had no skill executor.
+   * @param whyNoSkills Why there is no skill, for the refusal (a skills directory that was
+   *   not found, say); undefined when there is nothing more to say.
    */
   constructor(
     skills: Executor | null,
     command: Executor | null,
     hasSkills: () => boolean = () => true,
+    whyNoSkills: () => string | undefined = () => undefined,
   ) {
     this.#skills = skills;
     this.#command = command;
     this.#hasSkills = hasSkills;
+    this.#whyNoSkills = whyNoSkills;
     this.kind = [skills?.kind, command?.kind].filter(Boolean).join("+") || "none";
   }
 
@@ -56,9 +61,12 @@ export class LocalExecutor implements Executor {
       }
     }
     if (this.#command) return await this.#command.execute(task, options);
+    const why = this.#whyNoSkills();
     throw new SwarmError(
       "local_executor_not_configured",
-      "This node has no local executor: give it skills (--skills-dir) or an agent (--executor-cmd)",
+      `This node has no local executor: give it skills (--skills-dir) or an agent (--executor-cmd)${
+        why ? `; ${why}` : ""
+      }`,
     );
   }
 }

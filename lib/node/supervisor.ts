@@ -12,7 +12,12 @@ import { CommandExecutor, SkillExecutor } from "../execution/mod.ts";
 import { executionPolicyOf } from "../config/mod.ts";
 import { type LogFormat, logger, setupLogging } from "../log/mod.ts";
 import { swarmErrorOfBody, toSwarmError } from "../protocol/mod.ts";
-import { defaultSkillDirs, detectSandboxes, watchSkillDirs } from "../skills/mod.ts";
+import {
+  defaultSkillDirs,
+  detectSandboxes,
+  SKILLS_DIR_NOT_FOUND,
+  watchSkillDirs,
+} from "../skills/mod.ts";
 import { syncRoot } from "../sync/mod.ts";
 import { VERSION } from "../version.ts";
 import { loadNodeId } from "./identity.ts";
@@ -98,6 +103,7 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
         })
         : null,
       () => skills.catalog.skills.length > 0,
+      () => noSkillsReason(skills.catalog.problems),
     );
   let executor: LocalExecutor | null = null;
   const syncStore = config.dataDir === ":memory:" ? undefined : new SyncStoreHost(config.dataDir);
@@ -313,4 +319,17 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     await Deno.remove(workRoot, { recursive: true }).catch(() => {});
   }
   return exitCode;
+}
+
+/**
+ * Why a node holds no skill, from the loader's problems: the skills directories that
+ * were not found (a relative `--skills-dir` is resolved against the directory the node
+ * started in, a common surprise).
+ */
+function noSkillsReason(problems: readonly { dir: string; message: string }[]): string | undefined {
+  const missing = problems.filter((p) => p.message === SKILLS_DIR_NOT_FOUND);
+  if (missing.length === 0) return undefined;
+  return `skills directory not found: ${
+    missing.map((p) => p.dir).join(", ")
+  } (a relative --skills-dir is resolved against the directory the node started in)`;
 }

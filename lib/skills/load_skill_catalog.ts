@@ -11,6 +11,9 @@ import { isFile, sortedEntries, statOrNull } from "./_fs.ts";
 /** Folder, inside a skills directory, of skills written by SkillLite's self-evolution. */
 const EVOLVED_DIR = "_evolved";
 
+/** The problem message of a skills directory that does not exist. */
+export const SKILLS_DIR_NOT_FOUND = "Skills directory not found";
+
 /**
  * Loads every skill found in `dirs`, in order. In each directory: the directory itself
  * is a skill when it holds SKILL.md; so is each direct subfolder holding SKILL.md
@@ -124,7 +127,7 @@ async function isArchived(skillDir: string): Promise<boolean> {
 }
 
 function describeDirError(err: unknown): string {
-  if (err instanceof Deno.errors.NotFound) return "Skills directory not found";
+  if (err instanceof Deno.errors.NotFound) return SKILLS_DIR_NOT_FOUND;
   if (err instanceof Deno.errors.NotADirectory) return "Skills path is not a directory";
   if (err instanceof Deno.errors.PermissionDenied) {
     return "Cannot read skills directory: permission denied";

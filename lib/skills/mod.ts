@@ -57,7 +57,7 @@ export {
   type ProtectedPath,
   secretProblems,
 } from "./node_secrets.ts";
-export { loadSkillCatalog } from "./load_skill_catalog.ts";
+export { loadSkillCatalog, SKILLS_DIR_NOT_FOUND } from "./load_skill_catalog.ts";
 export { DEFAULT_SKILL_DIR_NAMES, defaultSkillDirs } from "./default_skill_dirs.ts";
 export { nodeCapabilities } from "./node_capabilities.ts";
 export { watchSkillDirs, type WatchSkillDirsOptions } from "./watch_skill_dirs.ts";

@@ -143,3 +143,14 @@ Deno.test("LocalExecutor.execute() skips a skills executor that has no skill rig
     (err) => err instanceof SwarmError && err.code === "local_executor_not_configured",
   );
 });
+
+Deno.test("LocalExecutor.execute() says why it has no skill when it knows", async () => {
+  const skills = fake("skills", { response: "skill" });
+  const why = () => "skills directory not found: /tmp/x";
+  await assert.rejects(
+    () => new LocalExecutor(skills, null, () => false, why).execute(TASK, OPTIONS),
+    (err) =>
+      err instanceof SwarmError && err.code === "local_executor_not_configured" &&
+      err.message.endsWith("; skills directory not found: /tmp/x"),
+  );
+});
