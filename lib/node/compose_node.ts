@@ -35,7 +35,7 @@ import {
 } from "../security/mod.ts";
 import { KvPeerTable, KvTaskStore, openStore } from "../store/mod.ts";
 import { type Clock, type Repeater, repeatEvery, systemClock } from "../time/mod.ts";
-import type { ReleaseInstaller } from "../sync/mod.ts";
+import { type ReleaseInstaller, SyncRefusalError } from "../sync/mod.ts";
 import { skillSyncSide } from "./skill_sync_side.ts";
 import { drain } from "./drain.ts";
 import { interfaceAddresses } from "./interface_addresses.ts";
@@ -456,7 +456,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
     async receiveRelease(envelope) {
       await sync?.routes.receive(envelope, "publisher").catch((err) => {
         // Refusals are events already; anything else is the node's own fault.
-        if ((err as Error).name !== "SyncRefusalError") {
+        if (!(err instanceof SyncRefusalError)) {
           log.error("Cannot take a locally published release", { error: String(err) });
         }
       });

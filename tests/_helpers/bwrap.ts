@@ -24,3 +24,23 @@ export function bwrapUsable(): Promise<boolean> {
   })();
   return usable;
 }
+
+/** Whether `python3` runs here (the skills of many tests are Python skills). */
+export async function pythonUsable(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("python3", { args: ["--version"] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The node flags that let skills run here: none when bubblewrap works, else
+ * `--allow-unsandboxed`, saying so once on the test's output so a run without
+ * bubblewrap never proves less in silence.
+ */
+export async function sandboxFlags(): Promise<string[]> {
+  if (await bwrapUsable()) return [];
+  console.log("note: bubblewrap is not usable here: skills run unsandboxed (--allow-unsandboxed)");
+  return ["--allow-unsandboxed"];
+}

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bwrapUsable } from "../_helpers/bwrap.ts";
+import { pythonUsable, sandboxFlags } from "../_helpers/bwrap.ts";
 import { withTempDir } from "../_helpers/temp_dir.ts";
 import { nodeTask, postTask, runSwarm, runSwarmOk } from "./_node.ts";
 import { type BedNode, createTestbed, testbedUnavailable } from "./_testbed.ts";
@@ -94,10 +94,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const python = await new Deno.Command("python3", { args: ["--version"] }).output()
-      .then((o) => o.success, () => false);
-    const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
-    if (sandbox.length > 0) console.log("note: bubblewrap is not usable: skills run unsandboxed");
+    const python = await pythonUsable();
+    const sandbox = await sandboxFlags();
     await withTempDir(async (dir) => {
       const key = join(dir, "acme.key");
       const rival = join(dir, "rival.key");

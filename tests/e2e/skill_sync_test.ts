@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bwrapUsable } from "../_helpers/bwrap.ts";
+import { pythonUsable, sandboxFlags } from "../_helpers/bwrap.ts";
 import { withTempDir } from "../_helpers/temp_dir.ts";
 import {
   nodeTask,
@@ -60,16 +60,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const python = await new Deno.Command("python3", { args: ["--version"] }).output()
-      .then((o) => o.success, () => false);
-    if (!python) {
+    if (!(await pythonUsable())) {
       console.log("skipped: python3 is not installed (the synced skill is a Python skill)");
       return;
     }
-    const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
-    if (sandbox.length > 0) {
-      console.log("note: bubblewrap is not usable here: the synced skill runs unsandboxed");
-    }
+    const sandbox = await sandboxFlags();
     await withTempDir(async (dir) => {
       const key = join(dir, "acme.key");
       const keyId = await runSwarmOk(["key", "gen", "--out", key]);
@@ -346,7 +341,6 @@ Deno.test({
             "--publisher-key",
             key,
             "--accept-skills",
-            "--allow-unsandboxed",
           ],
         });
         nodes.push(a);
@@ -470,16 +464,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const python = await new Deno.Command("python3", { args: ["--version"] }).output()
-      .then((o) => o.success, () => false);
-    if (!python) {
+    if (!(await pythonUsable())) {
       console.log("skipped: python3 is not installed (the synced skill is a Python skill)");
       return;
     }
-    const sandbox = await bwrapUsable() ? [] : ["--allow-unsandboxed"];
-    if (sandbox.length > 0) {
-      console.log("note: bubblewrap is not usable: the skill runs unsandboxed");
-    }
+    const sandbox = await sandboxFlags();
     await withTempDir(async (dir) => {
       const key = join(dir, "acme.key");
       await runSwarmOk(["key", "gen", "--out", key]);

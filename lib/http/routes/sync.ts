@@ -7,23 +7,12 @@
  */
 import { Hono } from "hono";
 import { SwarmError } from "../../protocol/mod.ts";
-import { DEFAULT_MAX_ENVELOPE_BYTES } from "../../sync/mod.ts";
+import { DEFAULT_MAX_ENVELOPE_BYTES, SyncRefusalError } from "../../sync/mod.ts";
 import { readBodyText } from "../read_body.ts";
 
 /** Longest node id taken from `x-swarm-node-id`. */
 const MAX_NODE_ID_CHARS = 128;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** A refusal of skill sync, as the routes see it (`SyncRefusalError`). */
-interface Refusal {
-  reason: string;
-  message: string;
-}
-
-function isRefusal(err: unknown): err is Refusal & Error {
-  return err instanceof Error && err.name === "SyncRefusalError" &&
-    typeof (err as Partial<Refusal>).reason === "string";
-}
 
 /** What the sync routes need from the node's skill sync. */
 export interface SyncRouteDeps {
@@ -59,7 +48,7 @@ export interface SyncRouteDeps {
 
 /** Refusals that are about the release, not the request: 422 `release_refused`. */
 function refused(err: unknown): never {
-  if (isRefusal(err)) {
+  if (err instanceof SyncRefusalError) {
     throw new SwarmError("release_refused", err.message, { reason: err.reason });
   }
   throw err;
