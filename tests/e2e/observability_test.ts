@@ -81,7 +81,7 @@ const promtool = await new Deno.Command("promtool", {
 })
   .output().then((o) => o.success, () => false);
 if (!promtool) {
-  console.log("observability_test: promtool missing; the metrics text is not checked by it");
+  console.log("observability_test (promtool check of the metrics text) skipped: promtool not found");
 }
 
 Deno.test({

@@ -190,7 +190,7 @@ Deno.test({
             assert.equal(answer.status, 200, answer.text);
             assert.match(answer.text, /1\.0\.0/);
           } else {
-            console.log("note: python3 missing: the synced skill is not run");
+            console.log("skill_sync_mesh_test (running the synced skill) skipped: python3 is not installed");
           }
         });
 

@@ -10,8 +10,8 @@ import { FIXTURES, fixtureSkill, processesMatching, task } from "./_helpers.ts";
 const sandboxes = await detectSandboxes();
 const noBwrap = sandboxes.bwrap === null;
 const noDeno = sandboxes.deno === null;
-if (noBwrap) console.log("bubblewrap is missing or does not work here: bwrap tests are skipped");
-if (noDeno) console.log("No deno binary found: Deno skill tests are skipped");
+if (noBwrap) console.log("skill_executor_test (bwrap cases) skipped: bubblewrap is missing or does not work here");
+if (noDeno) console.log("skill_executor_test (Deno skill cases) skipped: no deno binary found");
 
 const names = ["py-add", "py-env", "py-sleep", "py-net", "py-write", "deno-echo", "deno-fetch"];
 const fixtures = Object.fromEntries(

@@ -15,7 +15,7 @@ const FRESH_PATH = pathWithoutDeno();
 const HAS_NPM = whichAll("npm", FRESH_PATH).length > 0;
 if (!HAS_NPM) {
   console.log(
-    "Ignoring the Deno bootstrap tests: npm is not on PATH, so install.sh cannot fetch Deno",
+    "bootstrap_test skipped: npm is not on PATH, so install.sh cannot fetch Deno",
   );
 }
 

@@ -14,7 +14,7 @@ const HAS_DENORT = DENORT_BIN !== "" && (() => {
 })();
 if (!HAS_DENORT) {
   console.log(
-    "Ignoring the compile test: DENORT_BIN does not point at a denort runtime, and deno " +
+    "release_sh_test (deno compile) skipped: DENORT_BIN does not point at a denort runtime, and deno " +
       "compile cannot download one here (see DESIGN.md §1)",
   );
 }

@@ -308,7 +308,7 @@ const promtoolMissing = (() => {
   }
 })();
 if (promtoolMissing) {
-  console.log("Ignoring the promtool test: promtool not found (apt-get install prometheus)");
+  console.log("metrics_test (promtool check) skipped: promtool not found (apt-get install prometheus)");
 }
 
 Deno.test({
