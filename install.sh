@@ -125,15 +125,19 @@ install_release() {
 }
 
 # Writes a launcher that runs main.ts of checkout $1 with deno $2 and the compile task's
-# permission and unstable flags (scripts/launcher_flags.ts reads them from deno.json).
+# permission and unstable flags (scripts/launcher_flags.ts reads them from deno.json). It
+# exports its own absolute path as SWARM_LAUNCHER, which 'swarm service' puts in units.
 install_launcher() {
   flags=$("$2" run --no-config --allow-read="$1/deno.json" "$1/scripts/launcher_flags.ts" \
     "$1/deno.json") || die "Cannot read the compile task's flags from $1/deno.json"
+  mkdir -p "$install_dir" 2>/dev/null || die "Cannot create $install_dir"
+  launcher=$(cd "$install_dir" && pwd -P)/swarm || die "Cannot find $install_dir"
   {
     printf '#!/bin/sh\n'
     printf '# swarm launcher written by %s/install.sh: runs main.ts with the\n' "$1"
     printf "# permission and unstable flags of 'deno task compile'. Re-run install.sh to update.\n"
     printf 'DENO_NO_UPDATE_CHECK=1\nexport DENO_NO_UPDATE_CHECK\n'
+    printf 'SWARM_LAUNCHER=%s\nexport SWARM_LAUNCHER\n' "$(quote "$launcher")"
     printf 'exec %s run' "$(quote "$2")"
     set -f # flags are split on whitespace, never globbed
     for flag in $flags; do printf ' %s' "$(quote "$flag")"; done

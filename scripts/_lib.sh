@@ -16,7 +16,7 @@ swarm_warn() {
 
 # Prints the version of the deno executable $1 ("2.9.6"), or nothing when it does not run.
 swarm_deno_version() {
-  "$1" --version 2>/dev/null | sed -n '1s/^deno \([^ ]*\).*/\1/p'
+  SWARM_DENO_LOOKUP=1 "$1" --version 2>/dev/null | sed -n '1s/^deno \([^ ]*\).*/\1/p'
 }
 
 # Prints the folder for the pinned Deno: $SWARM_DENO_DIR when set, else .deno/ in the
@@ -69,10 +69,25 @@ swarm_install_deno() {
 # first when missing. $1 is the checkout, or empty outside one.
 swarm_ensure_deno() {
   swarm_path_deno=$(command -v deno 2>/dev/null || true)
+  # A deno on PATH that leads back to this wrapper (a link to scripts/deno, or a script
+  # calling it) would ask itself its version without end: while a version is being asked
+  # (SWARM_DENO_LOOKUP), and for this wrapper itself, PATH is not consulted.
+  if [ -n "${SWARM_DENO_LOOKUP:-}" ] ||
+    { [ -n "$swarm_path_deno" ] && [ -n "${SWARM_DENO_SELF:-}" ] &&
+      [ "$(swarm_real "$swarm_path_deno")" = "$(swarm_real "$SWARM_DENO_SELF")" ]; }; then
+    swarm_path_deno=""
+  fi
   if [ -n "$swarm_path_deno" ]; then
     swarm_found=$(swarm_deno_version "$swarm_path_deno")
     if [ "$swarm_found" = "$SWARM_DENO_VERSION" ]; then
-      swarm_abs "$swarm_path_deno"
+      # The executable itself, not a wrapper that may lead back here (and exec it again).
+      swarm_exec=$(SWARM_DENO_LOOKUP=1 "$swarm_path_deno" eval 'console.log(Deno.execPath())' \
+        2>/dev/null || true)
+      if [ -n "$swarm_exec" ] && [ -x "$swarm_exec" ]; then
+        printf '%s\n' "$swarm_exec"
+      else
+        swarm_abs "$swarm_path_deno"
+      fi
       return
     fi
     swarm_warn "deno on PATH ($swarm_path_deno) is version ${swarm_found:-unknown}, not the pinned $SWARM_DENO_VERSION: using the pinned one"
@@ -82,6 +97,11 @@ swarm_ensure_deno() {
     swarm_install_deno "$swarm_dir" >&2 || return 1
   fi
   swarm_abs "$swarm_dir/bin/deno"
+}
+
+# Prints the real path of $1 (every symlink resolved), or $1 made absolute without readlink -f.
+swarm_real() {
+  readlink -f "$1" 2>/dev/null || swarm_abs "$1"
 }
 
 # Prints path $1 made absolute (its folder resolved, the file name kept).

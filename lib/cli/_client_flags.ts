@@ -17,9 +17,13 @@ export const CLIENT_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Variables the TLS client flags default to (`--tls-ca`, `--tls-cert`, `--tls-key`). */
+export const CLIENT_TLS_ENV = ["SWARM_TLS_CA", "SWARM_TLS_CERT", "SWARM_TLS_KEY"] as const;
+
 /** Help lines of the shared client flags. */
 export const CLIENT_HELP =
-  `  --url URL          node to talk to (default $SKILLLITE_SWARM_URL, else http://127.0.0.1:7700)
+  `  --url URL          node to talk to: http(s)://HOST:PORT, or HOST:PORT for http (default
+                     $SKILLLITE_SWARM_URL, else http://127.0.0.1:7700)
   --token-file FILE  read the bearer token from FILE (default $SKILLLITE_SWARM_TOKEN)
   --tls-ca FILE      verify an https node against this PEM CA bundle (default $SWARM_TLS_CA,
                      else the system roots)
@@ -115,13 +119,56 @@ export function clientTarget(
     if (!token) throw new UsageError(`Token file '${values["token-file"]}' is empty`);
   }
   const resolved = resolveClientConfig(env, { url: values.url, token });
-  try {
-    new URL(resolved.url);
-  } catch {
-    throw new UsageError(`Invalid --url '${resolved.url}'`);
-  }
+  const source = values.url?.trim() ? "--url" : "SKILLLITE_SWARM_URL";
+  const url = parseNodeUrl(resolved.url, source);
   const fetch = tlsFetch(values, env, readTextFile);
-  return fetch ? { ...resolved, fetch } : resolved;
+  return fetch ? { ...resolved, url, fetch } : { ...resolved, url };
+}
+
+/**
+ * A node's base URL from what the user typed: `http://` or `https://` with a host, or a
+ * bare `HOST:PORT` (`localhost:7700`, `127.0.0.1:7700`, `[::1]:7700`), which means
+ * `http://HOST:PORT`. Trailing slashes are dropped; a path (a reverse proxy's prefix) is
+ * kept.
+ *
+ * @param text The URL as given.
+ * @param source Where it came from, for the error (`--url`, `SKILLLITE_SWARM_URL`).
+ * @returns The base URL with its scheme.
+ * @throws {UsageError} For anything else: another scheme, credentials, a query, no host.
+ *
+ * @example
+ * ```ts
+ * import { parseNodeUrl } from "./_client_flags.ts";
+ * console.assert(parseNodeUrl("localhost:7701", "--url") === "http://localhost:7701");
+ * console.assert(parseNodeUrl("https://n1.lan:7700/", "--url") === "https://n1.lan:7700");
+ * ```
+ */
+export function parseNodeUrl(text: string, source: string): string {
+  const trimmed = text.trim();
+  const invalid = (why: string) =>
+    new UsageError(
+      `Invalid ${source} '${text}': ${why} (expected http(s)://HOST:PORT or HOST:PORT)`,
+    );
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed);
+  // `host:7700` is a host and a port; `ftp:x` or `http:/x` is a scheme, mistyped.
+  if (!hasScheme && /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(trimmed)) {
+    throw invalid("not a node address");
+  }
+  const withScheme = hasScheme ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw invalid("not a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalid(`scheme ${url.protocol.slice(0, -1)} is not http or https`);
+  }
+  if (!url.hostname) throw invalid("no host");
+  if (url.username || url.password || url.search || url.hash) {
+    throw invalid("credentials, a query or a fragment do not belong in a node URL");
+  }
+  return withScheme.replace(/\/+$/, "");
 }
 
 /** The client flags as a subcommand's parser returns them. */

@@ -84,3 +84,20 @@ export function jsonForTerminal(value: unknown, indent?: number): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * `text` cut to at most `max` characters, its end replaced by `…` when it was longer:
+ * a long value (a peer's error message) keeps a table's columns in place; `--json`
+ * still has the full text.
+ *
+ * @example
+ * ```ts
+ * import { truncate } from "./_terminal.ts";
+ * console.assert(truncate("connection refused", 10) === "connectio…");
+ * console.assert(truncate("ok", 10) === "ok");
+ * ```
+ */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
+}

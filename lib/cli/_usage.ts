@@ -6,6 +6,9 @@
 import { terminalSafe } from "./_terminal.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SwarmError, toSwarmError } from "../protocol/mod.ts";
+import { attachNegativeValues } from "../config/mod.ts";
+import { withOptionSuggestion } from "./_suggest.ts";
+import { transportHint } from "./_transport_hint.ts";
 
 /**
  * A command-line mistake (unknown command or flag, bad value), with the stable code
@@ -28,17 +31,26 @@ export class UsageError extends SwarmError {
  * `node:util` `parseArgs` (strict by default) with its errors turned into a one-line
  * {@link UsageError}. Why `parseArgs`: it is built into Deno (the design card's
  * `@std/cli` is on JSR, which is unreachable here) and its typed result needs no
- * dependency.
+ * dependency. A negative number after a flag that takes a value (`--days -1`) is that
+ * flag's value, so the command's own range check names it; an unknown flag close to a
+ * known one gets a "did you mean".
  *
  * @throws {UsageError} On an unknown flag, a missing value or a stray argument.
  */
 export function parseCliArgs<T extends ParseArgsConfig>(
   config: T,
 ): ReturnType<typeof parseArgs<T>> {
+  const options = Object.entries(config.options ?? {});
+  const valueFlags = options.filter(([, o]) => o.type === "string").flatMap(([name, o]) => [
+    `--${name}`,
+    ...(o.short ? [`-${o.short}`] : []),
+  ]);
+  const args = config.args && attachNegativeValues(config.args, valueFlags);
   try {
-    return parseArgs(config);
+    return parseArgs({ ...config, args } as T);
   } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
+    const message = (err as Error).message.split("\n")[0];
+    throw new UsageError(withOptionSuggestion(message, options.map(([name]) => `--${name}`)));
   }
 }
 
@@ -63,7 +75,8 @@ export const EXIT_USAGE = 2;
 export function reportError(command: string, err: unknown): number {
   const prefix = command ? `swarm ${command}` : "swarm";
   const error = toSwarmError(err);
-  const line = `${prefix}: ${error.code}: ${terminalSafe(error.message)}`;
+  const message = error.code === "peer_unreachable" ? transportHint(error.message) : error.message;
+  const line = `${prefix}: ${error.code}: ${terminalSafe(message)}`;
   if (err instanceof UsageError) {
     console.error(`${line} (see 'swarm ${command ? command + " " : ""}--help')`);
     return EXIT_USAGE;

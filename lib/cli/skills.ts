@@ -6,6 +6,7 @@
  */
 import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   chooseSandbox,
   defaultSkillDirs,
@@ -16,6 +17,8 @@ import {
   type SandboxKind,
   type SkillCatalog,
   type SkillPermissions,
+  STARTER_SKILLS_SOURCE,
+  whyUnavailable,
 } from "../skills/mod.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 
@@ -27,18 +30,20 @@ capabilities, entry point, the sandbox that would run them, every permission the
 declare (network, extra read and write paths, environment variables) and their
 fingerprint. Skills holding a symlink that leaves their directory, or declaring one
 of the node's environment variables (its token, LLM keys, SWARM_* settings), are
-listed as problems.
+listed as problems. A script skill that cannot run here (no usable sandbox) is
+flagged, and its capabilities are not the node's. With no skills directory given
+or found, it lists swarm's starter skills, which a node started here would use.
 
 Options:
   --skills-dir DIR      A skills directory (repeatable). Default: ./.skills and
-                        ./skills, those that exist.
+                        ./skills, those that exist, else the starter skills.
   --json                Print one JSON object: {skills, capabilities, problems}.
   --allow-unsandboxed   Show the sandbox choice for a node that lets skills run
                         without bubblewrap when it is unavailable.
   -h, --help            Show this help.
 
-Exit status: 0 when every skill loaded, 1 when any problem was found, 2 on a
-usage mistake.`;
+Exit status: 0 when every skill loaded and can run here, 1 when any problem was
+found or a script skill cannot run here, 2 on a usage mistake.`;
 
 /** Parsed options of `swarm skills`. */
 export interface SkillsArgs {
@@ -112,8 +117,13 @@ export interface SkillReportEntry {
   capability_source: string;
   /** Effective permissions `{net, read, write, env}`. */
   permissions: SkillPermissions;
-  /** The sandbox that would run it here: `deno`, `bwrap`, `none` or `unavailable`. */
+  /**
+   * The sandbox that would run it here: `deno`, `bwrap`, `deno-flags` (a starter
+   * skill without bubblewrap), `none` or `unavailable`.
+   */
   sandbox: SandboxKind;
+  /** Why a script skill cannot run here, or `null` when it can (or is not a script). */
+  cannot_run: string | null;
   /** SkillLite-compatible content hash (64 lowercase hex digits). */
   fingerprint: string;
 }
@@ -123,14 +133,19 @@ export interface SkillReportEntry {
  * - `skills`: one {@link SkillReportEntry} per skill (`name`, `version`, `description`,
  *   `dir`, `kind`, `entry_point`, `language`, `capabilities`, `capability_source`,
  *   `permissions` `{net, read, write, env}`, `sandbox`, `fingerprint`), sorted by name;
- * - `capabilities`: the node's capabilities, the sorted union over all skills;
+ *   `cannot_run`), sorted by name;
+ * - `capabilities`: the node's capabilities, the sorted union over the skills that can
+ *   run here (and reference and bash-tool skills);
+ * - `starter`: true when these are swarm's starter skills (no directory given or found);
  * - `problems`: `{dir, message}` for each directory or skill that did not load.
  */
 export interface SkillsReport {
   /** The loaded skills, sorted by name. */
   skills: SkillReportEntry[];
-  /** The node's capabilities: the sorted union over all skills. */
+  /** The node's capabilities: what it would advertise. */
   capabilities: string[];
+  /** The skills are swarm's starter skills. */
+  starter: boolean;
   /** Directories or skills that did not load, with the reason. */
   problems: { dir: string; message: string }[];
 }
@@ -144,7 +159,7 @@ export interface SkillsReport {
  * import assert from "node:assert/strict";
  * import { skillsReport } from "./skills.ts";
  * const report = skillsReport({ skills: [], problems: [] }, { bwrap: null, deno: null }, false);
- * assert.ok(report.skills.length === 0 && report.capabilities.length === 0);
+ * assert.ok(report.skills.length === 0 && report.capabilities.length === 0 && !report.starter);
  * ```
  */
 export function skillsReport(
@@ -157,6 +172,10 @@ export function skillsReport(
     deno: sandboxes.deno !== null,
     allowUnsandboxed,
   };
+  const cannotRun = (skill: SkillCatalog["skills"][number]) =>
+    skill.kind === "script" && chooseSandbox(skill, env) === "unavailable"
+      ? whyUnavailable(skill, env)
+      : null;
   return {
     skills: catalog.skills.map((skill) => ({
       name: skill.name,
@@ -172,9 +191,11 @@ export function skillsReport(
       capability_source: skill.capabilitySource,
       permissions: skill.permissions,
       sandbox: chooseSandbox(skill, env),
+      cannot_run: cannotRun(skill),
       fingerprint: skill.fingerprint,
     })),
-    capabilities: nodeCapabilities(catalog.skills),
+    capabilities: nodeCapabilities(catalog.skills.filter((s) => cannotRun(s) === null)),
+    starter: catalog.skills.length > 0 && catalog.skills.every((s) => s.builtin === true),
     problems: catalog.problems.map(({ dir, message }) => ({ dir, message })),
   };
 }
@@ -186,13 +207,19 @@ export function skillsReport(
  * ```ts
  * import assert from "node:assert/strict";
  * import { formatSkillsReport } from "./skills.ts";
- * const text = formatSkillsReport({ skills: [], capabilities: [], problems: [] });
+ * const text = formatSkillsReport({ skills: [], capabilities: [], starter: false, problems: [] });
  * assert.ok(text.startsWith("No skills found"));
  * ```
  */
 export function formatSkillsReport(report: SkillsReport): string {
   const lines: string[] = [];
   if (report.skills.length === 0) lines.push("No skills found");
+  if (report.starter) {
+    lines.push(
+      "Starter skills (no skills directory given or found: a node started here uses these)",
+      "",
+    );
+  }
   for (const [i, s] of report.skills.entries()) {
     if (i > 0) lines.push("");
     lines.push(`${s.name}${s.version === null ? "" : ` ${s.version}`} (${s.kind})`);
@@ -200,6 +227,7 @@ export function formatSkillsReport(report: SkillsReport): string {
     lines.push(`  capabilities: ${caps} (${s.capability_source})`);
     if (s.entry_point !== null) lines.push(`  entry point:  ${s.entry_point} (${s.language})`);
     lines.push(`  sandbox:      ${s.sandbox}`);
+    if (s.cannot_run !== null) lines.push(`  cannot run:   ${s.cannot_run} (not advertised)`);
     lines.push(`  net:          ${formatNet(s.permissions.net)}`);
     lines.push(`  read:         ${formatList(s.permissions.read)}`);
     lines.push(`  write:        ${formatList(s.permissions.write)}`);
@@ -238,10 +266,13 @@ export function runSkills(argv: string[]): Promise<number> {
     parse: parseSkillsArgs,
     help: SKILLS_HELP,
     run: async (args) => {
-      const dirs = args.skillsDirs.length > 0
-        ? args.skillsDirs
-        : await defaultSkillDirs(Deno.cwd());
-      const [catalog, sandboxes] = await Promise.all([loadSkillCatalog(dirs), detectSandboxes()]);
+      let dirs = args.skillsDirs.length > 0 ? args.skillsDirs : await defaultSkillDirs(Deno.cwd());
+      const starter = dirs.length === 0;
+      if (starter) dirs = [fileURLToPath(STARTER_SKILLS_SOURCE)];
+      const [loaded, sandboxes] = await Promise.all([loadSkillCatalog(dirs), detectSandboxes()]);
+      const catalog = starter
+        ? { ...loaded, skills: loaded.skills.map((s) => ({ ...s, builtin: true })) }
+        : loaded;
       const report = skillsReport(catalog, sandboxes, args.allowUnsandboxed);
       // Names, descriptions and paths are the skill author's text: escaped for the terminal.
       console.log(
@@ -249,7 +280,8 @@ export function runSkills(argv: string[]): Promise<number> {
           ? jsonForTerminal(report, 2)
           : terminalSafe(formatSkillsReport(report), { multiline: true }),
       );
-      return report.problems.length > 0 ? EXIT_FAILURE : EXIT_OK;
+      const unrunnable = report.skills.some((s) => s.cannot_run !== null);
+      return report.problems.length > 0 || unrunnable ? EXIT_FAILURE : EXIT_OK;
     },
   });
 }

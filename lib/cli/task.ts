@@ -4,6 +4,7 @@
  * @module
  */
 import { SwarmClient } from "../client/mod.ts";
+import { DEADLINE_HEADER } from "../routing/mod.ts";
 import { type NodeResult, type NodeTask, type StreamEvent, SwarmError } from "../protocol/mod.ts";
 import {
   CLIENT_HELP,
@@ -30,7 +31,9 @@ Options:
   --stream            follow the NDJSON progress stream
   --agent-events      print SkillLite's agent events as JSON lines on stdout:
                       swarm_started, swarm_progress, swarm_finished, swarm_failed
-  --timeout-ms MS     give up after MS milliseconds (default 120000)
+  --timeout-ms MS     the task's deadline in milliseconds (default 120000), sent
+                      to the node and carried to every hop: past it the task is
+                      stopped wherever it runs and the answer is 504 timeout
 ${CLIENT_HELP}`;
 
 /** Parsed arguments of `swarm task`. */
@@ -172,6 +175,9 @@ async function delegateWithAgentEvents(client: SwarmClient, task: NodeTask): Pro
   }
 }
 
+/** How much longer than the task's deadline the client waits for the node's answer. */
+const ANSWER_MARGIN_MS = 5_000;
+
 /** Runs `swarm task` and returns the exit code. */
 export function runTask(argv: string[]): Promise<number> {
   return runSubcommand(argv, {
@@ -180,7 +186,13 @@ export function runTask(argv: string[]): Promise<number> {
     help: TASK_HELP,
     run: async (args) => {
       const target = targetOfArgs(args);
-      const client = new SwarmClient({ ...target, timeoutMs: args.timeoutMs });
+      // The deadline goes to the node (which carries it across hops and stops the task
+      // there); the client waits a moment longer, so the node's own 504 can arrive.
+      const client = new SwarmClient({
+        ...target,
+        timeoutMs: args.timeoutMs + ANSWER_MARGIN_MS,
+        headers: { [DEADLINE_HEADER]: String(args.timeoutMs) },
+      });
       if (args.agentEvents) return await delegateWithAgentEvents(client, args.task);
       let result: NodeResult | undefined;
       if (args.stream) {

@@ -50,8 +50,9 @@ Which node (the data directory is chosen exactly as 'swarm serve' chooses it):
   --config FILE       The node's JSON config file. Default: $SWARM_CONFIG.
   -h, --help          Show this help.
 
-Nodes do not exchange skill releases yet (docs/skill-sync.md, Status): the trust
-store records whom a node will accept releases from once they do.
+A node started with --accept-skills installs the skill releases it receives (by
+skill sync from its peers, or 'swarm skill publish') only from the publishers its
+trust store names, each for its skill-name patterns (docs/skill-sync.md).
 
 Exit status: 0 on success, 1 on failure (unreadable key or store, name or key
 trusted already, no such publisher), 2 on a usage mistake.`;

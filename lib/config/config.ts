@@ -118,6 +118,15 @@ export interface Config {
    */
   skillsDirs: string[];
   /**
+   * Use the starter skills shipped with swarm (a calculator, text/JSON tools, time tools)
+   * when no skills directory is given and none of the default ones exists, so a first
+   * node does real work. Off (`--no-starter-skills`) leaves such a node without skills.
+   * Never used when `skillsDirs` is given: an operator who names directories gets those.
+   *
+   * @default {true}
+   */
+  starterSkills: boolean;
+  /**
    * External agent command that reads a NodeTask on stdin and prints a NodeResult;
    * takes the tasks no single skill matches. Undefined = none.
    */
@@ -528,6 +537,7 @@ export const DEFAULT_CONFIG: Readonly<ConfigPreset> = deepFreeze({
   allowSkillLitePeers: false,
   peers: [],
   skillsDirs: [],
+  starterSkills: true,
   allowUnsandboxed: false,
   maxHops: 4,
   taskTimeoutMs: 120_000,
@@ -834,6 +844,14 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze(([
     arg: "DIR",
     defaultText: ".skills and skills, when present",
     doc: "directory of SKILL.md skills (repeatable)",
+  },
+  {
+    key: "noStarterSkills",
+    flag: "no-starter-skills",
+    env: "SWARM_NO_STARTER_SKILLS",
+    type: "boolean",
+    defaultText: "false",
+    doc: "no starter skills when no skills directory is found",
   },
   {
     key: "executorCmd",

@@ -51,6 +51,43 @@ function normaliseBareFlags(args: string[]): string[] {
   return out;
 }
 
+/**
+ * Rewrites `--flag -1` to `--flag=-1` for the flags that take a value, so a negative
+ * number reaches the flag's own range check: `node:util` `parseArgs` takes any word
+ * starting with `-` for a flag and calls `--flag -1` ambiguous. Only words that read as
+ * a number (`-1`, `-0.5`) are joined; `--flag --other` stays a missing value.
+ *
+ * @param args Command-line words.
+ * @param valueFlags The flags that take a value, as typed (`--max-hops`, `-n`).
+ * @returns The words, with negative values joined to their flag.
+ *
+ * @example
+ * ```ts
+ * import { attachNegativeValues } from "./load.ts";
+ * const args = attachNegativeValues(["--max-hops", "-1", "--json"], ["--max-hops"]);
+ * console.assert(args.join(" ") === "--max-hops=-1 --json");
+ * ```
+ */
+export function attachNegativeValues(args: string[], valueFlags: Iterable<string>): string[] {
+  const flags = new Set(valueFlags);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (flags.has(arg) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 type Raw = Record<string, unknown>;
 
 function fromFlags(args: string[]): { raw: Raw; help: boolean } {
@@ -66,8 +103,13 @@ function fromFlags(args: string[]): { raw: Raw; help: boolean } {
       : { type: "string", multiple: o.type === "list" };
   }
   let values: Record<string, unknown>;
+  const valueFlags = OPTIONS.filter((o) => o.type !== "boolean").map((o) => `--${o.flag}`);
   try {
-    ({ values } = parseArgs({ args: normaliseBareFlags(args), options, strict: true }));
+    ({ values } = parseArgs({
+      args: attachNegativeValues(normaliseBareFlags(args), valueFlags),
+      options,
+      strict: true,
+    }));
   } catch (err) {
     throw new ConfigError((err as Error).message.split("\n")[0]);
   }
@@ -111,17 +153,74 @@ function fromFile(path: string, read: (p: string) => string): Raw {
   return parsed as Raw;
 }
 
-function typed(spec: OptionSpec, value: unknown): unknown {
-  const where = `--${spec.flag}`;
+/**
+ * Where a setting came from, as an error message names it: `subject` opens a sentence
+ * (`Option --max-hops`, `Environment variable SWARM_MAX_HOPS`, `Key maxHops in config
+ * file '/etc/swarm.json'`), `name` sits inside one (`--max-hops`, `SWARM_MAX_HOPS`,
+ * `maxHops in config file '/etc/swarm.json'`).
+ */
+interface Origin {
+  subject: string;
+  name: string;
+  /** The flag, variable or key alone (`--max-hops`, `SWARM_MAX_HOPS`, `maxHops`). */
+  short: string;
+  /** The config file, when the value came from there. */
+  file?: string;
+}
+
+/** Each setting's {@link Origin}: the flag, variable or file key its value came from. */
+type Origins = (key: string) => Origin;
+
+/**
+ * Lays the file, the environment and the flags over each other (later wins) and
+ * remembers where each value came from; a setting given nowhere is named by its flag.
+ */
+function layered(
+  file: { raw: Raw; path?: string },
+  env: Raw,
+  flags: Raw,
+): { merged: Raw; origin: Origins } {
+  const merged: Raw = { ...file.raw, ...env, ...flags };
+  const origin = (key: string): Origin => {
+    const spec = OPTIONS.find((o) => o.key === key);
+    const flag = `--${spec?.flag ?? key}`;
+    const byFlag = { subject: `Option ${flag}`, name: flag, short: flag };
+    if (key in flags || spec === undefined) return byFlag;
+    if (key in env && spec.env) {
+      return { subject: `Environment variable ${spec.env}`, name: spec.env, short: spec.env };
+    }
+    if (key in file.raw && file.path !== undefined) {
+      const name = `${key} in config file '${file.path}'`;
+      return { subject: `Key ${name}`, name, short: key, file: file.path };
+    }
+    return byFlag;
+  };
+  return { merged, origin };
+}
+
+/**
+ * A parse error's message naming where the value came from: `--flag` in it replaced
+ * by the variable or file key, or that name added when the message names no flag.
+ */
+function named(message: string, spec: OptionSpec, origin: Origin): string {
+  const flag = `--${spec.flag}`;
+  if (origin.name === flag) return message;
+  if (!message.includes(flag)) return `${message} (${origin.name})`;
+  const renamed = message.replaceAll(flag, origin.short);
+  return origin.file === undefined ? renamed : `${renamed} (config file '${origin.file}')`;
+}
+
+function typed(spec: OptionSpec, value: unknown, origin: Origin): unknown {
+  const where = origin.subject;
   switch (spec.type) {
     case "boolean":
       if (typeof value !== "boolean") {
-        throw new ConfigError(`Option ${where} must be true or false`);
+        throw new ConfigError(`${where} must be true or false`);
       }
       return value;
     case "list":
       if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
-        throw new ConfigError(`Option ${where} must be a list of strings`);
+        throw new ConfigError(`${where} must be a list of strings`);
       }
       return value;
     case "integer": {
@@ -129,13 +228,13 @@ function typed(spec: OptionSpec, value: unknown): unknown {
       const n = typeof value === "number" ? value : /^\d+$/.test(text) ? Number(text) : NaN;
       if (!Number.isSafeInteger(n) || n < 0) {
         throw new ConfigError(
-          `Option ${where} must be a non-negative integer: current value is ${value}`,
+          `${where} must be a non-negative integer: current value is ${value}`,
         );
       }
       return n;
     }
     default:
-      if (typeof value !== "string") throw new ConfigError(`Option ${where} must be a string`);
+      if (typeof value !== "string") throw new ConfigError(`${where} must be a string`);
       return value;
   }
 }
@@ -229,17 +328,17 @@ export function nodeDataDir(sources: DataDirSources): string {
   if (sources.dataDir !== undefined) flags.dataDir = sources.dataDir;
   if (sources.listen !== undefined) flags.listen = sources.listen;
   const configPath = sources.config ?? (env.config as string | undefined);
-  const file = configPath ? fromFile(resolve(cwd, configPath), read) : {};
-  const merged: Raw = { ...file, ...env, ...flags };
-  const setting = (key: "dataDir" | "listen") => {
-    const spec = OPTIONS.find((o) => o.key === key)!;
-    return merged[key] === undefined ? undefined : typed(spec, merged[key]) as string;
-  };
+  const filePath = configPath ? resolve(cwd, configPath) : undefined;
+  const file = filePath ? fromFile(filePath, read) : {};
+  const { merged, origin } = layered({ raw: file, path: filePath }, env, flags);
+  const spec = (key: string) => OPTIONS.find((o) => o.key === key)!;
+  const setting = (key: "dataDir" | "listen") =>
+    merged[key] === undefined ? undefined : typed(spec(key), merged[key], origin(key)) as string;
   let port: number;
   try {
     port = parseListenAddress(setting("listen") ?? "").port;
   } catch (err) {
-    throw new ConfigError((err as Error).message);
+    throw new ConfigError(named((err as Error).message, spec("listen"), origin("listen")));
   }
   return chooseDataDir(setting("dataDir"), port, sources.env, cwd);
 }
@@ -274,23 +373,32 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   if (flags.help) return { help: true };
   const env = fromEnv(sources.env);
   const configPath = (flags.raw.config ?? env.config) as string | undefined;
-  const file = configPath ? fromFile(resolve(cwd, configPath), read) : {};
-  const merged: Raw = { ...file, ...env, ...flags.raw };
+  const filePath = configPath ? resolve(cwd, configPath) : undefined;
+  const file = filePath ? fromFile(filePath, read) : {};
+  const { merged, origin } = layered({ raw: file, path: filePath }, env, flags.raw);
   const value: Raw = {};
   for (const spec of OPTIONS) {
-    if (merged[spec.key] !== undefined) value[spec.key] = typed(spec, merged[spec.key]);
+    if (merged[spec.key] !== undefined) {
+      value[spec.key] = typed(spec, merged[spec.key], origin(spec.key));
+    }
   }
+  /** Runs `parse` on the setting `key`, its error naming where the value came from. */
+  const parsed = <T>(key: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (err) {
+      const spec = OPTIONS.find((o) => o.key === key)!;
+      throw new ConfigError(named((err as Error).message, spec, origin(key)));
+    }
+  };
 
-  let listen;
-  let allowNet;
-  try {
-    listen = parseListenAddress((value.listen as string | undefined) ?? "");
-    allowNet = value.allowNet === undefined
-      ? DEFAULT_CONFIG.allowNet
-      : parseNetAllowance(value.allowNet as string);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
+  const listen = parsed(
+    "listen",
+    () => parseListenAddress((value.listen as string | undefined) ?? ""),
+  );
+  const allowNet = value.allowNet === undefined
+    ? DEFAULT_CONFIG.allowNet
+    : parsed("allowNet", () => parseNetAllowance(value.allowNet as string));
   const preset = presetFor(allowNet, listen.host);
 
   /** A token from `file` when given (trimmed, not empty), else from the environment. */
@@ -320,13 +428,15 @@ export function loadConfig(sources: ConfigSources): LoadResult {
   const logLevel = (value.logLevel as string | undefined) ?? preset.logLevel;
   if (!["debug", "info", "warning", "error"].includes(logLevel)) {
     throw new ConfigError(
-      `Option --log-level must be debug, info, warning or error: current value is ${logLevel}`,
+      `${
+        origin("logLevel").subject
+      } must be debug, info, warning or error: current value is ${logLevel}`,
     );
   }
   const logFormat = (value.logFormat as string | undefined) ?? preset.logFormat;
   if (!["auto", "json", "pretty"].includes(logFormat)) {
     throw new ConfigError(
-      `Option --log-format must be auto, json or pretty: current value is ${logFormat}`,
+      `${origin("logFormat").subject} must be auto, json or pretty: current value is ${logFormat}`,
     );
   }
   const dataDir = chooseDataDir(
@@ -353,9 +463,10 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     dataDir,
     // A TLS node reaches seeds given without a scheme over https.
     peers: list("peers").map((seed) =>
-      normalisePeerSeed(seed, path("tlsCertFile") ? "https" : "http")
+      parsed("peers", () => normalisePeerSeed(seed, path("tlsCertFile") ? "https" : "http"))
     ),
     skillsDirs: list("skillsDirs").map((d) => resolve(cwd, d)),
+    starterSkills: value.noStarterSkills !== true,
     executorCmd: (value.executorCmd as string | undefined)?.trim() || undefined,
     allowedHosts: list("allowedHosts").map((h) => h.trim()).filter((h) => h !== ""),
     tokenFile: path("tokenFile"),
@@ -366,7 +477,7 @@ export function loadConfig(sources: ConfigSources): LoadResult {
     mdnsInterface: (value.mdnsInterface as string | undefined)?.trim() || undefined,
     llm: llmConfigFromEnv(sources.env),
   };
-  validate(config);
+  validate(config, origin);
   return { help: false, config };
 }
 
@@ -385,16 +496,18 @@ export function mdnsActive(allowNet: NetAllowance, bindHost: string, noMdns: boo
   return onLan(allowNet, bindHost) && !noMdns;
 }
 
-function validate(config: Config): void {
+function validate(config: Config, origin: Origins): void {
   for (const spec of OPTIONS) {
     const value = (config as unknown as Record<string, unknown>)[spec.key];
     if (spec.min === undefined || typeof value !== "number" || value >= spec.min) continue;
     const rule = spec.min === 1 ? "positive" : `at least ${spec.min}`;
-    throw new ConfigError(`Option --${spec.flag} must be ${rule}: current value is ${value}`);
+    throw new ConfigError(`${origin(spec.key).subject} must be ${rule}: current value is ${value}`);
   }
   if (config.retryMaxDelayMs < config.retryBaseDelayMs) {
     throw new ConfigError(
-      `Option --retry-max-delay-ms must be at least --retry-base-delay-ms (${config.retryBaseDelayMs}): current value is ${config.retryMaxDelayMs}`,
+      `${origin("retryMaxDelayMs").subject} must be at least ${
+        origin("retryBaseDelayMs").name
+      } (${config.retryBaseDelayMs}): current value is ${config.retryMaxDelayMs}`,
     );
   }
   const host = config.listen.host;

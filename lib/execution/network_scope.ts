@@ -43,6 +43,7 @@ export function networkScope(
         ? { network: "all" }
         : { network: "all", note: "Unsandboxed: the skill can reach any network" };
     case "deno":
+    case "deno-flags":
       if (net === true) return { network: "all" };
       return Array.isArray(net) && net.length > 0 ? { network: [...net] } : { network: "none" };
     case "bwrap":

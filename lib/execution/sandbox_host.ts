@@ -95,7 +95,12 @@ async function findPython(
       return null;
     }
     const [executable, ...prefixes] = paths as string[];
-    return { executable, prefixes: [...new Set(prefixes)] };
+    // Python names the path it was started by: a link to it from outside its installation
+    // (a bin directory of links) is not in the sandbox, so such a path is resolved. One
+    // inside (a venv's bin/python) stays as it is, or the venv would be lost.
+    const inside = prefixes.some((p) => executable.startsWith(p.endsWith("/") ? p : `${p}/`));
+    const real = inside ? executable : await Deno.realPath(executable).catch(() => executable);
+    return { executable: real, prefixes: [...new Set(prefixes)] };
   } catch {
     return null;
   }

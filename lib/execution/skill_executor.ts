@@ -4,7 +4,7 @@
  * @module
  */
 import { type NodeResult, type NodeTask, SwarmError } from "../protocol/mod.ts";
-import { chooseSandbox, type SandboxKind, type Skill } from "../skills/mod.ts";
+import { chooseSandbox, type SandboxKind, type Skill, whyUnavailable } from "../skills/mod.ts";
 import { logger } from "../log/mod.ts";
 import { interpreterArgv } from "./interpreter.ts";
 import { BWRAP_NET_PATHS, BWRAP_SYSTEM_PATHS, bwrapArgs } from "./bwrap_args.ts";
@@ -263,6 +263,7 @@ export class SkillExecutor implements Executor {
           env: runEnv,
         };
       case "none":
+      case "deno-flags":
         return {
           argv: isDeno
             ? denoArgs({ deno: deno!, skill, workDir, heapMiB })
@@ -310,11 +311,11 @@ export class SkillExecutor implements Executor {
   }
 
   #unavailable(skill: Skill): SwarmError {
-    let why: string;
-    if (skill.kind !== "script") why = "it has no entry script";
-    else if (skill.language === "deno" && this.#sandboxes.deno === null) {
-      why = "Deno was not found to run its script";
-    } else why = "bubblewrap is not installed and --allow-unsandboxed was not given";
+    const why = whyUnavailable(skill, {
+      bwrap: this.#sandboxes.bwrap !== null,
+      deno: this.#sandboxes.deno !== null,
+      allowUnsandboxed: this.#allowUnsandboxed,
+    });
     return new SwarmError("execution_failed", `Skill '${skill.name}' cannot run here: ${why}`, {
       skill: skill.name,
     });

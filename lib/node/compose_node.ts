@@ -102,6 +102,13 @@ export interface NodeHandle {
    * and closes the server and the store. Waits for a start under way first.
    */
   stop(): Promise<void>;
+  /**
+   * Ends every task now (a second stop signal) without waiting for the drain: each
+   * caller gets its answer — `draining` for a task that never started, and for one that
+   * did, an `execution_failed` saying it may have had effects — before {@link stop}
+   * closes the server.
+   */
+  force(): void;
 }
 
 /**
@@ -411,6 +418,7 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
       version: init.version,
       capabilities: init.capabilities,
       skills: init.skills.length,
+      starter_skills: init.skills.some((s) => s.origin === "starter"),
       executor: init.executor,
       peers: config.peers.length,
     });
@@ -463,6 +471,13 @@ export function composeNode(init: WorkerInit, deps: NodeDeps): NodeHandle {
     },
     mdnsUp: (peer) => peers.mdnsUp(peer),
     mdnsDown: (id, reason) => peers.mdnsDown(id, reason),
+    force() {
+      shutdown.abort(
+        new SwarmError("draining", "Node stopped at once (a second stop signal)", {
+          retry_after_s: 1,
+        }),
+      );
+    },
     async stop() {
       await starting?.catch(() => {});
       bus.emit({ type: "swarm_stopping", reason: "signal" });

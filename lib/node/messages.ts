@@ -41,6 +41,10 @@ export interface SkillSummary {
    */
   permissions: { net: boolean | string[]; read: string[]; write: string[]; env: string[] };
   fingerprint: string;
+  /** `starter` for a starter skill shipped with swarm; absent for skills from a directory. */
+  origin?: "starter";
+  /** Why a script skill cannot run here (it is then not advertised); absent when it can. */
+  cannot_run?: string;
 }
 
 /** What `/status` shows about mDNS discovery. */
@@ -89,7 +93,9 @@ export type ToWorker =
   | SyncStoreResult
   /** A release this node's publisher key signed (an agent's new skill): take it. */
   | { type: "sync-publish"; envelope: Envelope }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** A second stop signal: end every task now, each caller answered, then stop. */
+  | { type: "force" };
 
 /** Worker → main. */
 export type FromWorker =

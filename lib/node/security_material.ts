@@ -9,6 +9,7 @@
 import { dirname, resolve } from "node:path";
 import type { Config } from "../config/mod.ts";
 import type { ServerTls } from "../http/mod.ts";
+import { SwarmError } from "../protocol/mod.ts";
 import { keyMatchesCertificate } from "../security/mod.ts";
 
 /** Everything the worker needs from the security files. */
@@ -37,10 +38,15 @@ async function readPem(path: string, what: string, marker: RegExp): Promise<stri
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    throw new Error(`Cannot read ${what} '${path}': ${(err as Error).message}`);
+    throw setupMistake(`Cannot read ${what} '${path}': ${(err as Error).message}`);
   }
-  if (!marker.test(text)) throw new Error(`${what} '${path}' holds no PEM ${marker.source}`);
+  if (!marker.test(text)) throw setupMistake(`${what} '${path}' holds no PEM ${marker.source}`);
   return text;
+}
+
+/** A security file the operator named is missing or wrong: a setup mistake (exit 2). */
+function setupMistake(message: string): SwarmError {
+  return new SwarmError("config_invalid", message);
 }
 
 const CERT = /-----BEGIN CERTIFICATE-----/;
@@ -49,8 +55,9 @@ const KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /**
  * Reads the security files named by `config`.
  *
- * @throws {Error} Naming the file, when one cannot be read, holds no PEM block of the
- * expected kind, or (TLS) the key does not belong to the certificate.
+ * @throws {SwarmError} `config_invalid`, naming the file, when one cannot be read,
+ * holds no PEM block of the expected kind, or (TLS) the key does not belong to the
+ * certificate.
  */
 export async function readSecurityMaterial(config: Config): Promise<SecurityMaterial> {
   const material: SecurityMaterial = {};
@@ -64,7 +71,7 @@ export async function readSecurityMaterial(config: Config): Promise<SecurityMate
       /-----BEGIN PRIVATE KEY-----/.test(material.tls.key) &&
       !await keyMatchesCertificate(material.tls.cert, material.tls.key).catch(() => false)
     ) {
-      throw new Error(
+      throw setupMistake(
         `TLS key '${config.tlsKeyFile}' does not belong to certificate '${config.tlsCertFile}'`,
       );
     }
@@ -80,7 +87,7 @@ export async function readSecurityMaterial(config: Config): Promise<SecurityMate
     try {
       material.keyring = await Deno.readTextFile(config.keyringFile);
     } catch (err) {
-      throw new Error(`Cannot read keyring '${config.keyringFile}': ${(err as Error).message}`);
+      throw setupMistake(`Cannot read keyring '${config.keyringFile}': ${(err as Error).message}`);
     }
   }
   return material;

@@ -13,6 +13,7 @@ import {
   nodeCapabilities,
   type ProtectedPath,
   type SkillCatalog,
+  whyUnavailable,
 } from "../skills/mod.ts";
 import type { SkillSummary } from "./messages.ts";
 
@@ -21,8 +22,14 @@ export interface SkillState {
   catalog: SkillCatalog;
   /** What `/status` shows of each skill. */
   summaries: SkillSummary[];
-  /** Sorted union of the skills' tags: what the node advertises. */
+  /**
+   * Sorted union of the tags of the skills that can run here (and of reference and
+   * bash-tool skills, as SkillLite counts them): what the node advertises. A script
+   * skill without a usable sandbox adds none, so peers do not forward what would fail.
+   */
   capabilities: string[];
+  /** Script skills that cannot run here, and why: flagged at start and in status. */
+  unrunnable: Array<{ name: string; reason: string }>;
 }
 
 /** Options of {@link loadSkillState}. */
@@ -34,6 +41,11 @@ export interface SkillStateOptions {
    * @default {[]}
    */
   protectedPaths?: readonly ProtectedPath[];
+  /**
+   * Directory the node copied its starter skills into: skills found under it are
+   * {@link Skill.builtin} (the node's own code). Undefined = no starter skills.
+   */
+  starterRoot?: string;
 }
 
 /**
@@ -48,8 +60,20 @@ export async function loadSkillState(
   allowUnsandboxed: boolean,
   options: SkillStateOptions = {},
 ): Promise<SkillState> {
-  const catalog = await loadSkillCatalog(dirs, { protectedPaths: options.protectedPaths });
+  const loaded = await loadSkillCatalog(dirs, { protectedPaths: options.protectedPaths });
+  const { starterRoot } = options;
+  const starterReal = starterRoot === undefined
+    ? undefined
+    : await Deno.realPath(starterRoot).catch(() => starterRoot);
+  const catalog = starterReal === undefined ? loaded : {
+    ...loaded,
+    skills: loaded.skills.map((s) => isInside(s.dir, starterReal) ? { ...s, builtin: true } : s),
+  };
   const env = { bwrap: sandboxes.bwrap !== null, deno: sandboxes.deno !== null, allowUnsandboxed };
+  const unrunnable = catalog.skills
+    .filter((s) => s.kind === "script" && chooseSandbox(s, env) === "unavailable")
+    .map((s) => ({ name: s.name, reason: whyUnavailable(s, env) }));
+  const advertised = catalog.skills.filter((s) => !unrunnable.some((u) => u.name === s.name));
   const summaries = catalog.skills.map((s): SkillSummary => {
     const sandbox = chooseSandbox(s, env);
     const { net, read, write, env: names } = s.permissions;
@@ -68,9 +92,17 @@ export async function loadSkillState(
         env: [...names],
       },
       fingerprint: s.fingerprint,
+      ...(s.builtin ? { origin: "starter" as const } : {}),
+      ...(s.kind === "script" && sandbox === "unavailable"
+        ? { cannot_run: whyUnavailable(s, env) }
+        : {}),
     };
   });
-  return { catalog, summaries, capabilities: nodeCapabilities(catalog.skills) };
+  return { catalog, summaries, capabilities: nodeCapabilities(advertised), unrunnable };
+}
+
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { describeAllowance, formatHostPort } from "../config/mod.ts";
 import { securityStatus } from "./security_status.ts";
+import { configStatus } from "./config_status.ts";
 import type { Peer } from "../routing/mod.ts";
 import { PROTOCOL_VERSION } from "../protocol/mod.ts";
 import type { WorkerInit } from "./messages.ts";
@@ -47,6 +48,7 @@ export async function statusExtras(
       ? "mtls"
       : "none",
     security: await securityStatus(config, init.security),
+    config: configStatus(config),
     permissions: {
       allow_net: describeAllowance(config.allowNet),
       network_worker: init.permissions,

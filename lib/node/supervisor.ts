@@ -14,7 +14,9 @@ import { type LogFormat, logger, setupLogging } from "../log/mod.ts";
 import { swarmErrorOfBody, toSwarmError } from "../protocol/mod.ts";
 import {
   defaultSkillDirs,
+  type DetectedSandboxes,
   detectSandboxes,
+  materializeStarterSkills,
   SKILLS_DIR_NOT_FOUND,
   watchSkillDirs,
 } from "../skills/mod.ts";
@@ -25,7 +27,13 @@ import { LocalExecutor } from "./local_executor.ts";
 import { type MdnsLink, startMdns } from "./mdns_link.ts";
 import type { DiscoveryState, FromWorker, ToWorker, WorkerInit } from "./messages.ts";
 import { mdnsWorkerPermissions, workerPermissions } from "./permissions.ts";
-import { readSecurityMaterial, securityFiles, watchSecurityMaterial } from "./security_material.ts";
+import {
+  readSecurityMaterial,
+  securityFiles,
+  type SecurityMaterial,
+  watchSecurityMaterial,
+} from "./security_material.ts";
+import { recordFootprint } from "./start_footprint.ts";
 import { loadSkillState, nodeProtectedPaths, skillStateChanged } from "./skill_state.ts";
 import { stopSequence } from "./stop_sequence.ts";
 import { SyncStoreHost } from "./sync_store_host.ts";
@@ -41,21 +49,53 @@ export interface RunNodeOptions {
   cwd?: string;
 }
 
+/**
+ * How often the sandboxes are looked for again while a skill cannot run for want of
+ * one, so installing bubblewrap brings the skill (and its capabilities) back without a
+ * restart.
+ */
+const SANDBOX_REPROBE_MS = 10_000;
+
+/** How long a second stop signal leaves the worker to answer its callers and close. */
+const FORCED_ANSWER_MS = 2_000;
+
 function executorKind(skills: number, command: boolean): string {
   return [skills > 0 ? "skills" : "", command ? "command" : ""].filter(Boolean).join("+") ||
     "none";
 }
 
 /**
- * Runs a node until SIGINT/SIGTERM (or `options.signal`) and returns the exit code.
+ * Runs a node until SIGINT/SIGTERM (or `options.signal`) and returns the exit code. A
+ * start that fails leaves the data directory as it found it (no new node id, no store).
  *
- * @throws {Error} When the node cannot start (port in use, unreadable data dir, …).
+ * @throws {SwarmError} `config_invalid` for a setup mistake: a security file missing or
+ * wrong, the port in use, the address not allowed.
+ * @throws {Error} When the node cannot start for another reason (an unreadable data
+ * dir, …).
  */
 export async function runNode(config: Config, options: RunNodeOptions = {}): Promise<number> {
   if (config.logFormat === "auto") {
     config = { ...config, logFormat: Deno.stderr.isTerminal() ? "pretty" : "json" };
   }
   setupLogging(config.logLevel, config.logFormat as LogFormat);
+  // Read before anything is written: a missing or wrong file stops the start right here.
+  const security = await readSecurityMaterial(config);
+  const footprint = await recordFootprint(config.dataDir);
+  let listening = false;
+  try {
+    return await runUntilStopped(config, options, security, () => listening = true);
+  } catch (err) {
+    if (!listening) await footprint.undo();
+    throw err;
+  }
+}
+
+async function runUntilStopped(
+  config: Config,
+  options: RunNodeOptions,
+  security: SecurityMaterial,
+  onListening: () => void,
+): Promise<number> {
   const log = logger("main");
   const env = options.env ?? Deno.env.toObject();
   if (config.dataDir !== ":memory:") {
@@ -63,19 +103,43 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   }
   const nodeId = await loadNodeId(config.dataDir);
 
-  const given = config.skillsDirs.length > 0
+  let given = config.skillsDirs.length > 0
     ? config.skillsDirs
     : await defaultSkillDirs(options.cwd ?? Deno.cwd());
+  // No directory named and none of the default ones there: the starter skills, so a
+  // first node does real work. Copied out on every start (see materializeStarterSkills).
+  let starterRoot: string | undefined;
+  if (config.skillsDirs.length === 0 && given.length === 0 && config.starterSkills) {
+    starterRoot = await materializeStarterSkills(
+      config.dataDir === ":memory:"
+        ? await Deno.makeTempDir({ prefix: "swarm-starter-" })
+        : join(config.dataDir, "starter-skills"),
+    );
+    given = [starterRoot];
+  }
   // Skills installed by skill sync are one more skills directory, only when accepted.
   const syncedDir = config.acceptSkills && config.dataDir !== ":memory:"
     ? join(syncRoot(config.dataDir), "skills")
     : undefined;
   if (syncedDir) await Deno.mkdir(syncedDir, { recursive: true, mode: 0o700 });
   const dirs = syncedDir ? [...given, syncedDir] : given;
-  const sandboxes = await detectSandboxes();
+  // One object for the node's life: the executor reads it on every run, and a re-probe
+  // that finds bubblewrap later updates it in place.
+  const sandboxes: DetectedSandboxes = await detectSandboxes();
   const protectedPaths = await nodeProtectedPaths(config);
-  let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, { protectedPaths });
+  const loadOptions = { protectedPaths, starterRoot };
+  let skills = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, loadOptions);
   for (const problem of skills.catalog.problems) log.warn("Skill not loaded", { ...problem });
+  if (starterRoot !== undefined) {
+    log.info("Using the starter skills: no skills directory was given or found", {
+      dir: starterRoot,
+      skills: skills.summaries.map((s) => s.name),
+      hint: "--skills-dir DIR to use your own, --no-starter-skills for none",
+    });
+  }
+  for (const { name, reason } of skills.unrunnable) {
+    log.warn("Skill cannot run here and is not advertised", { skill: name, reason });
+  }
 
   const workRoot = config.dataDir === ":memory:"
     ? await Deno.makeTempDir({ prefix: "swarm-work-" })
@@ -118,7 +182,6 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     })
     : undefined;
 
-  const security = await readSecurityMaterial(config);
   const permissions = workerPermissions(config);
   const discovery: DiscoveryState = config.mdnsEnabled
     ? {
@@ -222,8 +285,14 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   } catch (err) {
     worker.terminate();
     for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+    if (config.dataDir === ":memory:") {
+      for (const dir of [workRoot, starterRoot]) {
+        if (dir !== undefined) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
     throw err;
   }
+  onListening();
 
   let mdns: MdnsLink | null = null;
   if (config.mdnsEnabled) {
@@ -268,10 +337,13 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
     onError: (err) => log.error("Cannot reload the security files", { error: err.message }),
   });
   const reloadSkills = async () => {
-    const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, {
-      protectedPaths,
-    });
+    const next = await loadSkillState(dirs, sandboxes, config.allowUnsandboxed, loadOptions);
     if (!skillStateChanged(skills, next)) return;
+    for (const { name, reason } of next.unrunnable) {
+      if (!skills.unrunnable.some((u) => u.name === name)) {
+        log.warn("Skill cannot run here and is not advertised", { skill: name, reason });
+      }
+    }
     skills = next;
     post({
       type: "skills",
@@ -289,6 +361,17 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   watchSkillDirs(dirs, reloadSkills, { signal: watching.signal }).catch((err) => {
     log.warn("Cannot watch the skill directories", { error: String(err) });
   });
+  const reprobe = setInterval(async () => {
+    if (skills.unrunnable.length === 0) return;
+    const found = await detectSandboxes();
+    if (found.bwrap === sandboxes.bwrap && found.deno === sandboxes.deno) return;
+    Object.assign(sandboxes, found);
+    log.info("Sandboxes changed: reloading the skills", { ...found });
+    await reloadSkills().catch((err) => {
+      log.error("Cannot reload the skills", { error: String(err) });
+    });
+  }, SANDBOX_REPROBE_MS);
+  watching.signal.addEventListener("abort", () => clearInterval(reprobe), { once: true });
 
   const reason = await Promise.race([stop.promise, stopped.promise.then(() => "worker exited")]);
   log.info("Stopping", { reason, node_id: nodeId, drain_timeout_ms: config.drainTimeoutMs });
@@ -309,14 +392,29 @@ export async function runNode(config: Config, options: RunNodeOptions = {}): Pro
   }, { drainTimeoutMs: config.drainTimeoutMs, workerExited: reason === "worker exited" });
   if (outcome === "forced") {
     log.warn("Second signal: stopping without draining", { running: running.size });
+    // Every in-flight caller still gets an answer: the worker ends its tasks (each
+    // answered with why) and closes; it gets a moment for that, no more.
+    post({ type: "force" });
   }
   for (const controller of running.values()) controller.abort();
+  if (outcome === "forced") {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answered = await Promise.race([
+      stopped.promise.then(() => true),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), FORCED_ANSWER_MS)),
+    ]);
+    clearTimeout(timer);
+    if (!answered) log.warn("Worker did not close in time after a second signal");
+  }
   for (const [sig, handler] of [...handlers, ...forceHandlers]) {
     Deno.removeSignalListener(sig, handler);
   }
   worker.terminate();
   if (config.dataDir === ":memory:") {
     await Deno.remove(workRoot, { recursive: true }).catch(() => {});
+    if (starterRoot !== undefined) {
+      await Deno.remove(starterRoot, { recursive: true }).catch(() => {});
+    }
   }
   return exitCode;
 }

@@ -203,6 +203,13 @@ export class TaskRunner implements TaskRouter {
     // The caller going away does not stop the run: its result is stored for a retry,
     // and duplicates may be sharing it. The deadline and shutdown do stop it.
     const signal = AbortSignal.any([deadline.signal(), this.#deps.shutdown]);
+    // Once the task runs here or went to a peer, a shutdown that stops it cannot say
+    // "never started": see mayHaveRunError.
+    let mayHaveRun = false;
+    const tracked = (event: StreamEvent) => {
+      if (event.event === "executing" || event.event === "forwarding") mayHaveRun = true;
+      emit(event);
+    };
     try {
       const result = await withSpan(
         "swarm.task",
@@ -213,7 +220,7 @@ export class TaskRunner implements TaskRouter {
             via: options.via,
             signal,
             deadline,
-            onEvent: emit,
+            onEvent: tracked,
             // With Deno's OpenTelemetry on, fetch sends the active span's traceparent.
             ...(activeTraceContext()
               ? {}
@@ -231,12 +238,28 @@ export class TaskRunner implements TaskRouter {
       return traced;
     } catch (err) {
       await store.abandon(task.id).catch(() => {});
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted) throw mayHaveRun ? mayHaveRunError(signal.reason) : signal.reason;
       throw err;
     } finally {
       deadline.dispose();
     }
   }
+}
+
+/**
+ * What a caller hears when the node's shutdown (a drain timeout, a second signal)
+ * stopped a task that had started here or on a peer: not `draining`, which says "try
+ * elsewhere" and invites a second run, but a non-retryable `execution_failed` saying the
+ * task may have had effects. Other reasons (the deadline) pass through as they are.
+ */
+export function mayHaveRunError(reason: unknown): unknown {
+  if (!(reason instanceof SwarmError) || reason.code !== "draining") return reason;
+  return new SwarmError(
+    "execution_failed",
+    `${reason.message}: the task had started and was stopped; it may have had effects`,
+    { interrupted: true, may_have_run: true },
+    { cause: reason },
+  );
 }
 
 async function follow(

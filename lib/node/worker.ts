@@ -71,5 +71,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       await node?.stop();
       post({ type: "stopped" });
       break;
+    case "force":
+      node?.force();
+      break;
   }
 };

@@ -37,6 +37,7 @@ export function logLineOf(event: NodeEvent): [string, Record<string, unknown>] |
         version: event.version,
         capabilities: event.capabilities,
         skills: event.skills,
+        starter_skills: event.starter_skills,
         executor: event.executor,
         peers: event.peers,
       }];

@@ -34,6 +34,8 @@ export type NodeEventData =
     capabilities: string[];
     /** Skills loaded. */
     skills: number;
+    /** The skills are swarm's starter skills (no skills directory was given or found). */
+    starter_skills: boolean;
     /** What runs local tasks: `skills`, `command`, `skills+command` or `none`. */
     executor: string;
     /** Static peer seeds configured. */

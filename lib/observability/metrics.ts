@@ -93,9 +93,9 @@ function codeLabel(code: string): string {
  * });
  * const bus = new EventBus("node-1");
  * bus.subscribe(metrics.hook);
- * bus.emit({ type: "auth_failed", reason: "missing_token", path: "/task" });
+ * bus.emit({ type: "auth_failed", reason: "missing", path: "/task" });
  * const { body } = await metrics.render();
- * console.assert(body.includes('swarm_auth_failures_total{reason="missing_token"} 1'));
+ * console.assert(body.includes('swarm_auth_failures_total{reason="missing"} 1'));
  * console.assert(body.includes('swarm_peers{state="alive"} 2'));
  * ```
  */

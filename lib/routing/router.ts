@@ -7,6 +7,7 @@
 import type { RequestOptions } from "../client/mod.ts";
 import {
   type CanDoBody,
+  type ErrorCode,
   type NodeResult,
   type NodeTask,
   type StreamEvent,
@@ -233,11 +234,63 @@ function sameRefusal(errors: SwarmError[]): SwarmError | undefined {
   return errors.every(refusal) ? last : undefined;
 }
 
-function noMatch(required: string[]): SwarmError {
+/**
+ * `no_match` for `tags`: names them (and where they came from, when inferred) and the
+ * known peers holding them with their state — a dead or an untrusted peer holds them
+ * but is not routed to — so the caller learns why nobody could take the task.
+ */
+/** Peer answers that mean "not now, come back": 429 or 503 with a time to come back. */
+const BUSY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "overloaded",
+  "rate_limited",
+  "draining",
+  "not_ready",
+]);
+
+/**
+ * The back-pressure answer when every failure was a peer saying "busy, come back"
+ * (`overloaded`, `rate_limited`, `draining`, `not_ready`): `overloaded` (429) when any
+ * said 429, else the last one's 503 code, with the smallest `Retry-After` the peers
+ * gave (1 s when none did). Undefined when any failure was something else: a hop must
+ * not turn "come back in 2 s" into a 502.
+ */
+function allBusy(errors: SwarmError[]): { code: ErrorCode; retryAfterS: number } | undefined {
+  if (errors.length === 0 || !errors.every((e) => BUSY_CODES.has(e.code))) return undefined;
+  const waits = errors
+    .map((e) => e.details.retry_after_s)
+    .filter((s): s is number => typeof s === "number" && Number.isFinite(s) && s > 0);
+  const retryAfterS = waits.length > 0 ? Math.ceil(Math.min(...waits)) : 1;
+  const overloaded = errors.some((e) => e.details.status === 429 || e.code === "overloaded");
+  return { code: overloaded ? "overloaded" : errors.at(-1)!.code, retryAfterS };
+}
+
+function noMatch(
+  tags: string[],
+  peers: Peer[],
+  selfId: string,
+  inference?: Inference,
+): SwarmError {
+  const holders = peers.filter((p) =>
+    p.id !== selfId && tags.length > 0 && tags.every((tag) => p.capabilities.includes(tag))
+  );
+  const held = holders.length > 0
+    ? `; held by ${
+      holders.map((p) => `${p.id} (${p.state ?? (p.healthy ? "alive" : "unhealthy")})`).join(", ")
+    }, which cannot take it now`
+    : "";
+  const what = inference === undefined
+    ? "required capabilities"
+    : `capabilities inferred ${
+      inference.source === "llm" ? "by the LLM" : "from its description (offline)"
+    }`;
   return new SwarmError(
     "no_match",
-    `No node can handle required capabilities: ${required.join(", ")}`,
-    { required_capabilities: required },
+    `No node can handle ${what}: ${tags.join(", ")}${held}`,
+    {
+      required_capabilities: tags,
+      ...(inference === undefined ? {} : { inferred: true }),
+      ...(holders.length > 0 ? { holders: holders.map((p) => p.id) } : {}),
+    },
   );
 }
 
@@ -355,8 +408,11 @@ export class Router {
       const able = await this.#whoCanDo(decision.peers, required, options, info);
       decision = able.length > 0 ? { kind: "forward", candidates: able } : { kind: "no_match" };
     }
+    /** The inferred tags no node could take, when the task falls back to untagged. */
+    let unplaced: string[] | undefined;
     if (decision.kind === "no_match" && info.inference !== undefined && required.length > 0) {
       // The inferred tags fit no node: route the task as the untagged one it is.
+      unplaced = required;
       required = [];
       outgoing = task;
       decision = decideRoute({ ...input, required });
@@ -377,21 +433,33 @@ export class Router {
     switch (decision.kind) {
       case "local":
         onEvent?.({ event: "executing", node: selfId });
-        return await this.#span(
-          "swarm.execute",
-          { "swarm.task_id": task.id },
-          () =>
-            this.#deps.executeLocal(task, {
-              capabilities: required,
-              signal,
-              onEvent,
-              grant: options.grant,
-            }),
-        );
+        try {
+          return await this.#span(
+            "swarm.execute",
+            { "swarm.task_id": task.id },
+            () =>
+              this.#deps.executeLocal(task, {
+                capabilities: required,
+                signal,
+                onEvent,
+                grant: options.grant,
+              }),
+          );
+        } catch (err) {
+          // Untagged only because its inferred tags fit no node, and nothing here runs
+          // tasks: the caller learns what was inferred and who holds it, not "give it skills".
+          if (
+            unplaced !== undefined && err instanceof SwarmError &&
+            err.code === "local_executor_not_configured"
+          ) {
+            throw noMatch(unplaced, all, selfId, info.inference);
+          }
+          throw err;
+        }
       case "forward":
         return await this.#forward(outgoing, decision.candidates, options, required, info);
       default:
-        throw noMatch(required);
+        throw noMatch(required, all, selfId, unplaced === undefined ? undefined : info.inference);
     }
   }
 
@@ -550,6 +618,20 @@ export class Router {
         ...refusal.details,
         attempts: info.attempts,
       }, { cause: refusal });
+    }
+    const busy = allBusy(failures);
+    if (busy) {
+      throw new SwarmError(
+        busy.code,
+        `Every candidate is busy: ${
+          info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ")
+        }; retry in ${busy.retryAfterS} s`,
+        {
+          retry_after_s: busy.retryAfterS,
+          required_capabilities: required,
+          attempts: info.attempts,
+        },
+      );
     }
     const reasons = info.attempts.map((a) => `${a.peer} (${a.message})`).join("; ");
     throw new SwarmError(

@@ -58,6 +58,7 @@ export {
   secretProblems,
 } from "./node_secrets.ts";
 export { loadSkillCatalog, SKILLS_DIR_NOT_FOUND } from "./load_skill_catalog.ts";
+export { materializeStarterSkills, STARTER_SKILLS_SOURCE } from "./starter_skills.ts";
 export { DEFAULT_SKILL_DIR_NAMES, defaultSkillDirs } from "./default_skill_dirs.ts";
 export { nodeCapabilities } from "./node_capabilities.ts";
 export { watchSkillDirs, type WatchSkillDirsOptions } from "./watch_skill_dirs.ts";
@@ -67,4 +68,5 @@ export {
   detectSandboxes,
   type DetectSandboxesOptions,
   type SandboxEnv,
+  whyUnavailable,
 } from "./sandbox_choice.ts";

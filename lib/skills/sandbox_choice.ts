@@ -24,6 +24,9 @@ export interface SandboxEnv {
  * for static imports, so its flags alone do not hide the node's files), other scripts
  * directly. Without bubblewrap a skill runs only when the operator allowed unsandboxed
  * runs (`--allow-unsandboxed`); a Deno skill then still runs under its Deno flags.
+ * A Deno starter skill ({@link Skill.builtin}) runs under its Deno flags without
+ * bubblewrap even then (`"deno-flags"`): its code is swarm's own, so the gap those flags
+ * leave (static imports) is no way in, and a first node works where bubblewrap is missing.
  *
  * @param skill The skill's kind and language.
  * @param env What this node has and allows.
@@ -37,21 +40,44 @@ export interface SandboxEnv {
  * assert.ok(chooseSandbox({ kind: "script", language: "deno" }, env) === "deno");
  * const bare = { bwrap: false, deno: true, allowUnsandboxed: false };
  * assert.ok(chooseSandbox({ kind: "script", language: "deno" }, bare) === "unavailable");
+ * const starter = { kind: "script", language: "deno", builtin: true } as const;
+ * assert.ok(chooseSandbox(starter, bare) === "deno-flags");
  * ```
  */
 export function chooseSandbox(
-  skill: Pick<Skill, "kind" | "language">,
+  skill: Pick<Skill, "kind" | "language" | "builtin">,
   env: SandboxEnv,
 ): SandboxKind {
   if (skill.kind !== "script") return "unavailable";
   if (skill.language === "deno" && !env.deno) return "unavailable";
   if (env.bwrap) return skill.language === "deno" ? "deno" : "bwrap";
+  if (skill.builtin === true && skill.language === "deno") return "deno-flags";
   return env.allowUnsandboxed ? "none" : "unavailable";
+}
+
+/**
+ * Why a skill {@link chooseSandbox} finds `"unavailable"` cannot run here, in words an
+ * operator can act on.
+ *
+ * @example
+ * ```ts
+ * import { whyUnavailable } from "./sandbox_choice.ts";
+ * const bare = { bwrap: false, deno: true, allowUnsandboxed: false };
+ * console.assert(whyUnavailable({ kind: "script", language: "python" }, bare).includes("bubblewrap"));
+ * ```
+ */
+export function whyUnavailable(
+  skill: Pick<Skill, "kind" | "language">,
+  env: SandboxEnv,
+): string {
+  if (skill.kind !== "script") return "it has no entry script";
+  if (skill.language === "deno" && !env.deno) return "Deno was not found to run its script";
+  return "bubblewrap is not installed or does not work here, and --allow-unsandboxed was not given";
 }
 
 /** Sandbox programs found on this machine (absolute paths), `null` when absent. */
 export interface DetectedSandboxes {
-  /** bubblewrap, only when `bwrap --ro-bind / / true` succeeds here. */
+  /** bubblewrap, only when a trial sandbox (new namespaces, /proc, /dev) works here. */
   bwrap: string | null;
   /** A Deno binary: the running one when it is `deno`, else `deno` on PATH. */
   deno: string | null;
@@ -75,8 +101,9 @@ export interface DetectSandboxesOptions {
 
 /**
  * Finds the sandboxes this machine can use: `bwrap` on the search path, kept only
- * when a trial run (`bwrap --ro-bind / / true`) exits 0 (user namespaces may be
- * disabled), and a Deno binary: `Deno.execPath()` when its name is `deno` (not a
+ * when a trial run (`bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true`)
+ * exits 0 (user namespaces may be disabled, or /proc masked in a container), and a Deno
+ * binary: `Deno.execPath()` when its name is `deno` (not a
  * compiled swarm binary), else `deno` on the search path.
  *
  * @example
@@ -113,7 +140,11 @@ async function findExecutable(name: string, searchPath: string): Promise<string 
 async function bwrapWorks(bwrap: string, timeoutMs: number): Promise<boolean> {
   try {
     const { success } = await new Deno.Command(bwrap, {
-      args: ["--ro-bind", "/", "/", "true"],
+      // The namespaces and mounts a skill's run needs: a plain `--ro-bind / / true` passes
+      // in a container whose /proc is masked, where every real run then fails.
+      args: ["--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
+      // `true` is found on the system's own path, whatever PATH the node was given.
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       stdin: "null",
       stdout: "null",
       stderr: "null",

@@ -27,6 +27,12 @@ export type SandboxKind =
    * skill still gets its Deno permission flags, which do not cover static imports).
    */
   | "none"
+  /**
+   * No bubblewrap, a starter skill (code shipped with swarm, see {@link Skill.builtin}):
+   * Deno with only the declared permissions. Deno's flags leave static imports
+   * unchecked, which matters for a stranger's code, not for the node's own.
+   */
+  | "deno-flags"
   /** Cannot run here (no sandbox available and unsandboxed not allowed, or not a script). */
   | "unavailable";
 
@@ -76,6 +82,11 @@ export interface Skill {
   permissions: SkillPermissions;
   /** `allowed-tools` as written. */
   allowedTools?: string;
+  /**
+   * A starter skill shipped with swarm and copied out by the node itself (never a skill
+   * from a skills directory or from skill sync): its code is the node's own.
+   */
+  builtin?: boolean;
   /** `requires_elevated_permissions` from the front matter; `false` when absent. */
   requiresElevatedPermissions: boolean;
   /** SkillLite-compatible content hash (lowercase hex SHA-256). */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { withTempDir } from "../_helpers/temp_dir.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 const PLUGIN = new URL("./test_rules.ts", import.meta.url).pathname;
 
@@ -9,12 +10,12 @@ async function lint(source: string): Promise<string[]> {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ lint: { plugins: [PLUGIN] } }));
     await Deno.writeTextFile(`${dir}/sample_test.ts`, source);
-    const out = await new Deno.Command(Deno.execPath(), {
+    const out = await outputWithin(Deno.execPath(), {
       args: ["lint", "--json", "sample_test.ts"],
       cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+      ms: 60_000,
+      what: "deno lint of the sample",
+    });
     const report = JSON.parse(new TextDecoder().decode(out.stdout));
     codes = report.diagnostics.map((d: { code: string }) => d.code)
       .filter((code: string) => code.startsWith("swarm-tests/")).sort();

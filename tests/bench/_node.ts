@@ -88,6 +88,8 @@ export async function startBenchNode(options: BenchNodeOptions): Promise<BenchNo
     // the per-client task rate limit would throttle.
     "--task-rate",
     "0",
+    // A node holds exactly the skills its scenario gives it.
+    "--no-starter-skills",
     ...(options.args ?? []),
   ];
   const inspectPort = options.inspect ? freePort() : undefined;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { CLIENT_HELP, clientTarget } from "../../lib/cli/_client_flags.ts";
+import { CLIENT_HELP, clientTarget, parseNodeUrl } from "../../lib/cli/_client_flags.ts";
 import { UsageError } from "../../lib/cli/_usage.ts";
+import { runCli } from "../../lib/cli/mod.ts";
+import { capture } from "./_capture.ts";
 
 function reader(files: Record<string, string>): (path: string) => string {
   return (path) => {
@@ -81,17 +83,76 @@ Deno.test("clientTarget() does not fall back to SKILLLITE_SWARM_TOKEN when --tok
   assert.notEqual(target.token, "from-env");
 });
 
-Deno.test("clientTarget() refuses an invalid URL with a UsageError", () => {
-  for (
-    const [values, env] of [[{ url: "not a url" }, {}], [{}, {
-      SKILLLITE_SWARM_URL: "::",
-    }]] as const
-  ) {
+Deno.test("clientTarget() refuses an invalid URL with a UsageError naming where it came from", () => {
+  const cases = [
+    [{ url: "not a url" }, {}, /^Invalid --url 'not a url': /],
+    [{}, { SKILLLITE_SWARM_URL: "::" }, /^Invalid SKILLLITE_SWARM_URL '::': /],
+  ] as const;
+  for (const [values, env, message] of cases) {
     assert.throws(() => clientTarget(values, env, reader({})), (err: unknown) => {
       assert.ok(err instanceof UsageError);
-      assert.match(err.message, /^Invalid --url '/);
+      assert.match(err.message, message);
       return true;
     });
+  }
+});
+
+// Issue 14: `--url localhost:PORT` failed as "internal: must use http or https" while
+// `--url 127.0.0.1:PORT` failed as "Invalid --url": a bare HOST:PORT is now http.
+const NODE_URLS: Array<[text: string, expected: string]> = [
+  ["localhost:7701", "http://localhost:7701"],
+  ["127.0.0.1:7701", "http://127.0.0.1:7701"],
+  ["[::1]:7701", "http://[::1]:7701"],
+  ["node-a.lan:7700", "http://node-a.lan:7700"],
+  ["node-a.lan", "http://node-a.lan"],
+  ["  127.0.0.1:7701/  ", "http://127.0.0.1:7701"],
+  ["http://127.0.0.1:7701", "http://127.0.0.1:7701"],
+  ["HTTPS://node-a.lan:7700/", "HTTPS://node-a.lan:7700"],
+  ["https://gateway.lan/swarm/", "https://gateway.lan/swarm"],
+];
+
+for (const [text, expected] of NODE_URLS) {
+  Deno.test(`parseNodeUrl() reads ${JSON.stringify(text)} as ${expected}`, () => {
+    assert.equal(parseNodeUrl(text, "--url"), expected);
+  });
+}
+
+const BAD_URLS: Array<[text: string, why: RegExp]> = [
+  ["ftp://node-a.lan:21", /scheme ftp is not http or https/],
+  ["http:/127.0.0.1:7701", /not a node address/],
+  ["localhost:port", /not a node address/],
+  ["not a url", /not a URL/],
+  ["::", /not a URL/],
+  ["http://user:pw@127.0.0.1:7701", /credentials, a query or a fragment/],
+  ["127.0.0.1:7701?x=1", /credentials, a query or a fragment/],
+  ["127.0.0.1:99999", /not a URL/],
+];
+
+for (const [text, why] of BAD_URLS) {
+  Deno.test(`parseNodeUrl() refuses ${JSON.stringify(text)} with one kind of message`, () => {
+    assert.throws(() => parseNodeUrl(text, "--url"), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, new RegExp(`^Invalid --url '${RegExp.escape(text)}': `));
+      assert.match(err.message, why);
+      assert.match(err.message, /\(expected http\(s\):\/\/HOST:PORT or HOST:PORT\)$/);
+      return true;
+    });
+  });
+}
+
+Deno.test("swarm status reaches a node given as localhost:PORT and as 127.0.0.1:PORT", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ status: "idle", current_task_id: null, node_id: "bare-url-node" }),
+  );
+  try {
+    for (const host of ["localhost", "127.0.0.1"]) {
+      const out = await capture(() => runCli(["status", "--url", `${host}:${server.addr.port}`]));
+      assert.equal(out.code, 0, `${host}: ${out.stderr}`);
+      assert.match(out.stdout, /^node {8}bare-url-node$/m);
+    }
+  } finally {
+    await server.shutdown();
   }
 });
 

@@ -68,6 +68,7 @@ Deno.test("loadConfig() gives the documented defaults", () => {
       dataDir: "/home/u/.local/share/swarm/7700",
       peers: [],
       skillsDirs: [],
+      starterSkills: true,
       executorCmd: undefined,
       allowUnsandboxed: false,
       maxHops: 4,
@@ -437,12 +438,99 @@ for (const [text, why] of BAD_INTEGERS) {
   });
 }
 
-Deno.test("loadConfig() refuses a non-integer from the environment", () => {
+Deno.test("loadConfig() refuses a non-integer from the environment, naming the variable", () => {
   const err = loadFails([], { SWARM_TASK_TIMEOUT_MS: "soon" });
-  assert.match(
+  assert.equal(
     err.message,
-    /--task-timeout-ms must be a non-negative integer: current value is soon/,
+    "Environment variable SWARM_TASK_TIMEOUT_MS must be a non-negative integer: current value is soon",
   );
+});
+
+// Issue 14: `--max-hops -1` said "argument is ambiguous" (parseArgs reads -1 as a flag).
+for (const args of [["--max-hops", "-1"], ["--task-timeout-ms", "-250"], ["--max-hops", "-0.5"]]) {
+  Deno.test(`loadConfig() gives ${args.join(" ")} the flag's range error`, () => {
+    const err = loadFails(args);
+    assert.equal(
+      err.message,
+      `Option ${args[0]} must be a non-negative integer: current value is ${args[1]}`,
+    );
+  });
+}
+
+Deno.test("loadConfig() still calls a flag followed by another flag a missing value", () => {
+  const err = loadFails(["--max-hops", "--no-mdns"]);
+  assert.match(err.message, /^Option '--max-hops' argument is ambiguous/);
+});
+
+// Issue 14: errors of values from the environment or the config file named the flag.
+const NAMED_SOURCES: Array<[name: string, env: Env, file: unknown, message: string]> = [
+  [
+    "a negative SWARM_MAX_HOPS",
+    { SWARM_MAX_HOPS: "-1" },
+    undefined,
+    "Environment variable SWARM_MAX_HOPS must be a non-negative integer: current value is -1",
+  ],
+  [
+    "maxHops -1 in the config file",
+    {},
+    { maxHops: -1 },
+    "Key maxHops in config file '/c.json' must be a non-negative integer: current value is -1",
+  ],
+  [
+    "SWARM_TASK_TIMEOUT_MS=0 (below the minimum)",
+    { SWARM_TASK_TIMEOUT_MS: "0" },
+    undefined,
+    "Environment variable SWARM_TASK_TIMEOUT_MS must be positive: current value is 0",
+  ],
+  [
+    "taskTimeoutMs 0 in the config file (below the minimum)",
+    {},
+    { taskTimeoutMs: 0 },
+    "Key taskTimeoutMs in config file '/c.json' must be positive: current value is 0",
+  ],
+  [
+    "a bad SWARM_LOG_LEVEL",
+    { SWARM_LOG_LEVEL: "loud" },
+    undefined,
+    "Environment variable SWARM_LOG_LEVEL must be debug, info, warning or error: current value is loud",
+  ],
+  [
+    "a bad SWARM_ALLOW_NET entry",
+    { SWARM_ALLOW_NET: "bad!" },
+    undefined,
+    "Cannot parse SWARM_ALLOW_NET entry 'bad!': expected a host, host:port or CIDR range",
+  ],
+  [
+    "a bad peer seed in the config file",
+    {},
+    { peers: ["10.0.0.1"] },
+    "Cannot parse peers '10.0.0.1': expected HOST:PORT with an explicit port (config file '/c.json')",
+  ],
+  [
+    "a bad SWARM_LISTEN",
+    { SWARM_LISTEN: "70000" },
+    undefined,
+    "Cannot parse listen address '70000': port must be 0-65535 (SWARM_LISTEN)",
+  ],
+  [
+    "a retry cap in the file below the base delay from the environment",
+    { SWARM_RETRY_BASE_DELAY_MS: "500" },
+    { retryMaxDelayMs: 400 },
+    "Key retryMaxDelayMs in config file '/c.json' must be at least SWARM_RETRY_BASE_DELAY_MS (500): current value is 400",
+  ],
+];
+
+for (const [name, env, file, message] of NAMED_SOURCES) {
+  Deno.test(`loadConfig() names where ${name} came from`, () => {
+    const args = file === undefined ? [] : ["--config", "/c.json"];
+    const files: Files = file === undefined ? {} : { "/c.json": JSON.stringify(file) };
+    assert.equal(loadFails(args, env, files).message, message);
+  });
+}
+
+Deno.test("loadConfig() names the flag when a flag overrides a bad environment value", () => {
+  const err = loadFails(["--max-hops", "x"], { SWARM_MAX_HOPS: "-1" });
+  assert.equal(err.message, "Option --max-hops must be a non-negative integer: current value is x");
 });
 
 const BAD_FILE_INTEGERS: unknown[] = [true, null, [], [5], {}, 1.5, -3, "x"];
@@ -452,7 +540,10 @@ for (const value of BAD_FILE_INTEGERS) {
     const err = loadFails(["--config", "/c.json"], {}, {
       "/c.json": JSON.stringify({ maxHops: value }),
     });
-    assert.match(err.message, /--max-hops must be a non-negative integer/);
+    assert.match(
+      err.message,
+      /^Key maxHops in config file '\/c\.json' must be a non-negative integer/,
+    );
   });
 }
 
@@ -486,19 +577,23 @@ const BAD_FILES: Array<[name: string, content: string, messagePart: RegExp]> = [
   [
     "a mistyped boolean",
     JSON.stringify({ insecureNoAuth: "yes" }),
-    /--insecure-no-auth must be true or false/,
+    /^Key insecureNoAuth in config file '\/c\.json' must be true or false$/,
   ],
   [
     "a mistyped list",
     JSON.stringify({ peers: "10.0.0.1:7700" }),
-    /--peer must be a list of strings/,
+    /^Key peers in config file '\/c\.json' must be a list of strings$/,
   ],
   [
     "a list with a non-string",
     JSON.stringify({ skillsDirs: ["a", 1] }),
-    /--skills-dir must be a list of strings/,
+    /^Key skillsDirs in config file '\/c\.json' must be a list of strings$/,
   ],
-  ["a mistyped string", JSON.stringify({ listen: 7701 }), /--listen must be a string/],
+  [
+    "a mistyped string",
+    JSON.stringify({ listen: 7701 }),
+    /^Key listen in config file '\/c\.json' must be a string$/,
+  ],
 ];
 
 for (const [name, content, messagePart] of BAD_FILES) {

@@ -6,6 +6,7 @@ import {
   netGrant,
   parseNetAllowance,
 } from "../../lib/config/net_allowance.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 const PARSED: Array<[input: string, expected: NetAllowance]> = [
   ["", { kind: "any" }],
@@ -158,13 +159,16 @@ async function startWorkerWith(net: true | string[]): Promise<string> {
     return `refused: ${(err as Error).message}`;
   }
   try {
-    return await new Promise<string>((resolve) => {
-      worker.onmessage = (e) => resolve(String(e.data));
-      worker.onerror = (e) => {
-        e.preventDefault();
-        resolve(`error: ${e.message}`);
-      };
-    });
+    return await withTimeout(
+      new Promise<string>((resolve) => {
+        worker.onmessage = (e) => resolve(String(e.data));
+        worker.onerror = (e) => {
+          e.preventDefault();
+          resolve(`error: ${e.message}`);
+        };
+      }),
+      { ms: 30_000, waitingFor: `the report of a worker granted ${net}` },
+    );
   } finally {
     worker.terminate();
   }

@@ -234,11 +234,10 @@ Deno.test("answerQuery() refuses a TTL below 1", () => {
 
 Deno.test("answerQuery() looks at a bounded number of questions", () => {
   const noise = Array.from({ length: 100_000 }, () => ({ name: "x.local", type: "A" }));
-  const start = performance.now();
+  // No answer to a question after 100k others: they were not all looked at.
   assert.equal(
     answerQuery({ questions: [...noise, { name: HOST, type: "A" }] }, local(), 120),
     null,
   );
-  assert.ok(performance.now() - start < 1000);
   assert.ok(answerQuery({ questions: [{ name: HOST, type: "A" }, ...noise] }, local(), 120));
 });

@@ -480,10 +480,17 @@ Deno.test("extractServices() survives every truncation and random corruption of 
 });
 
 Deno.test("extractServices() bounds its work on a flood of 10k records", () => {
-  const records = Array.from({ length: 10_000 }, (_, i) => ptr(`flood-${i}.${SERVICE}`));
-  const start = performance.now();
+  // Each record reports being read, so the work is counted rather than timed.
+  const read = new Set<number>();
+  const records = Array.from({ length: 10_000 }, (_, i) =>
+    new Proxy(ptr(`flood-${i}.${SERVICE}`), {
+      get(target, key) {
+        read.add(i);
+        return Reflect.get(target, key);
+      },
+    }));
   const found = extractServices({ answers: records, additionals: records });
-  assert.ok(performance.now() - start < 2000);
+  assert.equal(read.size, MAX_RECORDS_PER_PACKET, "records looked at");
   assert.equal(found.services.length, MAX_RECORDS_PER_PACKET);
   assert.ok(found.problems.some((p) => /Ignored 18976 records beyond the first 1024/.test(p)));
   const junk = Array.from({ length: 10_000 }, (_, i) => ({ name: `x${i}`, type: "SRV", ttl: -1 }));

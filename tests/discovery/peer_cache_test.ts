@@ -336,9 +336,7 @@ Deno.test("PeerCache stays bounded under a flood of 10k instances", () => {
   const cache = new PeerCache({ maxInstances: 1024 });
   cache.apply(full("real"), 0);
   const flood = Array.from({ length: 10_000 }, (_, i) => svc(`flood-${i}`, ptr()));
-  const start = performance.now();
   for (let i = 0; i < 10_000; i += 1000) cache.apply({ services: flood.slice(i, i + 1000) }, 1);
-  assert.ok(performance.now() - start < 5000, "bounded time");
   assert.equal(cache.size, 1024);
   assert.deepEqual(cache.peers().map((p) => p.id), ["real"], "a complete peer is never evicted");
   assert.equal(

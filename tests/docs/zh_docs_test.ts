@@ -13,6 +13,10 @@ const PAIRS: readonly {
   keepColumns?: { table: number; column: number }[];
 }[] = [
   { en: "docs/skill-sync.md", zh: "docs/zh/skill-sync.md", keepColumns: [{ table: 0, column: 4 }] },
+  // The deployment guide; tests/docs/deploy_doc_test.ts checks its checklist and commands.
+  { en: "docs/deploy.en.md", zh: "docs/deploy.zh.md" },
+  // The end-to-end tutorial; tests/e2e/tutorial_test.ts runs its commands and checks outputs.
+  { en: "docs/tutorial.en.md", zh: "docs/tutorial.zh.md" },
 ];
 
 interface Markdown {

@@ -38,6 +38,7 @@
 import { pidAlive } from "./_netns.ts";
 import type { TestHost } from "./_testbed.ts";
 import { killOnExit } from "../_helpers/child_processes.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 /** One service as `avahi-browse -rp` resolved it. */
 export interface AvahiService {
@@ -160,6 +161,9 @@ interface Spawned {
   end(graceMs?: number): Promise<void>;
 }
 
+/** Longest wait for a killed process to be gone and its output to end. */
+const KILLED_EXIT_MS = 10_000;
+
 function spawn(argv: string[], env: Record<string, string>): Spawned {
   const [program, ...args] = argv;
   const child = new Deno.Command(program, {
@@ -220,9 +224,16 @@ function spawn(argv: string[], env: Record<string, string>): Spawned {
         child.kill("SIGKILL");
       } catch { /* gone */ }
     }, graceMs);
-    await exited;
-    clearTimeout(timer);
-    await drained;
+    const what = `${argv.join(" ")} (PID ${child.pid})`;
+    try {
+      await withTimeout(exited, {
+        ms: graceMs + KILLED_EXIT_MS,
+        waitingFor: `${what} to exit after SIGTERM, then SIGKILL`,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    await withTimeout(drained, { ms: KILLED_EXIT_MS, waitingFor: `the output of ${what} to end` });
   };
   return { child, lines, exited, waitLine, end };
 }

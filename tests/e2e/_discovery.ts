@@ -5,6 +5,7 @@
  * @module
  */
 import type { BedNode } from "./_testbed.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 /** The started node and its timings. */
 export interface RoutableTiming {
@@ -36,7 +37,7 @@ export async function measureRoutable(
       throw new Error(`Node ${node.nodeId} not routable from every peer within ${timeoutMs} ms`);
     }
     for (const peer of [...pending]) {
-      const status = await (await fetch(`${peer.url}/status`, {
+      const status = await (await fetchWithin(`${peer.url}/status`, {
         headers: { authorization: `Bearer ${token}` },
       })).json();
       if (status.peers.some((p: { id: string }) => p.id === node.nodeId)) pending.delete(peer);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 /** One request the fake peer got. */
 export interface LoggedRequest {
@@ -36,7 +37,7 @@ export function fakePeerHandler(options: FakePeerOptions): (req: Request) => Pro
       authorization: req.headers.get("authorization"),
     });
     if (url.pathname === "/mesh/hello" && relay) {
-      const relayed = await fetch(`${relay}/mesh/hello`, {
+      const relayed = await fetchWithin(`${relay}/mesh/hello`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: await req.text(),

@@ -6,6 +6,7 @@
  * @module
  */
 import type { BodyPlan, HostileRequest } from "./_hostile.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** Per-request deadline: an answer slower than this counts as a hang. */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -144,18 +145,23 @@ export async function rawExchange(
  * test suite runs with the launcher's narrower flags.
  */
 async function readProc(path: string): Promise<string> {
-  const out = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
-    .output().catch(() => null);
+  const out = await outputWithin("cat", {
+    args: [path],
+    stdout: "piped",
+    stderr: "null",
+    ms: 30_000,
+  }).catch(() => null);
   return out?.success ? new TextDecoder().decode(out.stdout) : "";
 }
 
 async function childrenOf(pid: number): Promise<number[]> {
   // /proc/PID/task/*/children, all threads at once.
-  const out = await new Deno.Command("sh", {
+  const out = await outputWithin("sh", {
     args: ["-c", `cat /proc/${pid}/task/*/children 2>/dev/null`],
     stdout: "piped",
     stderr: "null",
-  }).output().catch(() => null);
+    ms: 30_000,
+  }).catch(() => null);
   const text = out ? new TextDecoder().decode(out.stdout) : "";
   return text.split(/\s+/).filter(Boolean).map(Number);
 }

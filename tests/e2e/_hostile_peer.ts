@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** How the peer answers `POST /task` (and `?stream=1`). */
 export type TaskBehaviour =
@@ -269,7 +270,7 @@ export function startHostilePeer(options: HostilePeerOptions, port = 0): Hostile
 
 /** The node process's resident memory, in bytes, from `/proc/PID/status` (read with `cat`). */
 export async function rssBytes(pid: number): Promise<number> {
-  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).output();
+  const out = await outputWithin("cat", { args: [`/proc/${pid}/status`], ms: 30_000 });
   const match = /VmRSS:\s+(\d+) kB/.exec(new TextDecoder().decode(out.stdout));
   if (!match) throw new Error(`No VmRSS for process ${pid}`);
   return Number(match[1]) * 1024;

@@ -19,6 +19,7 @@
  */
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -92,14 +93,13 @@ async function install(): Promise<string> {
   delete env.SWARM_RELEASE_SHA256;
   env.SWARM_INSTALL_DIR = dir;
   env.PATH = [dirname(Deno.execPath()), env.PATH ?? ""].join(delimiter);
-  const { code, stdout, stderr } = await new Deno.Command(join(ROOT, "install.sh"), {
+  const { code, stdout, stderr } = await outputWithin(join(ROOT, "install.sh"), {
     cwd: ROOT,
     env,
     clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+    // Generous: from a checkout, install.sh caches every dependency.
+    ms: 300_000,
+  });
   if (code !== 0) {
     const decoder = new TextDecoder();
     throw new Error(

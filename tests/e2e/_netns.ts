@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** Prefix of every namespace this process creates: `swtb-<pid>-`. */
 export const NS_PREFIX = `swtb-${Deno.pid}-`;
@@ -41,7 +42,7 @@ export interface TestNamespace {
  * @throws {Error} With ip's stderr when it fails.
  */
 export async function ip(...args: string[]): Promise<string> {
-  const out = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
+  const out = await outputWithin("ip", { args, stdout: "piped", stderr: "piped", ms: 30_000 });
   const text = new TextDecoder();
   if (!out.success) {
     throw new Error(`ip ${args.join(" ")} failed: ${text.decode(out.stderr).trim()}`);
@@ -136,7 +137,7 @@ globalThis.addEventListener("unload", () => {
  */
 export async function pidAlive(pid: number): Promise<boolean> {
   try {
-    const out = await new Deno.Command("test", { args: ["-d", `/proc/${pid}`] }).output();
+    const out = await outputWithin("test", { args: ["-d", `/proc/${pid}`], ms: 30_000 });
     return out.code !== 1;
   } catch {
     return true;

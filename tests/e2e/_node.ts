@@ -6,6 +6,7 @@
  */
 import { installedSwarm } from "./_launcher.ts";
 import { killOnExit } from "../_helpers/child_processes.ts";
+import { exitWithin, fetchWithin, outputWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 /** A node process under test. */
 export interface TestNode {
@@ -19,13 +20,39 @@ export interface TestNode {
   logs: Record<string, unknown>[];
   /** Raw stderr lines that were not JSON. */
   rawLines: string[];
-  /** Sends SIGTERM and waits for the exit code. */
+  /**
+   * Sends SIGTERM and waits for the exit code, at most the node's drain timeout plus
+   * {@link STOP_MARGIN_MS}: past that the node is killed and the test fails ("… for node
+   * … (PID n) to exit after SIGTERM").
+   */
   stop(): Promise<number>;
-  /** Sends SIGKILL and waits. */
+  /** Sends SIGKILL and waits, at most {@link KILL_WAIT_MS}. */
   kill(): Promise<void>;
-  /** Resolves with the exit status once the process ends. */
+  /**
+   * Resolves with the exit status once the process ends. Unbounded: a test waiting for
+   * an exit it caused itself uses {@link TestNode.exitedWithin}.
+   */
   exited: Promise<Deno.CommandStatus>;
+  /**
+   * Waits for the exit `after` something the test did (e.g. "SIGTERM"), at most `ms`
+   * (by default the drain timeout plus {@link STOP_MARGIN_MS}); past that the node is
+   * killed and the wait fails, naming the node and `after`.
+   */
+  exitedWithin(after: string, ms?: number): Promise<Deno.CommandStatus>;
 }
+
+/**
+ * Time a node gets beyond its drain timeout to exit after SIGTERM: the mDNS goodbye
+ * (up to 3 s), the worker's close margin (5 s, `STOP_MARGIN_MS` of the stop sequence)
+ * and a slow machine's scheduling.
+ */
+export const STOP_MARGIN_MS = 15_000;
+/** Longest wait for a node to die of SIGKILL. */
+export const KILL_WAIT_MS = 10_000;
+/** Longest run of a one-shot `swarm` command ({@link runSwarm}). */
+export const RUN_SWARM_MS = 60_000;
+/** The node's default `--drain-timeout-ms`. */
+const DEFAULT_DRAIN_MS = 30_000;
 
 /** Options of {@link startNode}. */
 export interface StartNodeOptions {
@@ -43,6 +70,19 @@ export interface StartNodeOptions {
   prefix?: string[];
   /** How long to wait for `swarm_started`. */
   startTimeoutMs?: number;
+  /**
+   * Let the node use swarm's starter skills when it has no skills directory. Off by
+   * default, so a test node holds exactly the skills its test gives it.
+   *
+   * @default {false}
+   */
+  starterSkills?: boolean;
+  /**
+   * How long {@link TestNode.stop} waits for the exit after SIGTERM.
+   *
+   * @default {the node's drain timeout + STOP_MARGIN_MS}
+   */
+  stopTimeoutMs?: number;
 }
 
 /** Returns a port that was free a moment ago on 127.0.0.1. */
@@ -51,6 +91,20 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/**
+ * The drain timeout a node started with `args` and `env` has: its
+ * `--drain-timeout-ms` flag, else `SWARM_DRAIN_TIMEOUT_MS`, else the default.
+ */
+export function drainTimeoutOf(args: string[], env: Record<string, string> = {}): number {
+  let value: string | undefined = env.SWARM_DRAIN_TIMEOUT_MS;
+  args.forEach((arg, i) => {
+    if (arg === "--drain-timeout-ms") value = args[i + 1];
+    else if (arg.startsWith("--drain-timeout-ms=")) value = arg.slice(arg.indexOf("=") + 1);
+  });
+  const ms = Number(value);
+  return value !== undefined && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_DRAIN_MS;
 }
 
 /** Environment a node under test gets: no inherited tokens or LLM keys. */
@@ -74,11 +128,20 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
   const port = options.port ?? freePort();
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "swarm-e2e-" });
   const listen = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-  const argv = [swarm, "--listen", listen, "--data-dir", dataDir, ...(options.args ?? [])];
-  const [program, ...args] = [...(options.prefix ?? []), ...argv];
+  // The node's own flags: the ones every test node gets, then the test's.
+  const nodeArgs = [
+    "--listen",
+    listen,
+    "--data-dir",
+    dataDir,
+    ...(options.starterSkills ? [] : ["--no-starter-skills"]),
+    ...(options.args ?? []),
+  ];
+  const env = baseEnv(options.env ?? {});
+  const [program, ...args] = [...(options.prefix ?? []), swarm, ...nodeArgs];
   const child = new Deno.Command(program, {
     args,
-    env: baseEnv(options.env ?? {}),
+    env,
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
@@ -112,11 +175,17 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
     ),
   ]);
   clearTimeout(timer);
-  if (typeof outcome === "string") {
+  const what = `node ${listen} (PID ${child.pid})`;
+  const stopMs = options.stopTimeoutMs ?? drainTimeoutOf(nodeArgs, env) + STOP_MARGIN_MS;
+  const exitedWithin = (after: string, ms = stopMs) => exitWithin(child, { ms, what, after });
+  const kill = async () => {
     try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
-    await exited;
+    await exitedWithin("SIGKILL", KILL_WAIT_MS);
+  };
+  if (typeof outcome === "string") {
+    await kill();
     throw new Error(
       `Node ${listen} ${outcome}:\n${
         [...rawLines, ...logs.map((l) => JSON.stringify(l))].join("\n")
@@ -127,7 +196,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
     try {
       child.kill("SIGTERM");
     } catch { /* gone */ }
-    return (await exited).code;
+    return (await exitedWithin("SIGTERM")).code;
   };
   return {
     url: String(outcome.url),
@@ -137,28 +206,28 @@ export async function startNode(options: StartNodeOptions = {}): Promise<TestNod
     logs,
     rawLines,
     stop,
-    kill: async () => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await exited;
-    },
+    kill,
     exited,
+    exitedWithin,
   };
 }
 
-/** Runs the installed `swarm` once with `args` and returns its exit code and output. */
+/**
+ * Runs the installed `swarm` once with `args` and returns its exit code and output,
+ * failing when it runs longer than {@link RUN_SWARM_MS}.
+ */
 export async function runSwarm(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const swarm = await installedSwarm();
-  const out = await new Deno.Command(swarm, {
+  const out = await outputWithin(swarm, {
     args,
     env: baseEnv(env),
     clearEnv: true,
-    stdin: "null",
-  }).output();
+    ms: RUN_SWARM_MS,
+    what: `swarm ${args.join(" ")}`,
+  });
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
@@ -180,14 +249,16 @@ export async function runSwarmOk(
 
 /**
  * Follows a node's `/events` as NDJSON (filtered to `types`) from now on; `waitFor(taskId)`
- * resolves with the first event of that task, or undefined when the stream ends first.
+ * resolves with the first event of that task, or undefined when the stream ends first,
+ * and fails naming the task when none came within `timeoutMs` (the stream is then
+ * closed).
  */
 export async function followEvents(
   url: string,
   types: string[],
   init: { client?: Deno.HttpClient; token?: string } = {},
 ): Promise<{
-  waitFor(taskId: string): Promise<Record<string, unknown> | undefined>;
+  waitFor(taskId: string, timeoutMs?: number): Promise<Record<string, unknown> | undefined>;
   close(): Promise<void>;
 }> {
   const res = await fetch(`${url}/events?types=${types.join(",")}`, {
@@ -196,7 +267,8 @@ export async function followEvents(
       accept: "application/x-ndjson",
       ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
     },
-    signal: AbortSignal.timeout(15_000),
+    // Bounds the whole stream, should a test forget close(); waitFor() has its own bound.
+    signal: AbortSignal.timeout(120_000),
   });
   if (!res.ok) throw new Error(`GET ${url}/events: ${res.status} ${await res.text()}`);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -205,13 +277,20 @@ export async function followEvents(
     text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
       .find((e) => e.task_id === taskId);
   return {
-    async waitFor(taskId) {
-      while (!find(taskId)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
-      return find(taskId);
+    waitFor(taskId, timeoutMs = 15_000) {
+      const read = async () => {
+        while (!find(taskId)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+        return find(taskId);
+      };
+      return withTimeout(read(), {
+        ms: timeoutMs,
+        waitingFor: `a ${types.join("/")} event of task ${taskId} on ${url}/events`,
+        onTimeout: () => reader.cancel(),
+      });
     },
     close: () => reader.cancel(),
   };
@@ -261,7 +340,7 @@ export async function postTask(
   body: unknown,
   options: { token?: string; stream?: boolean; timeoutMs?: number; client?: Deno.HttpClient } = {},
 ): Promise<{ status: number; body: unknown; text: string; contentType: string }> {
-  const res = await fetch(`${url}/task${options.stream ? "?stream=1" : ""}`, {
+  const res = await fetchWithin(`${url}/task${options.stream ? "?stream=1" : ""}`, {
     method: "POST",
     ...(options.client ? { client: options.client } : {}),
     headers: {
@@ -269,7 +348,7 @@ export async function postTask(
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    ms: options.timeoutMs ?? 30_000,
   });
   const text = await res.text();
   let parsed: unknown = undefined;

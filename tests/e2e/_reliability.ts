@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { bwrapUsable } from "../_helpers/bwrap.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** The capability tag of the journal skill. */
 export const JOURNAL_CAPABILITY = "journal";
@@ -366,21 +366,23 @@ export async function until(
 /** Pids of processes whose command line contains `text` (pgrep excludes itself). */
 export async function processesMentioning(text: string): Promise<number[]> {
   const pattern = text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const out = await new Deno.Command("pgrep", {
+  const out = await outputWithin("pgrep", {
     args: ["-f", pattern],
     stdout: "piped",
     stderr: "null",
-  }).output();
+    ms: 30_000,
+  });
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l).map(Number);
 }
 
 /** Resident set size of `pid` in KiB, from /proc via `cat` (Deno reads /proc only with -A). */
 export async function rssKib(pid: number): Promise<number> {
-  const out = await new Deno.Command("cat", {
+  const out = await outputWithin("cat", {
     args: [`/proc/${pid}/status`],
     stdout: "piped",
     stderr: "null",
-  }).output();
+    ms: 30_000,
+  });
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(new TextDecoder().decode(out.stdout));
   if (!out.success || !match) throw new Error(`Cannot read the RSS of process ${pid}`);
   return Number(match[1]);
@@ -391,11 +393,6 @@ export function validRetryAfter(value: string | null): boolean {
   if (value === null) return false;
   if (/^\d+$/.test(value.trim())) return true;
   return /GMT$/.test(value) && !Number.isNaN(Date.parse(value));
-}
-
-/** Node flags that run Python skills: none when bubblewrap works, else `--allow-unsandboxed`. */
-export async function pythonSandboxArgs(): Promise<string[]> {
-  return await bwrapUsable() ? [] : ["--allow-unsandboxed"];
 }
 
 /** A `task_routed` log record of a node. */

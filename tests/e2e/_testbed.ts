@@ -43,6 +43,7 @@ import {
   untrackCleanup,
 } from "./_netns.ts";
 import { freePort, startNode, type StartNodeOptions, type TestNode } from "./_node.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** One namespace of a {@linkcode Testbed}. */
 export interface TestHost {
@@ -174,7 +175,7 @@ async function disableIpv6(ifname: string, exec: string[] = []): Promise<void> {
     'echo 1 > "$0"',
     `/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`,
   ];
-  const out = await new Deno.Command(program, { args, stdout: "null", stderr: "piped" }).output();
+  const out = await outputWithin(program, { args, stdout: "null", stderr: "piped", ms: 30_000 });
   if (!out.success) {
     throw new Error(
       `Cannot disable IPv6 on ${ifname}: ${new TextDecoder().decode(out.stderr).trim()}`,
@@ -353,11 +354,12 @@ async function createHost(
 
 /** Arguments of process `pid` (empty when it is gone); via `cat`, as Deno reads /proc only with -A. */
 async function cmdline(pid: number): Promise<string[]> {
-  const out = await new Deno.Command("cat", {
+  const out = await outputWithin("cat", {
     args: [`/proc/${pid}/cmdline`],
     stdout: "piped",
     stderr: "null",
-  }).output();
+    ms: 30_000,
+  });
   return out.success ? new TextDecoder().decode(out.stdout).split("\0") : [];
 }
 
@@ -365,7 +367,7 @@ async function cmdline(pid: number): Promise<string[]> {
 async function pidsMentioning(text: string, among?: number[]): Promise<number[]> {
   if (among?.length === 0) return [];
   const files = among ? among.map((pid) => `/proc/${pid}/cmdline`) : [];
-  const out = await new Deno.Command("sh", {
+  const out = await outputWithin("sh", {
     args: [
       "-c",
       '[ $# -gt 0 ] || set -- /proc/[0-9]*/cmdline; grep -alF -e "$0" "$@" 2>/dev/null || true',
@@ -374,7 +376,8 @@ async function pidsMentioning(text: string, among?: number[]): Promise<number[]>
     ],
     stdin: "null",
     stdout: "piped",
-  }).output();
+    ms: 30_000,
+  });
   return new TextDecoder().decode(out.stdout).split("\n")
     .map((line) => /^\/proc\/(\d+)\/cmdline$/.exec(line)?.[1])
     .filter((pid) => pid !== undefined).map(Number);
@@ -383,8 +386,8 @@ async function pidsMentioning(text: string, among?: number[]): Promise<number[]>
 /** Pids holding a TCP socket listening on `port` (inside `host` when given), from `ss`. */
 async function listeningPids(port: number, host?: TestHost): Promise<number[]> {
   const [program, ...args] = [...(host?.exec ?? []), "ss", "-Hltnp", `sport = :${port}`];
-  const out = await new Deno.Command(program, { args, stdout: "piped", stderr: "null" })
-    .output().catch(() => null);
+  const out = await outputWithin(program, { args, stdout: "piped", stderr: "null", ms: 30_000 })
+    .catch(() => null);
   const text = out?.success ? new TextDecoder().decode(out.stdout) : "";
   return [...new Set([...text.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
 }
@@ -427,11 +430,12 @@ export async function nodeControl(node: TestNode, host?: TestHost): Promise<Node
 
 /** The state letter of process `pid` in /proc/<pid>/stat (`T` when stopped), or null. */
 async function processState(pid: number): Promise<string | null> {
-  const out = await new Deno.Command("cat", {
+  const out = await outputWithin("cat", {
     args: [`/proc/${pid}/stat`],
     stdout: "piped",
     stderr: "null",
-  }).output();
+    ms: 30_000,
+  });
   if (!out.success) return null;
   const stat = new TextDecoder().decode(out.stdout);
   return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) || null;

@@ -11,6 +11,7 @@ import {
   stopAll,
   type TestNode,
 } from "./_node.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 const TOKEN = "e2e-secret-token";
 
@@ -30,23 +31,27 @@ Deno.test("auth: every route answers 401 without the token, and works with it, a
 
     // Health and readiness are public (probes carry no credential): 200 without a token.
     for (const path of ["/healthz", "/readyz"]) {
-      const open = await fetch(`${b.url}${path}`);
+      const open = await fetchWithin(`${b.url}${path}`);
       assert.equal(open.status, 200, path);
       await open.body?.cancel();
     }
     for (const path of ["/status", "/can-do?required=echo"]) {
-      const res = await fetch(`${b.url}${path}`);
+      const res = await fetchWithin(`${b.url}${path}`);
       assert.equal(res.status, 401, path);
       assert.deepEqual(Object.keys(await res.json()).sort(), ["error", "message"]);
-      const wrong = await fetch(`${b.url}${path}`, { headers: { authorization: "Bearer nope" } });
+      const wrong = await fetchWithin(`${b.url}${path}`, {
+        headers: { authorization: "Bearer nope" },
+      });
       assert.equal(wrong.status, 401, path);
       await wrong.body?.cancel();
-      const ok = await fetch(`${b.url}${path}`, { headers: { authorization: `bearer ${TOKEN}` } });
+      const ok = await fetchWithin(`${b.url}${path}`, {
+        headers: { authorization: `bearer ${TOKEN}` },
+      });
       assert.equal(ok.status, 200, path);
       await ok.body?.cancel();
     }
     // Authentication comes before the body is read: malformed JSON without a token is 401.
-    const early = await fetch(`${b.url}/task`, {
+    const early = await fetchWithin(`${b.url}/task`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{not json",

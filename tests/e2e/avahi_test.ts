@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { avahiUnavailable, startAvahi } from "./_avahi.ts";
 import { FIXTURE_SKILLS } from "./_node.ts";
 import { createTestbed, testbedUnavailable } from "./_testbed.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 const unavailable = (await testbedUnavailable()) ?? (await avahiUnavailable());
 if (unavailable) console.log(`avahi_test skipped: ${unavailable}`);
@@ -25,7 +26,7 @@ Deno.test({
         env: { SKILLLITE_SWARM_TOKEN: TOKEN },
       });
       const peers = async () =>
-        (await (await fetch(`${node.url}/status`, {
+        (await (await fetchWithin(`${node.url}/status`, {
           headers: { authorization: `Bearer ${TOKEN}` },
         })).json()).peers as Array<Record<string, unknown>>;
 

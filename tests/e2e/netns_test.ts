@@ -14,6 +14,7 @@ import {
   type TestNode,
   waitFor,
 } from "./_node.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 const unavailable = await netnsUnavailable();
 if (unavailable) console.log(`netns_test skipped: ${unavailable}`);
@@ -36,7 +37,7 @@ Deno.test({
       nodes.push(remote);
       const peer = `${ns.nsAddress}:7700`;
       // The host can reach the namespace: only the node's permissions stand in the way.
-      const direct = await fetch(`http://${peer}/healthz`, {
+      const direct = await fetchWithin(`http://${peer}/healthz`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       assert.equal(direct.status, 200);
@@ -47,7 +48,7 @@ Deno.test({
         env: { SKILLLITE_SWARM_TOKEN: TOKEN },
       });
       nodes.push(confined);
-      const status = await (await fetch(`${confined.url}/status`, {
+      const status = await (await fetchWithin(`${confined.url}/status`, {
         headers: { authorization: `Bearer ${TOKEN}` },
       })).json();
       const row = status.peers.find((p: { address: string }) => p.address === peer);
@@ -65,7 +66,7 @@ Deno.test({
       });
       nodes.push(opted);
       await waitFor(async () => {
-        const s = await (await fetch(`${opted.url}/status`, {
+        const s = await (await fetchWithin(`${opted.url}/status`, {
           headers: { authorization: `Bearer ${TOKEN}` },
         })).json();
         return s.peers.some((p: { id: string; healthy: boolean }) =>

@@ -16,6 +16,7 @@ import {
   stopAll,
   type TestNode,
 } from "./_node.ts";
+import { fetchWithin, outputWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const TOKEN = "obs-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -74,14 +75,12 @@ function metric(
   return undefined;
 }
 
-const promtool = await new Deno.Command("promtool", {
-  args: ["--version"],
-  stdout: "null",
-  stderr: "null",
-})
-  .output().then((o) => o.success, () => false);
+const promtool = await outputWithin("promtool", { args: ["--version"], ms: 30_000 })
+  .then((o) => o.success, () => false);
 if (!promtool) {
-  console.log("observability_test (promtool check of the metrics text) skipped: promtool not found");
+  console.log(
+    "observability_test (promtool check of the metrics text) skipped: promtool not found",
+  );
 }
 
 Deno.test({
@@ -125,7 +124,7 @@ Deno.test({
       await Deno.remove(`${bSkills}/echo-deno`, { recursive: true });
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
-        const s = await (await fetch(`${b.url}/status`, { headers: auth })).json();
+        const s = await (await fetchWithin(`${b.url}/status`, { headers: auth })).json();
         if (s.capabilities.length === 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -175,10 +174,10 @@ Deno.test({
           token: TOKEN,
         });
         assert.equal(miss.status, 503);
-        const unauth = await fetch(`${a.url}/status`);
+        const unauth = await fetchWithin(`${a.url}/status`);
         assert.equal(unauth.status, 401);
         await unauth.body?.cancel();
-        const res = await fetch(`${a.url}/metrics`, { headers: auth });
+        const res = await fetchWithin(`${a.url}/metrics`, { headers: auth });
         assert.equal(res.status, 200);
         const text = await res.text();
         assert.equal(metric(text, "swarm_tasks_received_total", { stream: "false" }), 3);
@@ -210,7 +209,11 @@ Deno.test({
           const writer = check.stdin.getWriter();
           await writer.write(new TextEncoder().encode(text));
           await writer.close();
-          const out = await check.output();
+          const out = await withTimeout(check.output(), {
+            ms: 30_000,
+            waitingFor: "promtool check metrics to finish",
+            onTimeout: () => check.kill("SIGKILL"),
+          });
           assert.ok(
             out.success,
             new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
@@ -335,7 +338,7 @@ Deno.test({
       await Deno.remove(`${bSkills}/echo-deno`, { recursive: true });
       const until = Date.now() + 10_000;
       while (Date.now() < until) {
-        const s = await (await fetch(`${b.url}/status`, { headers: auth })).json();
+        const s = await (await fetchWithin(`${b.url}/status`, { headers: auth })).json();
         if (s.capabilities.length === 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { FIXTURE_SKILLS, freePort, nodeTask, startNode, type TestNode } from "./_node.ts";
 import { makeCliPki } from "./_pki.ts";
+import { killOnExit } from "../_helpers/child_processes.ts";
+import { exitWithin, fetchWithin, outputWithin, WaitTimeout } from "../_helpers/with_timeout.ts";
 
 const EXAMPLE = new URL("../../docs/examples/nginx/swarm.conf", import.meta.url);
 const TOKEN = "reverse-proxy-test-token-6f1d2c";
@@ -173,15 +175,16 @@ interface Nginx {
 /** Checks the config with `nginx -t`, starts nginx in the foreground and waits for its port. */
 async function startNginx(binary: string, dir: string, port: number): Promise<Nginx> {
   const args = ["-p", dir, "-c", `${dir}/nginx.conf`, "-e", `${dir}/error.log`];
-  const checked = await new Deno.Command(binary, { args: ["-t", ...args], stdin: "null" }).output();
+  const checked = await outputWithin(binary, { args: ["-t", ...args], ms: 30_000 });
   const text = new TextDecoder();
   assert.equal(
     checked.code,
     0,
     `nginx -t:\n${text.decode(checked.stdout)}${text.decode(checked.stderr)}`,
   );
-  const child = new Deno.Command(binary, { args, stdin: "null", stdout: "null", stderr: "null" })
-    .spawn();
+  const child = killOnExit(
+    new Deno.Command(binary, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn(),
+  );
   const errorLog = () => {
     try {
       return Deno.readTextFileSync(`${dir}/error.log`);
@@ -189,22 +192,17 @@ async function startNginx(binary: string, dir: string, port: number): Promise<Ng
       return "";
     }
   };
+  const what = `nginx (PID ${child.pid})`;
   const stop = async () => {
     try {
       child.kill("SIGTERM");
     } catch { /* gone */ }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([
-      child.status.then(() => true),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), 5_000)),
-    ]);
-    clearTimeout(timer);
-    if (!stopped) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-    }
+    // nginx gets 5 s to stop by itself; exitWithin then kills it, and the second wait
+    // is for that kill.
+    await exitWithin(child, { ms: 5_000, what, after: "SIGTERM" }).catch(async (err) => {
+      if (!(err instanceof WaitTimeout)) throw err;
+      await exitWithin(child, { ms: 10_000, what, after: "SIGKILL" });
+    });
   };
   let exited = false;
   child.status.then(() => exited = true);
@@ -357,7 +355,7 @@ Deno.test({
 
       await t.step("POST /task runs a skill through the proxy", async () => {
         const task = nodeTask("echo this", { required: ["echo"], input: { n: 7 } });
-        const res = await fetch(`${proxy}/task`, postJson(task, client, auth));
+        const res = await fetchWithin(`${proxy}/task`, postJson(task, client, auth));
         const body = await res.json();
         assert.equal(res.status, 200, JSON.stringify(body));
         assert.equal(body.task_completed, true, JSON.stringify(body));
@@ -414,7 +412,7 @@ Deno.test({
           (lines) => lines.some((l) => l.value.task_id === task.id),
           10_000,
         );
-        const res = await fetch(`${proxy}/task`, postJson(task, client, auth));
+        const res = await fetchWithin(`${proxy}/task`, postJson(task, client, auth));
         assert.equal(res.status, 200);
         await res.body?.cancel();
         // The event stream never ends, so its line reaches us only if nothing holds it
@@ -440,7 +438,7 @@ Deno.test({
       await t.step(
         "a body over the node's 1 MiB limit is refused by the proxy: 413 JSON",
         async () => {
-          const res = await fetch(
+          const res = await fetchWithin(
             `${proxy}/task`,
             postJson("x".repeat(1024 * 1024 + 1), client, auth),
           );
@@ -461,7 +459,10 @@ Deno.test({
           let accepted = 0;
           for (let batch = 0; refused === undefined && batch < 40; batch++) {
             const answers = await Promise.all(
-              Array.from({ length: 10 }, () => fetch(`${proxy}/task`, postJson("{}", client, {}))),
+              Array.from(
+                { length: 10 },
+                () => fetchWithin(`${proxy}/task`, postJson("{}", client, {})),
+              ),
             );
             for (const res of answers) {
               if (res.status === 429 && refused === undefined) {

@@ -19,7 +19,8 @@ import {
   stopAll,
   type TestNode,
 } from "./_node.ts";
-import { bwrapUsable } from "../_helpers/bwrap.ts";
+import { bwrapUsable, skillsUnavailable } from "../_helpers/bwrap.ts";
+import { fetchWithin, outputWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const bwrapWorks = await bwrapUsable();
 const ignore = !bwrapWorks;
@@ -80,7 +81,7 @@ function problemOf(node: TestNode, name: string): Record<string, unknown> | unde
 
 /** Command lines (NUL-separated argv joined by spaces) of every descendant of `pid`. */
 async function descendantCommandLines(pid: number): Promise<string[]> {
-  const ps = await new Deno.Command("ps", { args: ["-e", "-o", "pid=,ppid="] }).output();
+  const ps = await outputWithin("ps", { args: ["-e", "-o", "pid=,ppid="], ms: 30_000 });
   const children = new Map<number, number[]>();
   for (const line of new TextDecoder().decode(ps.stdout).split("\n")) {
     const [child, parent] = line.trim().split(/\s+/).map(Number);
@@ -98,8 +99,11 @@ async function descendantCommandLines(pid: number): Promise<string[]> {
   const lines: string[] = [];
   for (const p of found) {
     // Deno reads other processes' /proc entries only with --allow-all: ask cat.
-    const out = await new Deno.Command("cat", { args: [`/proc/${p}/cmdline`], stderr: "null" })
-      .output();
+    const out = await outputWithin("cat", {
+      args: [`/proc/${p}/cmdline`],
+      stderr: "null",
+      ms: 30_000,
+    });
     if (out.success) lines.push(new TextDecoder().decode(out.stdout).replaceAll("\0", " "));
   }
   return lines;
@@ -269,7 +273,7 @@ Deno.test({
         JSON.stringify(dataProblem),
         /symlinks leading outside its directory: 'scripts\/loot.txt' → '[^']*canary\.txt'/,
       );
-      const status = await (await fetch(`${node.url}/status`)).json();
+      const status = await (await fetchWithin(`${node.url}/status`)).json();
       const loaded = status.skills.map((s: { name: string }) => s.name);
       assert.deepEqual(loaded, ["link-inside"], "only the skill whose link stays inside loads");
       for (const name of ["link-shadow", "link-data"]) {
@@ -372,7 +376,7 @@ Deno.test({
         });
         assert.ok(!res.text.includes(token) && !res.text.includes(llmKey), name);
       }
-      const status = await (await fetch(`${node.url}/status`, {
+      const status = await (await fetchWithin(`${node.url}/status`, {
         headers: { authorization: `Bearer ${token}` },
       })).json();
       const loaded = status.skills.map((s: { name: string }) => s.name);
@@ -472,14 +476,13 @@ Deno.test({
         ["tmp-filler", /^Disk limit exceeded: the skill may write at most 33554432 bytes/],
       ];
       for (const [name, why] of cases) {
-        const started = Date.now();
+        // The limit's own message (not "Timed out") shows which bound stopped it.
         const result = await runSkill(node, name);
         assert.equal(result.task_completed, false, `${name} must be stopped: ${result.response}`);
         assert.ok(result.error, `${name}: an error answer: ${result.response}`);
         assert.match(String(result.error.error), why, `${name}: ${result.response}`);
-        assert.ok(Date.now() - started < 30_000, `${name}: stopped before the wall clock`);
         // The node is still healthy and runs an ordinary skill.
-        const health = await fetch(`${node.url}/healthz`);
+        const health = await fetchWithin(`${node.url}/healthz`);
         assert.equal(health.status, 200, `${name}: node healthy`);
         await health.body?.cancel();
         const calc = await runSkill(node, "calculator", undefined, "6*7");
@@ -505,7 +508,7 @@ Deno.test({
       ], { "scripts/main.sh": "cat >/dev/null; echo '{}'\n" });
       const node = await startNode({ args: ["--skills-dir", skills] });
       nodes.push(node);
-      const status = await (await fetch(`${node.url}/status`)).json();
+      const status = await (await fetchWithin(`${node.url}/status`)).json();
       const skill = status.skills.find((s: { name: string }) => s.name === "declares-all");
       assert.deepEqual(skill.permissions, {
         net: ["127.0.0.1"],
@@ -530,3 +533,161 @@ Deno.test({
     }
   },
 });
+
+// The host probe is a Python skill.
+const noProbe = await skillsUnavailable({ python: true });
+if (noProbe) {
+  console.log(`skill_sandbox_test (the host-probe skill through a node) skipped: ${noProbe}`);
+}
+
+/** What the host-probe fixture reports (see its SKILL.md). */
+interface HostReport {
+  pid: number;
+  proc_pids: number[];
+  pids_visible: Record<string, boolean>;
+  /** A file: "readable" or an error name; a directory: the names in it, or an error name. */
+  paths: Record<string, string | string[]>;
+  connect: Record<string, string>;
+}
+
+Deno.test({
+  name:
+    "skill sandbox: a skill run through a node sees none of the host's processes, files or network",
+  ignore: noProbe !== null,
+  async fn() {
+    const nodes: TestNode[] = [];
+    const outside = await Deno.makeTempDir({ prefix: "swarm-e2e-outside-" });
+    const dataDir = await Deno.makeTempDir({ prefix: "swarm-e2e-data-" });
+    const home = Deno.env.get("HOME");
+    const homeCanary = home ? join(home, `.swarm-sandbox-canary-${crypto.randomUUID()}`) : null;
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    let accepted = 0;
+    const serving = (async () => {
+      for await (const conn of listener) {
+        accepted++;
+        conn.close();
+      }
+    })();
+    try {
+      const canary = join(outside, "canary.txt");
+      await Deno.writeTextFile(canary, "outside the skill directory");
+      if (homeCanary) await Deno.writeTextFile(homeCanary, "in the home directory");
+      const node = await startNode({
+        dataDir,
+        args: ["--skills-dir", `${FIXTURE_SKILLS}host-probe`],
+      });
+      nodes.push(node);
+      const paths = [
+        canary,
+        outside,
+        dataDir,
+        join(dataDir, "swarm.kv"),
+        ...(homeCanary ? [homeCanary] : []),
+        // Files of the checkout beside the skill's own directory, and of the host's /etc.
+        `${FIXTURE_SKILLS}calculator/SKILL.md`,
+        new URL("../../deno.json", import.meta.url).pathname,
+        "/etc/hostname",
+        `/proc/${node.pid}/cmdline`,
+      ];
+      const input = {
+        pids: [node.pid, Deno.pid],
+        paths,
+        connect: [
+          { host: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port },
+          { host: "127.0.0.1", port: node.port },
+        ],
+      };
+      for (const path of paths.slice(0, 4)) {
+        assert.ok(
+          await Deno.stat(path).then(() => true, () => false),
+          `${path} exists on the host`,
+        );
+      }
+
+      // The control: the same probe run directly sees all of it, so what it reports
+      // through the node is the sandbox's doing, not a blind probe.
+      const host = await probeDirectly(input);
+      assert.equal(host.pids_visible[String(node.pid)], true, "the probe sees host processes");
+      assert.ok(host.proc_pids.includes(Deno.pid));
+      for (const path of paths) {
+        const what = host.paths[path];
+        assert.ok(what === "readable" || Array.isArray(what), `directly: ${path}: ${what}`);
+      }
+      assert.ok(
+        (host.paths[dataDir] as string[]).includes("swarm.kv"),
+        "directly: the node's store",
+      );
+      assert.deepEqual(host.paths[outside], ["canary.txt"]);
+      for (const [where, result] of Object.entries(host.connect)) {
+        assert.equal(result, "connected", `directly: ${where}`);
+      }
+      const acceptedDirectly = accepted;
+
+      const res = await postTask(
+        node.url,
+        nodeTask("what can you see?", {
+          tool_hint: "host-probe",
+          input,
+        }),
+      );
+      assert.equal(res.status, 200, res.text);
+      const body = res.body as { response: string; task_completed: boolean };
+      assert.equal(body.task_completed, true, body.response);
+      const seen = JSON.parse(body.response) as HostReport;
+      const context = JSON.stringify(seen);
+      // Processes: its own pid namespace, a handful of processes, none of the host's.
+      assert.ok(seen.proc_pids.includes(seen.pid), context);
+      assert.ok(seen.proc_pids.length <= 4, `the sandbox lists ${seen.proc_pids.length} processes`);
+      assert.ok(seen.pid <= 4, `its own pid ${seen.pid} is not a fresh namespace's`);
+      assert.ok(node.pid > 4 && Deno.pid > 4, "host pids a fresh namespace could reuse");
+      assert.equal(seen.pids_visible[String(node.pid)], false, `the node's process: ${context}`);
+      assert.equal(seen.pids_visible[String(Deno.pid)], false, `the test's process: ${context}`);
+      // Files: nothing outside the skill's directory and the system paths it needs. The
+      // data dir shows only as the empty way down to the task's own working directory
+      // (`work/task-…`, bound there): none of the node's files.
+      for (const path of paths) {
+        const what = seen.paths[path];
+        if (path === dataDir && Array.isArray(what)) {
+          assert.deepEqual(what, ["work"], `the data dir: ${context}`);
+          continue;
+        }
+        assert.ok(
+          what === "FileNotFoundError" || what === "PermissionError",
+          `${path}: ${context}`,
+        );
+      }
+      // Network: no connection leaves the sandbox, not even to loopback.
+      for (const [where, result] of Object.entries(seen.connect)) {
+        assert.notEqual(result, "connected", `${where}: ${context}`);
+      }
+      assert.equal(accepted, acceptedDirectly, "a connection from the sandboxed skill arrived");
+    } finally {
+      listener.close();
+      await serving.catch(() => {});
+      await stopAll(nodes);
+      if (homeCanary) await Deno.remove(homeCanary).catch(() => {});
+      await Deno.remove(outside, { recursive: true }).catch(() => {});
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+/** Runs the host-probe fixture directly (no sandbox) with `input`; its report. */
+async function probeDirectly(input: unknown): Promise<HostReport> {
+  const child = new Deno.Command("python3", {
+    args: [`${FIXTURE_SKILLS}host-probe/scripts/main.py`],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const out = await withTimeout(child.output(), {
+    ms: 30_000,
+    waitingFor: "the host probe run directly",
+    onTimeout: () => child.kill("SIGKILL"),
+  });
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}

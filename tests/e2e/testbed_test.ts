@@ -9,6 +9,7 @@ import { avahiUnavailable, parseBrowseLine, startAvahi, unescapeAvahi } from "./
 import { ip, sweepLeftovers } from "./_netns.ts";
 import { FIXTURE_SKILLS, waitFor } from "./_node.ts";
 import { createTestbed, nodeControl, testbedUnavailable, type TestHost } from "./_testbed.ts";
+import { exitWithin, outputWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const unavailable = await testbedUnavailable();
 if (unavailable) console.log(`testbed_test skipped: ${unavailable}`);
@@ -113,11 +114,18 @@ Deno.test({
       // Give the receiver a moment to join; the sender repeats for 5 s anyway.
       await new Promise((r) => setTimeout(r, 300));
       const sender = denoEvalIn(a, SENDER, { ADDR: a.address }).spawn();
-      const out = await receiver.output();
+      const out = await withTimeout(receiver.output(), {
+        ms: 30_000,
+        waitingFor: "the multicast receiver to finish",
+        onTimeout: () => receiver.kill("SIGKILL"),
+      });
       try {
         sender.kill("SIGKILL");
       } catch { /* it sent its last datagram already */ }
-      await sender.output();
+      await withTimeout(sender.output(), {
+        ms: 10_000,
+        waitingFor: "the multicast sender to exit after SIGKILL",
+      });
       const received = new TextDecoder().decode(out.stdout).trim();
       assert.ok(
         received,
@@ -216,14 +224,23 @@ Deno.test({
       }).spawn();
       const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
       let text = "";
-      while (!text.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
+      await withTimeout(
+        (async () => {
+          while (!text.includes("\n")) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += value;
+          }
+        })(),
+        {
+          ms: 60_000,
+          waitingFor: "the child making a test bed to print its names",
+          onTimeout: () => child.kill("SIGKILL"),
+        },
+      );
       child.kill("SIGKILL");
       await reader.cancel();
-      await child.status;
+      await exitWithin(child, { ms: 10_000, what: "the test-bed child", after: "SIGKILL" });
       return JSON.parse(text) as string[];
     };
 
@@ -245,10 +262,11 @@ Deno.test({
     for (const link of crashed.slice(1)) assert.ok(!now.links.includes(link), link);
 
     // Ends without remove(): its unload handler deletes the bed.
-    const child = await new Deno.Command(Deno.execPath(), {
+    const child = await outputWithin(Deno.execPath(), {
       args: ["eval", script("")],
-      stdin: "null",
-    }).output();
+      ms: 60_000,
+      what: "the child making a test bed and exiting",
+    });
     assert.equal(child.code, 0, new TextDecoder().decode(child.stderr));
     const names = JSON.parse(new TextDecoder().decode(child.stdout)) as string[];
     now = await present();

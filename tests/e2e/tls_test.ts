@@ -22,6 +22,7 @@ import {
 } from "./_node.ts";
 import { createTestbed, testbedUnavailable } from "./_testbed.ts";
 import { makeCliPki } from "./_pki.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 /** A mesh CA with node certificates for 127.0.0.1, an agent's client certificate, and a rogue CA's. */
 function makePki(nodes: string[]) {
@@ -161,7 +162,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       const bare = client(pki.ca);
       try {
         await assert.rejects(
-          fetch(`${a.url}/status`, { client: bare }),
+          fetchWithin(`${a.url}/status`, { client: bare }),
           fetchFailed(TLS_REFUSED),
         );
       } finally {
@@ -173,7 +174,7 @@ Deno.test("tls: three nodes over mTLS forward a task; clients without the mesh's
       const rogue = client(pki.ca, pki.rogueAgent);
       try {
         await assert.rejects(
-          fetch(`${a.url}/status`, { client: rogue }),
+          fetchWithin(`${a.url}/status`, { client: rogue }),
           fetchFailed(TLS_REFUSED),
         );
       } finally {
@@ -222,7 +223,7 @@ Deno.test("tls: a TLS-only node (Deno.serve) refuses plain HTTP and trusts its C
     );
     // Without the mesh CA, the node's certificate is not trusted.
     await assert.rejects(
-      fetch(`${node.url}/status`),
+      fetchWithin(`${node.url}/status`),
       fetchFailed(/invalid peer certificate: UnknownIssuer/),
     );
   } finally {

@@ -6,6 +6,7 @@
 import { loadSkill } from "../../lib/skills/load_skill.ts";
 import type { NodeTask } from "../../lib/protocol/types.ts";
 import type { Skill } from "../../lib/skills/types.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 /** Absolute path of this folder's fixture skills. */
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -46,10 +47,11 @@ export function skill(name: string, overrides: Partial<Skill> = {}): Skill {
 /** Running processes (zombies left out) as `[pid, command line]`, read with `ps`
  * (Deno allows reading other processes' `/proc` entries only with `--allow-all`). */
 async function processes(): Promise<Array<[number, string]>> {
-  const { stdout } = await new Deno.Command("ps", {
+  const { stdout } = await outputWithin("ps", {
     args: ["-eo", "pid=,stat=,args="],
     stdout: "piped",
-  }).output();
+    ms: 30_000,
+  });
   const rows: Array<[number, string]> = [];
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
     const match = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);

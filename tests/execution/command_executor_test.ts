@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { SwarmError } from "../../lib/protocol/errors.ts";
+import { type Grant } from "../../lib/security/grant.ts";
+import { AGENT_SKILL_NAME } from "../../lib/security/scope.ts";
+import { rejectsWith } from "../_helpers/swarm_error.ts";
 import {
   CommandExecutor,
   type CommandExecutorOptions,
@@ -16,6 +20,7 @@ seen = {"cwd": os.getcwd(), "url": os.environ.get("SKILLLITE_SWARM_URL"),
 print(json.dumps({"task_id": t["id"], "response": json.dumps(seen), "task_completed": True,
                   "tool_calls": 2}))
 `;
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 async function withCommand(
   options: Partial<CommandExecutorOptions> & { command: string },
@@ -131,9 +136,12 @@ Deno.test("CommandExecutor.execute() quotes only the end of a long stderr", asyn
 
 Deno.test("CommandExecutor.execute() kills a command that outlives the timeout", async () => {
   await withCommand({ command: "sleep 33.5; echo '{}'", timeoutMs: 500 }, async (executor) => {
-    const started = Date.now();
-    const err = await failure(executor.execute(task("x"), { capabilities: [] }));
-    assert.ok(Date.now() - started < 5_000, "bounded");
+    const err = await failure(
+      withTimeout(executor.execute(task("x"), { capabilities: [] }), {
+        ms: 10_000,
+        waitingFor: "execute() to kill a 33.5 s command at its 500 ms timeout",
+      }),
+    );
     assert.equal(err.message, "Executor command timed out after 500ms");
     assert.deepEqual(await processesMatching("sleep 33.5"), []);
   });
@@ -221,5 +229,35 @@ Deno.test("CommandExecutor.execute() never hands onNewSkill a path outside the w
     }
   } finally {
     await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("CommandExecutor.execute() refuses a grant without the agent's skill with 403, before running it", async () => {
+  const marker = `${await Deno.makeTempDir({ prefix: "swarm-cmd-scope-" })}/ran`;
+  try {
+    await withCommand({
+      command:
+        `touch '${marker}'; echo '{"task_id":"x","response":"ok","task_completed":true,"tool_calls":0}'`,
+    }, async (executor) => {
+      const grant: Grant = {
+        method: "token",
+        subject: "ci",
+        actions: ["task"],
+        capabilities: ["*"],
+        skills: ["calculator"],
+      };
+      const err = await rejectsWith(
+        executor.execute(task("x"), { capabilities: [], grant }),
+        "forbidden",
+      );
+      assert.equal(err.details.missing_scope, `skill:${AGENT_SKILL_NAME}`);
+      await assert.rejects(Deno.stat(marker), Deno.errors.NotFound, "the agent never ran");
+      const allowed = { ...grant, skills: [AGENT_SKILL_NAME] };
+      const result = await executor.execute(task("x"), { capabilities: [], grant: allowed });
+      assert.equal(result.response, "ok");
+      await Deno.stat(marker);
+    });
+  } finally {
+    await Deno.remove(dirname(marker), { recursive: true });
   }
 });

@@ -5,6 +5,7 @@ import {
   limitArgs,
   type LimitPlan,
 } from "../../lib/execution/limit_args.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 const limits = { memoryBytes: 1000, maxProcesses: 8, diskBytes: 4000 };
 const base: LimitPlan = {
@@ -64,12 +65,13 @@ Deno.test("CGROUP_JOIN_SCRIPT joins every cgroup, then becomes the command", asy
     const b = `${dir}/b.procs`;
     const run = async (command: string[]) =>
       new TextDecoder().decode(
-        (await new Deno.Command("/bin/sh", {
+        (await outputWithin("/bin/sh", {
           args: ["-c", CGROUP_JOIN_SCRIPT, "swarm-limits", a, b, "--", ...command],
           clearEnv: true,
           env: { KEEP: "1" },
           cwd: dir,
-        }).output()).stdout,
+          ms: 30_000,
+        })).stdout,
       ).trim();
     const pid = await run(["/bin/sh", "-c", "echo $$"]);
     // exec keeps the pid: the command itself is in the groups.
@@ -77,10 +79,11 @@ Deno.test("CGROUP_JOIN_SCRIPT joins every cgroup, then becomes the command", asy
     assert.equal((await Deno.readTextFile(b)).trim(), pid);
     // The environment is exactly the one given: the wrapper's own PWD is not passed on.
     assert.deepEqual((await run(["/usr/bin/env"])).split("\n"), ["KEEP=1"]);
-    const failed = await new Deno.Command("/bin/sh", {
+    const failed = await outputWithin("/bin/sh", {
       args: ["-c", CGROUP_JOIN_SCRIPT, "swarm-limits", `${dir}/missing/x`, "--", "true"],
       stderr: "piped",
-    }).output();
+      ms: 30_000,
+    });
     assert.equal(failed.code, 125, "cannot join: exit 125, command not run");
   } finally {
     await Deno.remove(dir, { recursive: true });

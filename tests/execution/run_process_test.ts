@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import { runProcess, type RunProcessOptions } from "../../lib/execution/run_process.ts";
 import { isRunning } from "./_helpers.ts";
+import { exitWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const defaults: RunProcessOptions = {
   stdin: "",
@@ -54,9 +55,10 @@ Deno.test("runProcess() gives the child exactly the given environment and direct
 });
 
 Deno.test("runProcess() kills the child and its children on timeout", async () => {
-  const started = Date.now();
-  const run = await sh("sleep 30 & echo $!; wait", { timeoutMs: 500 });
-  assert.ok(Date.now() - started < 5_000, "killed within a bounded time");
+  const run = await withTimeout(sh("sleep 30 & echo $!; wait", { timeoutMs: 500 }), {
+    ms: 10_000,
+    waitingFor: "runProcess() to kill a 30 s child at its 500 ms timeout",
+  });
   assert.equal(run.timedOut, true);
   assert.equal(run.signal, "SIGKILL");
   const grandchild = Number(run.stdout.trim());
@@ -65,18 +67,24 @@ Deno.test("runProcess() kills the child and its children on timeout", async () =
 });
 
 Deno.test("runProcess() kills background processes the child left behind", async () => {
-  const started = Date.now();
-  const run = await sh("sleep 30 & echo $!", { timeoutMs: 20_000 });
-  assert.ok(Date.now() - started < 5_000, "did not wait for the straggler holding stdout");
+  const run = await withTimeout(sh("sleep 30 & echo $!", { timeoutMs: 20_000 }), {
+    ms: 10_000,
+    waitingFor: "runProcess() to end with its child, not with the straggler holding stdout",
+  });
+  // Waiting for the straggler would have ended at the 20 s timeout instead.
   assert.equal(run.exitCode, 0);
   assert.equal(run.timedOut, false);
   assert.ok(await gone(Number(run.stdout.trim())));
 });
 
 Deno.test("runProcess() caps the output and kills a flooding child", async () => {
-  const started = Date.now();
-  const run = await sh("while :; do echo 0123456789; done", { maxOutputBytes: 10_000 });
-  assert.ok(Date.now() - started < 5_000);
+  const run = await withTimeout(
+    sh("while :; do echo 0123456789; done", { maxOutputBytes: 10_000 }),
+    {
+      ms: 10_000,
+      waitingFor: "runProcess() to kill an endless writer at the output cap",
+    },
+  );
   assert.equal(run.truncated, true);
   assert.equal(run.timedOut, false);
   assert.equal(run.stdout.length, 10_000);
@@ -99,9 +107,10 @@ Deno.test("runProcess() keeps output of exactly the cap", async () => {
 Deno.test("runProcess() kills the child when aborted", async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 300);
-  const started = Date.now();
-  const run = await sh("sleep 30", { signal: controller.signal });
-  assert.ok(Date.now() - started < 5_000);
+  const run = await withTimeout(sh("sleep 30", { signal: controller.signal }), {
+    ms: 10_000,
+    waitingFor: "runProcess() to kill a 30 s child when aborted",
+  });
   assert.equal(run.aborted, true);
   assert.equal(run.timedOut, false);
   await assert.rejects(
@@ -136,7 +145,7 @@ Deno.test("isRunning() (the helper above) sees a live process and its end", asyn
     assert.equal(await isRunning(child.pid), true);
   } finally {
     child.kill("SIGKILL");
-    await child.status;
+    await exitWithin(child, { ms: 10_000, what: "sleep 30", after: "SIGKILL" });
   }
   assert.equal(await isRunning(child.pid), false);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BWRAP_NET_PATHS, BWRAP_SYSTEM_PATHS } from "../../lib/execution/bwrap_args.ts";
 import { probeSandboxHost } from "../../lib/execution/sandbox_host.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 Deno.test("probeSandboxHost() finds present paths, their symlinks and the real python3", async () => {
   const dir = await Deno.makeTempDir();
@@ -16,9 +17,8 @@ Deno.test("probeSandboxHost() finds present paths, their symlinks and the real p
       path: `${dir}/link`,
       link: "real",
     }]);
-    const hasPython =
-      (await new Deno.Command("sh", { args: ["-c", "command -v python3"] }).output())
-        .success;
+    const hasPython = (await outputWithin("sh", { args: ["-c", "command -v python3"], ms: 30_000 }))
+      .success;
     if (!hasPython) {
       console.log("python3 is not on PATH here: only its absence is checked");
       assert.equal(host.python, null);

@@ -6,6 +6,7 @@
  */
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 /** Absolute path of the checkout under test. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
@@ -25,6 +26,12 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * Default {@link RunOptions.timeoutMs}: generous, as `install.sh` from a checkout
+ * caches every dependency.
+ */
+export const RUN_MS = 300_000;
+
 /** Options of {@linkcode run}. */
 export interface RunOptions {
   /** The whole environment of the process (nothing is inherited). */
@@ -33,9 +40,14 @@ export interface RunOptions {
   cwd?: string;
   /** Text written to stdin, which is otherwise closed. */
   stdin?: string;
+  /** Longest run, in milliseconds; past it the process is killed and the run fails. @default {RUN_MS} */
+  timeoutMs?: number;
 }
 
-/** Runs `command` with `args` to completion in exactly the environment given. */
+/**
+ * Runs `command` with `args` to completion in exactly the environment given, for at
+ * most `options.timeoutMs`.
+ */
 export async function run(
   command: string,
   args: string[],
@@ -55,7 +67,11 @@ export async function run(
     await writer.write(new TextEncoder().encode(options.stdin));
     await writer.close();
   }
-  const { code, stdout, stderr } = await child.output();
+  const { code, stdout, stderr } = await withTimeout(child.output(), {
+    ms: options.timeoutMs ?? RUN_MS,
+    waitingFor: `${command} ${args.join(" ")} to finish`,
+    onTimeout: () => child.kill("SIGKILL"),
+  });
   const decoder = new TextDecoder();
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }

@@ -131,3 +131,36 @@ Deno.test("install.sh says in one line that it needs deno or npm when it has nei
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scripts/deno answers when the deno on PATH leads back to it (no endless self-lookup)", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "swarm-loop-" }));
+  try {
+    const wrapper = join(dir, "wrapper-bin");
+    await Deno.mkdir(wrapper);
+    await Deno.writeTextFile(
+      join(wrapper, "deno"),
+      `#!/bin/sh\nexec '${join(ROOT, "scripts", "deno")}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    for (
+      const [what, first] of [["scripts/ itself", join(ROOT, "scripts")], ["a wrapper", wrapper]]
+    ) {
+      // Its own session, so a runaway chain of lookups is killed whole at the time limit.
+      const child = new Deno.Command("setsid", {
+        args: [join(ROOT, "scripts", "deno"), "--version"],
+        env: { ...testEnv({}, FRESH_PATH), PATH: `${first}:${FRESH_PATH}` },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const timer = setTimeout(() => Deno.kill(-child.pid, "SIGKILL"), 30_000);
+      const out = await child.output();
+      clearTimeout(timer);
+      const text = new TextDecoder();
+      assert.equal(out.code, 0, `${what}: ${text.decode(out.stderr)}`);
+      assert.match(text.decode(out.stdout), /^deno 2\.9\.6 /, what);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

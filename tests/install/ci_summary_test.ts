@@ -6,19 +6,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_helpers/temp_dir.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function summarize(log: string): Promise<{ code: number; out: string }> {
+async function summarize(log: string, ...extra: string[]): Promise<{ code: number; out: string }> {
   let result = { code: -1, out: "" };
   await withTempDir(async (dir) => {
     const file = join(dir, "run.log");
     await Deno.writeTextFile(file, log);
-    const { code, stdout, stderr } = await new Deno.Command("bash", {
-      args: [join(ROOT, ".ci/summary"), file],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const { code, stdout, stderr } = await outputWithin("bash", {
+      args: [join(ROOT, ".ci/summary"), file, ...extra],
+      ms: 30_000,
+    });
     result = { code, out: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
   });
   return result;
@@ -69,6 +69,18 @@ Deno.test(".ci/summary reads a failed run without ignored tests as 0 skipped", a
   );
   assert.equal(code, 0, out);
   assert.equal(out, "10 passed, 2 failed, 0 skipped\n");
+});
+
+Deno.test(".ci/summary counts a failed check beside the tests (the mutation check) as failed", async () => {
+  const { code, out } = await summarize(`${RESET}ok${RESET} | 12 passed | 0 failed (3s)\n`, "1");
+  assert.equal(code, 0, out);
+  assert.equal(out, "12 passed, 1 failed, 0 skipped\n");
+});
+
+Deno.test(".ci/run runs the mutation check and hands its outcome to the closing line", async () => {
+  const run = await Deno.readTextFile(join(ROOT, ".ci/run"));
+  assert.match(run, /scripts\/deno run -A tests\/mutation\/run\.ts/);
+  assert.match(run, /bash \.ci\/summary "\$log" "\$mutation_failed"/);
 });
 
 Deno.test(".ci/summary counts a log without Deno's summary as a failed run", async () => {

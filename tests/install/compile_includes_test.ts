@@ -1,7 +1,8 @@
 /**
  * `deno compile` bundles only what it can see statically: a worker module started with
  * `new Worker(new URL(...))` must be named with `--include` in the compile task, or the
- * binary fails when it starts that worker.
+ * binary fails when it starts that worker; so must a directory of data lib/ reads at run
+ * time (`new URL("./dir/", import.meta.url)`, such as the starter skills).
  */
 import assert from "node:assert/strict";
 
@@ -21,6 +22,9 @@ async function workerModules(): Promise<string[]> {
         ) {
           found.push(new URL(m[1], url).pathname.slice(root.pathname.length));
         }
+        for (const m of source.matchAll(/new URL\(\s*"(\.\/[^"]+)\/",\s*import\.meta\.url/g)) {
+          found.push(new URL(m[1], url).pathname.slice(root.pathname.length));
+        }
       }
     }
   };
@@ -28,11 +32,12 @@ async function workerModules(): Promise<string[]> {
   return found.sort();
 }
 
-Deno.test("the compile task includes every worker module lib/ starts", async () => {
+Deno.test("the compile task includes every worker module and data directory lib/ uses", async () => {
   const deno = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
   const included = [...String(deno.tasks.compile).matchAll(/--include\s+(\S+)/g)].map((m) => m[1])
     .sort();
   const workers = await workerModules();
-  assert.ok(workers.length >= 2, `only ${workers.join(", ")} found`);
+  assert.ok(workers.length >= 3, `only ${workers.join(", ")} found`);
+  assert.ok(workers.includes("lib/skills/starter"), workers.join(", "));
   assert.deepEqual(included, workers);
 });

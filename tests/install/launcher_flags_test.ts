@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { launcherFlags, splitTask } from "../../scripts/launcher_flags.ts";
 import { DENO_JSON, permissionFlags, ROOT } from "./_run.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 Deno.test("splitTask() splits words and honours quotes", () => {
   const cases: [string, string[]][] = [
@@ -58,7 +59,7 @@ Deno.test("launcherFlags() of deno.json matches the start task's flags", async (
   const fromScript = launcherFlags(DENO_JSON.tasks.compile);
   assert.deepEqual(fromScript, permissionFlags(DENO_JSON.tasks.compile));
   assert.deepEqual([...fromScript].sort(), permissionFlags(DENO_JSON.tasks.start).sort());
-  const cli = new Deno.Command(Deno.execPath(), {
+  const { code, stdout, stderr } = await outputWithin(Deno.execPath(), {
     args: [
       "run",
       "--no-config",
@@ -66,10 +67,8 @@ Deno.test("launcherFlags() of deno.json matches the start task's flags", async (
       join(ROOT, "scripts", "launcher_flags.ts"),
       join(ROOT, "deno.json"),
     ],
-    stdout: "piped",
-    stderr: "piped",
+    ms: 60_000,
   });
-  const { code, stdout, stderr } = await cli.output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));
   assert.equal(new TextDecoder().decode(stdout), `${fromScript.join("\n")}\n`);
 });

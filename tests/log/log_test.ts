@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { redact } from "../../lib/log/log.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 Deno.test("redact() hides secret-looking properties at any depth, keeps the rest", () => {
   const input = {
@@ -35,11 +36,11 @@ async function logLines(format: "json" | "pretty"): Promise<string> {
     withTask({ task_id: "t1", trace_id: "${"a".repeat(32)}", node_id: "n1", hop: 2 }, () => {
       logger("test").info("forwarding", { peer: "p1", token: "tok-123", authorization: "Bearer tok-123" });
     });`;
-  const out = await new Deno.Command(Deno.execPath(), {
+  const out = await outputWithin(Deno.execPath(), {
     args: ["eval", "--ext=ts", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+    ms: 60_000,
+    what: `deno eval of the ${format} logging script`,
+  });
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stderr);
 }

@@ -6,6 +6,7 @@ import { workerPermissions } from "../../lib/node/permissions.ts";
 import type { NodeEvent } from "../../lib/observability/events.ts";
 import type { ExecuteOptions } from "../../lib/execution/types.ts";
 import type { NodeResult, NodeTask } from "../../lib/protocol/types.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 /** Start data of an in-process node on a free loopback port with an in-memory store. */
 function initOf(nodeId: string, args: string[] = [], capabilities = ["calc"]): WorkerInit {
@@ -66,7 +67,7 @@ async function started(init: WorkerInit, executor: ReturnType<typeof scriptedExe
 }
 
 function postTask(url: string, task: Partial<NodeTask> & { id: string }) {
-  return fetch(`${url}/task`, {
+  return fetchWithin(`${url}/task`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
@@ -92,7 +93,7 @@ Deno.test("composeNode: a started node runs a task through its executor and says
     assert.equal(types.filter((t) => t === "swarm_started").length, 1);
     const executed = events.find((e) => e.type === "task_executed");
     assert.ok(executed && executed.type === "task_executed" && executed.skill === "echo");
-    const status = await (await fetch(`${url}/status`)).json();
+    const status = await (await fetchWithin(`${url}/status`)).json();
     assert.equal(status.node_id, "node-a");
     assert.equal(status.ready, true);
   } finally {
@@ -116,10 +117,14 @@ Deno.test("composeNode: stop waits for a running task, then aborts it at the dra
   const response = await answer;
   const body = await response.json();
   await stopping;
-  // Never let through: the task did not finish within the drain timeout.
-  assert.equal(response.status, 503);
-  assert.equal(body.error, "draining");
-  assert.match(body.message, /drain timeout 300 ms/);
+  // Never let through: the task did not finish within the drain timeout. It had started,
+  // so the caller is told it may have had effects, not "draining" (which invites a rerun).
+  assert.equal(response.status, 500);
+  assert.equal(body.error, "execution_failed");
+  assert.match(
+    body.message,
+    /drain timeout 300 ms\): the task had started and was stopped; it may have had effects$/,
+  );
   assert.ok(events.some((e) => e.type === "swarm_stopping"));
   gate.resolve();
 });

@@ -6,6 +6,7 @@ import {
   type WorkerPermissions,
   workerPermissions,
 } from "../../lib/node/permissions.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 type Input = Pick<Config, "listen" | "allowNet" | "dataDir">;
 
@@ -125,13 +126,16 @@ Deno.test("workerPermissions() gives a worker grant Deno accepts and enforces", 
   const url = `data:application/javascript,${encodeURIComponent(source)}`;
   const worker = new Worker(url, { type: "module", deno: { permissions } });
   try {
-    const message = await new Promise<string>((resolve, reject) => {
-      worker.onmessage = (e) => resolve(String(e.data));
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(e.message));
-      };
-    });
+    const message = await withTimeout(
+      new Promise<string>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(String(e.data));
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(e.message));
+        };
+      }),
+      { ms: 30_000, waitingFor: "the worker's report" },
+    );
     assert.equal(message, "NotCapable", "the worker cannot read files");
   } finally {
     worker.terminate();
@@ -156,13 +160,16 @@ Deno.test("mdnsWorkerPermissions() grants UDP 5353 and interface listing only, a
     deno: { permissions },
   });
   try {
-    const message = await new Promise<string>((resolve, reject) => {
-      worker.onmessage = (e) => resolve(String(e.data));
-      worker.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(e.message));
-      };
-    });
+    const message = await withTimeout(
+      new Promise<string>((resolve, reject) => {
+        worker.onmessage = (e) => resolve(String(e.data));
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(e.message));
+        };
+      }),
+      { ms: 30_000, waitingFor: "the worker's report" },
+    );
     assert.equal(message, "NotCapable,NotCapable,interfaces");
   } finally {
     worker.terminate();

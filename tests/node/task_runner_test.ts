@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { Inflight } from "../../lib/http/inflight.ts";
 import type { RouteOptions } from "../../lib/http/types.ts";
-import { TaskRunner } from "../../lib/node/task_runner.ts";
+import { TaskRunner, type TaskRunnerDeps } from "../../lib/node/task_runner.ts";
 import { EventBus, type NodeEvent } from "../../lib/observability/events.ts";
 import { SwarmError } from "../../lib/protocol/errors.ts";
 import type { NodeResult, NodeTask, StreamEvent } from "../../lib/protocol/types.ts";
 import type { Router } from "../../lib/routing/router.ts";
+import { forwardingFor } from "../../lib/security/forwarding.ts";
+import type { Grant } from "../../lib/security/grant.ts";
 import { KvTaskStore } from "../../lib/store/task_store.ts";
 import { FakeClock } from "../_helpers/fake_clock.ts";
+import { peer } from "../routing/_peer.ts";
 import { rejectsWith } from "../_helpers/swarm_error.ts";
 
 type RouterCall = { task: NodeTask; options: Parameters<Router["route"]>[1] };
@@ -26,7 +29,11 @@ function answer(id: string, response = "3"): NodeResult {
 }
 
 /** A runner over a real in-memory Deno KV, a fake router and a fake clock. */
-async function setUp(route: Route, taskTimeoutMs = 120_000) {
+async function setUp(
+  route: Route,
+  taskTimeoutMs = 120_000,
+  forwarding?: TaskRunnerDeps["forwarding"],
+) {
   const kv = await Deno.openKv(":memory:");
   const store = new KvTaskStore(kv, { processStartedMs: 1 });
   const clock = new FakeClock({ startMs: 1_000_000 });
@@ -52,6 +59,7 @@ async function setUp(route: Route, taskTimeoutMs = 120_000) {
     events: bus,
     nodeId: "me",
     clock,
+    forwarding,
   });
   return {
     runner,
@@ -230,4 +238,30 @@ Deno.test("TaskRunner.route() measures durations and stamps records on its clock
   const record = await t.store.get("t1");
   assert.equal(record?.startedMs, 1_000_000);
   assert.equal(record?.finishedMs, 1_001_234);
+});
+
+Deno.test("TaskRunner.route() hands the router the forwarding rules of the caller's grant", async () => {
+  const grant: Grant = {
+    method: "token",
+    subject: "ci",
+    actions: ["task"],
+    capabilities: ["calc"],
+    skills: ["*"],
+    token: "scoped-token",
+  };
+  const seen: Array<Grant | undefined> = [];
+  await using t = await setUp(({ task }) => Promise.resolve(answer(task.id)), 120_000, (g) => {
+    seen.push(g);
+    return forwardingFor(g, { forwardScopedToSkilllite: false });
+  });
+  await t.runner.route(task(), { ...ROUTE, grant });
+  assert.deepEqual(seen, [grant]);
+  const { options } = t.calls[0];
+  assert.equal(options.grant, grant);
+  assert.throws(
+    () => options.authorize?.(["gpu"]),
+    (err) => err instanceof SwarmError && err.code === "forbidden",
+  );
+  assert.equal(options.peerFilter?.(peer("skilllite", { swarm: false })), false);
+  assert.equal(options.credential?.(peer("swarm")), "scoped-token");
 });

@@ -6,6 +6,7 @@ import {
   TASK_DURATION_BUCKETS_SECONDS,
 } from "../../lib/observability/metrics.ts";
 import { workerPermissions } from "../../lib/node/permissions.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 /** One sample line of the text format: metric name, labels and value. */
 interface Sample {
@@ -65,6 +66,7 @@ const SEQUENCE: NodeEventData[] = [
     version: "0.1.0",
     capabilities: [],
     skills: 0,
+    starter_skills: false,
     executor: "none",
     peers: 0,
   },
@@ -295,7 +297,11 @@ async function promtoolCheck(text: string): Promise<{ code: number; output: stri
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
-  const { code, stdout, stderr } = await child.output();
+  const { code, stdout, stderr } = await withTimeout(child.output(), {
+    ms: 30_000,
+    waitingFor: "promtool check metrics to finish",
+    onTimeout: () => child.kill("SIGKILL"),
+  });
   const decoder = new TextDecoder();
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
@@ -308,7 +314,9 @@ const promtoolMissing = (() => {
   }
 })();
 if (promtoolMissing) {
-  console.log("metrics_test (promtool check) skipped: promtool not found (apt-get install prometheus)");
+  console.log(
+    "metrics_test (promtool check) skipped: promtool not found (apt-get install prometheus)",
+  );
 }
 
 Deno.test({
@@ -365,14 +373,17 @@ Deno.test("NodeMetrics works in a worker with the network worker's permissions",
     deno: { permissions },
   });
   try {
-    const out = await new Promise<{ env: string; body?: string; error?: string }>(
-      (resolve, reject) => {
-        worker.onmessage = (e) => resolve(e.data);
-        worker.onerror = (e) => {
-          e.preventDefault();
-          reject(new Error(e.message));
-        };
-      },
+    const out = await withTimeout(
+      new Promise<{ env: string; body?: string; error?: string }>(
+        (resolve, reject) => {
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => {
+            e.preventDefault();
+            reject(new Error(e.message));
+          };
+        },
+      ),
+      { ms: 30_000, waitingFor: "the restricted worker's metrics" },
     );
     assert.equal(out.env, "NotCapable", "the worker is really restricted");
     assert.equal(out.error, undefined);

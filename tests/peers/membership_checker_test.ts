@@ -5,6 +5,7 @@ import { onError } from "../../lib/http/middleware/errors.ts";
 import type { Peer } from "../../lib/routing/types.ts";
 import type { TrustSettings } from "../../lib/security/peer_trust.ts";
 import { FakeClock } from "../_helpers/fake_clock.ts";
+import { fetchWithin } from "../_helpers/with_timeout.ts";
 
 const TOKEN = "mesh-secret";
 const SETTINGS: TrustSettings = {
@@ -109,7 +110,7 @@ Deno.test("MembershipChecker refuses an intruder relaying the challenge to a rea
   const real = node("node-b", TOKEN);
   // The intruder announces node-b's id and passes every hello on to node-b, unchanged.
   const intruder = serve(async (req) => {
-    const relayed = await fetch(`http://${real.address}/mesh/hello`, {
+    const relayed = await fetchWithin(`http://${real.address}/mesh/hello`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: await req.text(),

@@ -8,6 +8,7 @@ import {
 } from "../../lib/routing/deadline.ts";
 import { type Clock, systemClock } from "../../lib/time/clock.ts";
 import { FakeClock } from "../_helpers/fake_clock.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 /** The system clock's timers with the time read from `now`. */
 function readNow(now: () => number): Clock {
@@ -176,8 +177,11 @@ Deno.test("Deadline.signal() aborts with a timeout when the time left runs out",
   const started = performance.now();
   const signal = new Deadline(60).signal();
   assert.equal(signal.aborted, false);
-  const reason = await new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(signal.reason), { once: true })
+  const reason = await withTimeout(
+    new Promise((resolve) =>
+      signal.addEventListener("abort", () => resolve(signal.reason), { once: true })
+    ),
+    { ms: 10_000, waitingFor: "the abort of a 60 ms deadline on the system clock" },
   );
   const elapsed = performance.now() - started;
   assert.ok(elapsed >= 55, `aborted after ${elapsed} ms`);
@@ -189,10 +193,12 @@ Deno.test("Deadline.signal() uses the time left, not the whole budget", async ()
   let now = 0;
   const deadline = new Deadline(60_000, { startMs: now, clock: readNow(() => now) });
   now = 59_970;
-  const started = performance.now();
   const signal = deadline.signal();
-  await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-  assert.ok(performance.now() - started < 5000);
+  // 30 ms are left of the 60 s budget: an abort within the bound is the time left's.
+  await withTimeout(
+    new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true })),
+    { ms: 10_000, waitingFor: "the abort 30 ms before the end of a 60 s budget" },
+  );
   assert.equal(signal.reason.message, "Deadline of 60000 ms exceeded");
 });
 

@@ -39,11 +39,10 @@ Deno.test("inferTaskCapabilities() falls back to the offline rules when the LLM 
     return chatAnswer('["web"]');
   });
   try {
-    const started = performance.now();
+    // The LLM would answer ["web"] after 5 s: "calc" from the offline rules shows it was cut off.
     const found = await inferTaskCapabilities("1+1等于几？", KNOWN, {
       llm: llm(server.url, { timeoutMs: 300 }),
     });
-    assert.ok(performance.now() - started < 2000);
     assert.deepEqual(found.tags, ["calc"]);
     assert.equal(found.source, "offline");
     assert.match(found.llmError ?? "", /timed out after 300 ms/);

@@ -92,12 +92,11 @@ Deno.test("inferWithLlm() fails with timeout after config.timeoutMs", async () =
     return chatAnswer('["calc"]');
   });
   try {
-    const started = performance.now();
+    // The LLM answers after 5 s: a timeout error is the 300 ms limit's.
     await assert.rejects(
       inferWithLlm("task", KNOWN, config(server.url, { timeoutMs: 300 })),
       (err) => err instanceof SwarmError && err.code === "timeout",
     );
-    assert.ok(performance.now() - started < 2000);
   } finally {
     await server.close();
   }

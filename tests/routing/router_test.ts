@@ -8,6 +8,8 @@ import type { LlmConfig } from "../../lib/config/llm_config.ts";
 import { Deadline } from "../../lib/routing/deadline.ts";
 import { type RoutedInfo, Router, type RouterDeps } from "../../lib/routing/router.ts";
 import type { Peer } from "../../lib/routing/types.ts";
+import { forwardingFor } from "../../lib/security/forwarding.ts";
+import type { Grant } from "../../lib/security/grant.ts";
 import {
   makeTask,
   ndjsonResponse,
@@ -48,17 +50,33 @@ interface PeerServer extends TestServer {
   tasks(): NodeTask[];
 }
 
-/** A peer answering `/task` per `mode` and `/can-do` with `canDo` after `canDoDelayMs`. */
+/** `/can-do` questions being answered at once, across the servers sharing it. */
+interface InFlight {
+  now: number;
+  /** The most at any one time. */
+  max: number;
+}
+
+/**
+ * A peer answering `/task` per `mode` and `/can-do` with `canDo` after `canDoDelayMs`,
+ * counting its `/can-do` questions in `inFlight` while it holds them.
+ */
 function peerServer(
   id: string,
   mode: TaskMode,
   canDo = false,
   canDoDelayMs = 0,
+  inFlight: InFlight = { now: 0, max: 0 },
 ): PeerServer {
   const server = serve(async (req, seen, closing) => {
     const url = new URL(req.url);
     if (url.pathname === "/can-do") {
-      await sleep(canDoDelayMs, closing);
+      inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+      try {
+        await sleep(canDoDelayMs, closing);
+      } finally {
+        inFlight.now--;
+      }
       return Response.json({ can_do: canDo, instance_name: id });
     }
     const task = JSON.parse(seen.body) as NodeTask;
@@ -204,10 +222,13 @@ Deno.test("Router.route() retries past a busy and a slow peer to a good one", as
   try {
     const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
     const { router, routed } = harness(peers, { forwardTimeoutMs: 300 });
-    const started = performance.now();
     const result = await router.route(makeTask("t1", ["calc"]), { hops: 1, via: ["origin"] });
-    assert.ok(performance.now() - started < 3000);
+    // The slow peer would answer (ok) after 5 s: the good peer's answer shows it was cut off.
     assert.deepEqual(result, okResult("t1", "from good"));
+    assert.deepEqual(routed[0].attempts.map((a) => [a.peer, a.error]), [
+      ["busy", "overloaded"],
+      ["slow", "timeout"],
+    ]);
     for (const server of servers) assert.equal(server.tasks().length, 1, server.id);
     const seen = servers[2].requests[0];
     assert.equal(seen.headers.get("x-swarm-hops"), "2");
@@ -227,7 +248,7 @@ Deno.test("Router.route() retries past a busy and a slow peer to a good one", as
 });
 
 Deno.test("Router.route() throws forward_failed naming every failed attempt", async () => {
-  const servers = [peerServer("busy", "busy"), peerServer("busy2", "busy")];
+  const servers = [peerServer("busy", "busy"), peerServer("broken", "fail")];
   try {
     const peers = servers.map((s, load) => asPeer(s, { capabilities: ["calc"], load }));
     const { router, routed } = harness(peers);
@@ -237,7 +258,7 @@ Deno.test("Router.route() throws forward_failed naming every failed attempt", as
     );
     assert.match(
       err.message,
-      /^All 2 forward attempts failed: busy \(Node is busy\); busy2 \(Node is busy\)$/,
+      /^All 2 forward attempts failed: busy \(Node is busy\); broken \(.+\)$/,
     );
     assert.deepEqual(err.details.required_capabilities, ["calc"]);
     assert.equal((err.details.attempts as unknown[]).length, 2);
@@ -312,11 +333,12 @@ Deno.test("Router.route() returns a peer's result with another task_id as is", a
 });
 
 Deno.test("Router.route() asks every peer /can-do in parallel and forwards to those that can", async () => {
+  const inFlight = { now: 0, max: 0 };
   const servers = [
-    peerServer("no", "ok", false, 400),
-    peerServer("yes-b", "ok", true, 400),
-    peerServer("yes-a", "busy", true, 400),
-    peerServer("mute", "ok", true, 5000),
+    peerServer("no", "ok", false, 400, inFlight),
+    peerServer("yes-b", "ok", true, 400, inFlight),
+    peerServer("yes-a", "busy", true, 400, inFlight),
+    peerServer("mute", "ok", true, 5000, inFlight),
   ];
   try {
     const peers = [
@@ -326,10 +348,9 @@ Deno.test("Router.route() asks every peer /can-do in parallel and forwards to th
       asPeer(servers[3]),
     ];
     const { router, routed } = harness(peers, { canDoTimeoutMs: 1000 });
-    const started = performance.now();
     const result = await router.route(makeTask("t1", ["gpu"]), { hops: 0, via: [] });
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 2500, `took ${elapsed} ms`);
+    // Each question is held at least 400 ms: four at once means nobody waited for another.
+    assert.equal(inFlight.max, 4, "questions held at once");
     assert.deepEqual(result, okResult("t1", "from yes-b"));
     for (const server of servers) {
       const ask = server.requests.find((r) => r.path.startsWith("/can-do"));
@@ -349,13 +370,13 @@ Deno.test("Router.route() asks every peer /can-do in parallel and forwards to th
 });
 
 Deno.test("Router.route() asks /can-do of all peers at once", async () => {
-  const servers = ["a", "b", "c"].map((id) => peerServer(id, "ok", id === "c", 400));
+  const inFlight = { now: 0, max: 0 };
+  const servers = ["a", "b", "c"].map((id) => peerServer(id, "ok", id === "c", 400, inFlight));
   try {
     const { router } = harness(servers.map((s) => asPeer(s)));
-    const started = performance.now();
     await router.route(makeTask("t1", ["gpu"]), { hops: 0, via: [] });
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1000, `sequential asking would take 1200 ms, took ${elapsed} ms`);
+    // Asked one after another, no two questions would be held at the same time.
+    assert.equal(inFlight.max, 3, "questions held at once");
   } finally {
     await closeAll(servers);
   }
@@ -490,9 +511,9 @@ Deno.test("Router.route() falls back to offline inference when the LLM is too sl
       localCapabilities: () => ["web"],
       llm: { enabled: true, apiKey: "sk-test", baseUrl: chat.url, model: "m", timeoutMs: 300 },
     });
-    const started = performance.now();
+    // The LLM would answer ["web"] (local) after 5 s: "calc" from the offline rules
+    // shows it was cut off at its 300 ms.
     const result = await router.route(makeTask("t1", [], "1+1等于几？"), { hops: 0, via: [] });
-    assert.ok(performance.now() - started < 3000);
     assert.deepEqual(result, okResult("t1", "from calc"));
     assert.equal(routed[0].inference?.source, "offline");
     assert.deepEqual(routed[0].inference?.tags, ["calc"]);
@@ -778,7 +799,7 @@ Deno.test("Router.route() stops after maxAttempts, whatever the number of candid
     const { router } = harness(peers);
     const err = await rejectsWith(
       router.route(makeTask("t1", ["calc"]), { hops: 0, via: [] }),
-      "forward_failed",
+      "overloaded",
     );
     assert.equal((err.details.attempts as unknown[]).length, 3);
     assert.equal(servers[3].tasks().length, 0);
@@ -790,15 +811,15 @@ Deno.test("Router.route() stops after maxAttempts, whatever the number of candid
 Deno.test("Router.route() sends the remaining budget and answers timeout at the deadline", async () => {
   const slow = peerServer("slow", "slow");
   try {
-    const { router } = harness([asPeer(slow, { capabilities: ["calc"] })]);
+    // Only the deadline can end this: the forward timeout is beyond the slow peer's 5 s.
+    const { router } = harness([asPeer(slow, { capabilities: ["calc"] })], {
+      forwardTimeoutMs: 60_000,
+    });
     const deadline = new Deadline(400);
-    const started = performance.now();
     await rejectsWith(
       router.route(makeTask("t1", ["calc"]), { hops: 0, via: [], deadline }),
       "timeout",
     );
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1500, `took ${elapsed} ms`);
     const sent = Number(slow.requests[0].headers.get("x-swarm-deadline-ms"));
     assert.ok(sent > 0 && sent <= 400, `sent budget ${sent}`);
   } finally {
@@ -989,5 +1010,60 @@ Deno.test("Router.route() reads a refusal inside a peer's stream as that refusal
     ]);
   } finally {
     await closeAll([refusing, also, good]);
+  }
+});
+
+Deno.test("Router.route() keeps a scoped task to the peers its rules allow, with the caller's token", async () => {
+  const servers = [peerServer("skilllite", "ok"), peerServer("swarm", "ok")];
+  try {
+    const grant: Grant = {
+      method: "token",
+      subject: "ci",
+      actions: ["task"],
+      capabilities: ["calc"],
+      skills: ["*"],
+      token: "scoped-token",
+    };
+    const rules = forwardingFor(grant, { forwardScopedToSkilllite: false });
+    // The SkillLite peer ranks first (idle): only the rules keep the task from it.
+    const peers = [
+      asPeer(servers[0], { capabilities: ["calc"], swarm: false, load: 0 }),
+      asPeer(servers[1], { capabilities: ["calc"], load: 3 }),
+    ];
+    const { router } = harness(peers);
+    const result = await router.route(makeTask("t1", ["calc"]), { hops: 0, via: [], ...rules });
+    assert.deepEqual(result, okResult("t1", "from swarm"));
+    assert.equal(servers[0].requests.length, 0, "the SkillLite peer is never contacted");
+    assert.equal(servers[1].requests[0].headers.get("authorization"), "Bearer scoped-token");
+  } finally {
+    await closeAll(servers);
+  }
+});
+
+Deno.test("Router.route() refuses tags outside the caller's scope before running or forwarding", async () => {
+  const gpu = peerServer("gpu", "ok");
+  try {
+    const grant: Grant = {
+      method: "token",
+      subject: "ci",
+      actions: ["task"],
+      capabilities: ["calc"],
+      skills: ["*"],
+      token: "scoped-token",
+    };
+    const rules = forwardingFor(grant, { forwardScopedToSkilllite: false });
+    for (const local of [[], ["gpu"]]) {
+      const { router } = harness([asPeer(gpu, { capabilities: ["gpu"] })], {
+        localCapabilities: () => local,
+      });
+      const err = await rejectsWith(
+        router.route(makeTask("t1", ["gpu"]), { hops: 0, via: [], ...rules }),
+        "forbidden",
+      );
+      assert.equal(err.details.missing_scope, "capability:gpu");
+    }
+    assert.equal(gpu.requests.length, 0);
+  } finally {
+    await gpu.close();
   }
 });

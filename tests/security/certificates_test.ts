@@ -23,6 +23,7 @@ import {
   KEY_FILE_MODE,
   writeCertificateAndKey,
 } from "../../lib/security/certificate_files.ts";
+import { fetchWithin, outputWithin } from "../_helpers/with_timeout.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -50,8 +51,7 @@ async function openssl(
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
     }
-    const result = await new Deno.Command("openssl", { args: args(dir), stderr: "piped" })
-      .output();
+    const result = await outputWithin("openssl", { args: args(dir), stderr: "piped", ms: 30_000 });
     const out = new TextDecoder().decode(result.stdout) + new TextDecoder().decode(result.stderr);
     return { code: result.code, out };
   } finally {
@@ -267,7 +267,7 @@ Deno.test("issueCertificate() explains how to convert an SEC1 'EC PRIVATE KEY'",
 Deno.test("issueCertificate() refuses an RSA CA with a clear message; keyMatchesCertificate() reads RSA", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swarm_pki_test_" });
   try {
-    const made = await new Deno.Command("openssl", {
+    const made = await outputWithin("openssl", {
       args: [
         "req",
         "-x509",
@@ -286,7 +286,8 @@ Deno.test("issueCertificate() refuses an RSA CA with a clear message; keyMatches
         "basicConstraints=critical,CA:TRUE",
       ],
       stderr: "null",
-    }).output();
+      ms: 30_000,
+    });
     assert.equal(made.code, 0);
     const rsaCert = await Deno.readTextFile(`${dir}/ca.crt`);
     assert.ok(await keyMatchesCertificate(rsaCert, await Deno.readTextFile(`${dir}/ca.key`)));
@@ -430,7 +431,7 @@ async function fetchWith(
     ...(clientCert ? { cert: clientCert.certPem, key: clientCert.keyPem } : {}),
   });
   try {
-    const res = await fetch(url, { client });
+    const res = await fetchWithin(url, { client });
     return await res.text();
   } finally {
     client.close();

@@ -62,12 +62,14 @@ Deno.test("SKILLS_HELP documents every option", () => {
 Deno.test("skillsReport() builds the stable JSON object from the fixtures", async () => {
   const catalog = await loadSkillCatalog([FIXTURES, join(FIXTURES, "missing")]);
   const report = skillsReport(catalog, { bwrap: "/usr/bin/bwrap", deno: "/bin/deno" }, false);
-  assert.deepEqual(Object.keys(report), ["skills", "capabilities", "problems"]);
+  assert.deepEqual(Object.keys(report), ["skills", "capabilities", "starter", "problems"]);
+  assert.equal(report.starter, false);
   assert.deepEqual(report.capabilities, [
     "calc",
     "download",
     "echo",
     "fetch",
+    "hostprobe",
     "netprobe",
     "sleep",
     "web",
@@ -88,8 +90,10 @@ Deno.test("skillsReport() builds the stable JSON object from the fixtures", asyn
     "capability_source",
     "permissions",
     "sandbox",
+    "cannot_run",
     "fingerprint",
   ]);
+  assert.equal(calc.cannot_run, null);
   assert.equal(calc.version, "1.0.0");
   assert.equal(calc.dir, await Deno.realPath(join(FIXTURES, "calculator")));
   assert.equal(calc.entry_point, "scripts/main.py");
@@ -180,11 +184,72 @@ async function captured(argv: string[]): Promise<{ code: number; out: string; er
 }
 
 Deno.test("runSkills() prints the JSON report and exits 0 when all skills load", async () => {
-  const { code, out } = await captured(["--skills-dir", FIXTURES, "--json"]);
+  // --allow-unsandboxed: every fixture can run even where bubblewrap is missing (nothing runs).
+  const { code, out } = await captured(["--skills-dir", FIXTURES, "--json", "--allow-unsandboxed"]);
   assert.equal(code, 0);
   const report = JSON.parse(out);
-  assert.equal(report.skills.length, 7);
+  assert.equal(report.skills.length, 8);
   assert.deepEqual(report.problems, []);
+});
+
+Deno.test("skillsReport() flags a script skill that cannot run here and leaves out its tags", async () => {
+  const catalog = await loadSkillCatalog([
+    join(FIXTURES, "calculator"),
+    join(FIXTURES, "echo-deno"),
+  ]);
+  const report = skillsReport(catalog, { bwrap: null, deno: "/d" }, false);
+  const calc = report.skills.find((s) => s.name === "calculator")!;
+  assert.match(calc.cannot_run ?? "", /^bubblewrap is not installed or does not work here/);
+  assert.deepEqual(report.capabilities, []);
+  const text = formatSkillsReport(report);
+  assert.ok(
+    text.split("\n").includes(`  cannot run:   ${calc.cannot_run} (not advertised)`),
+    text,
+  );
+  const able = skillsReport(catalog, { bwrap: "/b", deno: "/d" }, false);
+  assert.deepEqual(able.capabilities, ["calc", "echo"]);
+  assert.ok(able.skills.every((s) => s.cannot_run === null));
+});
+
+Deno.test("runSkills() lists the starter skills where no skills directory is found", async () => {
+  const cwd = Deno.cwd();
+  const empty = await Deno.makeTempDir();
+  Deno.chdir(empty);
+  try {
+    const { code, out } = await captured(["--json", "--allow-unsandboxed"]);
+    const report = JSON.parse(out);
+    assert.equal(report.starter, true);
+    assert.deepEqual(report.skills.map((s: { name: string }) => s.name), [
+      "calculator",
+      "text-tools",
+      "time-tools",
+    ]);
+    assert.equal(code, 0);
+    const text = await captured([]);
+    assert.match(text.out, /^Starter skills \(no skills directory given or found/);
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test("runSkills() exits 1 when a script skill cannot run here", async () => {
+  // An empty PATH: no bubblewrap to find, so the fixture's Python skill cannot run.
+  const path = Deno.env.get("PATH") ?? "";
+  Deno.env.set("PATH", "");
+  try {
+    const { code, out } = await captured(["--skills-dir", join(FIXTURES, "calculator")]);
+    assert.match(out, /cannot run: {3}bubblewrap is not installed/);
+    assert.equal(code, 1);
+    const allowed = await captured([
+      "--skills-dir",
+      join(FIXTURES, "calculator"),
+      "--allow-unsandboxed",
+    ]);
+    assert.equal(allowed.code, 0, allowed.out);
+  } finally {
+    Deno.env.set("PATH", path);
+  }
 });
 
 Deno.test("runSkills() exits 1 when a problem is found", async () => {
@@ -223,9 +288,11 @@ Deno.test("formatSkillsReport() prints every declared permission", () => {
       capability_source: "declared",
       permissions: { net: false, read: ["/data/in", "models"], write: ["/data/out"], env: ["TZ"] },
       sandbox: "bwrap",
+      cannot_run: null,
       fingerprint: "0".repeat(64),
     }],
     capabilities: ["read"],
+    starter: false,
     problems: [],
   });
   const lines = text.split("\n");

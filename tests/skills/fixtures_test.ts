@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURES } from "./_helpers.ts";
+import { withTimeout } from "../_helpers/with_timeout.ts";
 
 async function run(
   command: string,
@@ -20,7 +21,11 @@ async function run(
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(input));
   await writer.close();
-  const { code, stdout } = await child.output();
+  const { code, stdout } = await withTimeout(child.output(), {
+    ms: 60_000,
+    waitingFor: `${command} ${args.join(" ")} to finish`,
+    onTimeout: () => child.kill("SIGKILL"),
+  });
   return { code, output: JSON.parse(new TextDecoder().decode(stdout)) };
 }
 

@@ -44,6 +44,15 @@ Deno.test("loadSkillCatalog() loads the fixture skills without problems", async 
       net: false,
     },
     {
+      name: "host-probe",
+      kind: "script",
+      language: "python",
+      entry: "scripts/main.py",
+      capabilities: ["hostprobe"],
+      source: "declared",
+      net: false,
+    },
+    {
       name: "net-probe",
       kind: "script",
       language: "python",

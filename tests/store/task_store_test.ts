@@ -7,6 +7,7 @@ import {
   type TaskRecord,
 } from "../../lib/store/task_store.ts";
 import type { NodeResult, NodeTask } from "../../lib/protocol/types.ts";
+import { exitWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const FP = "a".repeat(64);
 const OTHER_FP = "b".repeat(64);
@@ -272,14 +273,27 @@ Deno.test("KvTaskStore keeps a finished result through a kill -9 of its process"
     await writer.close();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let output = "";
-    while (!output.includes("ready\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      output += value;
-    }
+    await withTimeout(
+      (async () => {
+        while (!output.includes("ready\n")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          output += value;
+        }
+      })(),
+      {
+        ms: 30_000,
+        waitingFor: "the child writing the store to print ready",
+        onTimeout: () => child.kill("SIGKILL"),
+      },
+    );
     assert.equal(output, "ready\n");
     child.kill("SIGKILL");
-    const status = await child.status;
+    const status = await exitWithin(child, {
+      ms: 10_000,
+      what: "the store child",
+      after: "SIGKILL",
+    });
     assert.equal(status.signal, "SIGKILL");
     await reader.cancel();
 

@@ -7,6 +7,7 @@ import { computeSkillFingerprint } from "../../lib/skills/mod.ts";
 import { makeRelease, openEnvelope, signRelease } from "../../lib/sync/mod.ts";
 import { withTempDir } from "../_helpers/temp_dir.ts";
 import { refusal } from "./_release_fixture.ts";
+import { outputWithin } from "../_helpers/with_timeout.ts";
 
 const CALCULATOR = fileURLToPath(new URL("../fixtures/skills/calculator", import.meta.url));
 const NOW = new Date("2026-12-02T10:00:00.000Z");
@@ -170,8 +171,7 @@ const REFUSED: Array<[
   [
     "a named pipe",
     async (dir) => {
-      const { success } = await new Deno.Command("mkfifo", { args: [join(dir, "pipe")] })
-        .output();
+      const { success } = await outputWithin("mkfifo", { args: [join(dir, "pipe")], ms: 10_000 });
       assert.ok(success, "mkfifo");
     },
     "unsafe_path",

@@ -12,6 +12,7 @@ import { BlobStore, ReleaseStore } from "../../lib/sync/mod.ts";
 import { killOnExit } from "../_helpers/child_processes.ts";
 import { entries, withTempDir } from "../_helpers/temp_dir.ts";
 import { makeRelease, skillMd } from "./_release_fixture.ts";
+import { exitWithin, withTimeout } from "../_helpers/with_timeout.ts";
 
 const CHILD = fileURLToPath(new URL("./_install_child.ts", import.meta.url));
 /** Longest wait for the child to reach its pause point or to exit. */
@@ -27,36 +28,24 @@ async function waitForLine(
 ): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No ${prefixes.join("/")} line in ${ms} ms`)), ms);
-  });
-  try {
+  const read = async () => {
     while (true) {
-      const { done, value } = await Promise.race([reader.read(), timeout]);
+      const { done, value } = await reader.read();
       if (done) throw new Error(`Child exited before a line: ${JSON.stringify(buffered)}`);
       buffered += value;
       for (const line of buffered.split("\n")) {
         if (prefixes.some((p) => line.startsWith(p))) return line;
       }
     }
-  } finally {
-    clearTimeout(timer);
-    reader.releaseLock();
-  }
-}
-
-async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  };
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-      }),
-    ]);
+    return await withTimeout(read(), {
+      ms,
+      waitingFor: `a ${prefixes.join("/")} line from the installing child`,
+      onTimeout: () => reader.cancel(),
+    });
   } finally {
-    clearTimeout(timer);
+    reader.releaseLock();
   }
 }
 
@@ -114,13 +103,17 @@ for (const { pauseAt, leaves, installed } of POINTS) {
         const line = await waitForLine(child.stdout, ["paused", "installed"], WAIT_MS);
         assert.equal(line, `paused ${pauseAt}`);
         child.kill("SIGKILL");
-        const status = await bounded(child.status, WAIT_MS, "Killed child");
+        const status = await exitWithin(child, {
+          ms: WAIT_MS,
+          what: "the installing child",
+          after: "SIGKILL",
+        });
         assert.equal(status.signal, "SIGKILL");
       } finally {
         try {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
-        await bounded(child.status, WAIT_MS, "Child exit").catch(() => {});
+        await exitWithin(child, { ms: WAIT_MS, what: "the installing child" }).catch(() => {});
         await child.stdout.cancel().catch(() => {});
       }
 

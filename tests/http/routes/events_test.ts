@@ -7,6 +7,7 @@ import { ROUTES } from "../../../lib/http/route_table.ts";
 import { EventStreamHub } from "../../../lib/observability/event_stream.ts";
 import { EventBus, type NodeEvent } from "../../../lib/observability/events.ts";
 import { makeApp, TOKEN } from "../_fake.ts";
+import { fetchWithin, withTimeout } from "../../_helpers/with_timeout.ts";
 
 const NDJSON = "application/x-ndjson";
 
@@ -36,18 +37,25 @@ function get(app: Hono, path: string, headers: Record<string, string> = {}) {
 
 const decoder = new TextDecoder();
 
-/** Reads the body until `enough(text)` holds; returns the text read so far. */
-async function readUntil(
+/** Reads the body until `enough(text)` holds (for at most 10 s); returns the text read so far. */
+function readUntil(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   enough: (text: string) => boolean,
 ): Promise<string> {
   let text = "";
-  while (!enough(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Stream ended early after: ${JSON.stringify(text)}`);
-    text += decoder.decode(value, { stream: true });
-  }
-  return text;
+  const read = async () => {
+    while (!enough(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`Stream ended early after: ${JSON.stringify(text)}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    return text;
+  };
+  return withTimeout(read(), {
+    ms: 10_000,
+    waitingFor: "the event stream to say what the test waits for",
+    onTimeout: () => reader.cancel(),
+  });
 }
 
 const count = (pattern: string) => (text: string) => text.split(pattern).length - 1;
@@ -278,8 +286,8 @@ Deno.test("eventsRoutes() GET /events releases the subscription when a client di
 
 Deno.test("eventsRoutes() GET /events drops a client that stops reading, not the others", async () => {
   const { bus, hub, url, headers, close } = listen({ bufferSize: 64 });
-  const stalled = await fetch(url, { headers });
-  const healthy = await fetch(url, { headers });
+  const stalled = await fetchWithin(url, { headers });
+  const healthy = await fetchWithin(url, { headers });
   const reader = healthy.body!.getReader();
   const padding = "x".repeat(1_000);
   let emitted = 0;

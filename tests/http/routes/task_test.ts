@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SwarmError } from "../../../lib/protocol/errors.ts";
 import type { NodeResult, StreamEvent } from "../../../lib/protocol/types.ts";
+import type { Grant } from "../../../lib/security/grant.ts";
 import {
   authJson,
   deferred,
@@ -12,6 +13,7 @@ import {
   result,
   task,
 } from "../_fake.ts";
+import { withTimeout } from "../../_helpers/with_timeout.ts";
 
 /** Reads a whole NDJSON answer into its events, checking every line is terminated. */
 async function ndjson(response: Response): Promise<StreamEvent[]> {
@@ -26,11 +28,20 @@ function lineReader(response: Response): { next(): Promise<StreamEvent | null> }
   let buffer = "";
   return {
     async next() {
-      while (!buffer.includes("\n")) {
-        const { done, value } = await reader.read();
-        if (done) return null;
-        buffer += value;
-      }
+      const read = async () => {
+        while (!buffer.includes("\n")) {
+          const { done, value } = await reader.read();
+          if (done) return false;
+          buffer += value;
+        }
+        return true;
+      };
+      const more = await withTimeout(read(), {
+        ms: 10_000,
+        waitingFor: "the next line of the streamed answer",
+        onTimeout: () => reader.cancel(),
+      });
+      if (!more) return null;
       const end = buffer.indexOf("\n");
       const line = buffer.slice(0, end);
       buffer = buffer.slice(end + 1);
@@ -420,4 +431,32 @@ Deno.test("taskRoutes() POST /task?stream=1 loses nothing when the producer awai
   }
   assert.equal(seen.length, 1 + 200 + 1);
   assert.deepEqual(seen[200], { event: "executing", skill: "s199" });
+});
+
+Deno.test("taskRoutes() POST /task refuses a task outside the token's capabilities or skills with 403, before routing", async () => {
+  const grant: Grant = {
+    method: "token",
+    subject: "ci",
+    actions: ["task"],
+    capabilities: ["calc"],
+    skills: ["calculator"],
+  };
+  const { app, router } = makeApp({ verifyToken: () => () => Promise.resolve(grant) });
+  const headers = { authorization: "Bearer scoped-token", "content-type": "application/json" };
+  const refused: Array<[body: unknown, missing: string]> = [
+    [task("t1", ["gpu"]), "capability:gpu"],
+    [task("t2", ["calc", "web"]), "capability:web"],
+    [{ ...task("t3", ["calc"]), tool_hint: "browser" }, "skill:browser"],
+  ];
+  for (const [body, missing] of refused) {
+    const response = await postTask(app, body, { headers });
+    assert.equal((await errorBody(response, 403, "forbidden")).missing_scope, missing);
+  }
+  assert.equal(router.calls.length, 0, "a refused task is never routed");
+  const allowed = await postTask(app, { ...task("t4", ["calc"]), tool_hint: "calculator" }, {
+    headers,
+  });
+  assert.equal(allowed.status, 200);
+  assert.equal(router.calls.length, 1);
+  assert.equal(router.calls[0].options.grant?.subject, "ci");
 });

@@ -1,0 +1,75 @@
+/**
+ * Back-pressure crosses a hop: when the only node that can run a task is full, the entry
+ * answers 429 `overloaded` with the executor's `Retry-After`, not 502 `forward_failed`.
+ */
+import assert from "node:assert/strict";
+import { skillsUnavailable } from "../_helpers/bwrap.ts";
+import {
+  FIXTURE_SKILLS,
+  nodeTask,
+  postTask,
+  startNode,
+  stopAll,
+  type TestNode,
+  waitFor,
+} from "./_node.ts";
+
+const noSkills = await skillsUnavailable({ python: true });
+if (noSkills) console.log(`backpressure_test skipped: ${noSkills}`);
+
+Deno.test({
+  name: "an entry answers 429 with Retry-After when every node that can run the task is full",
+  ignore: noSkills !== null,
+  sanitizeResources: false,
+  async fn() {
+    let executor: TestNode | undefined;
+    let entry: TestNode | undefined;
+    try {
+      executor = await startNode({
+        args: [
+          "--skills-dir",
+          `${FIXTURE_SKILLS}sleeper`,
+          "--max-concurrent-tasks",
+          "1",
+          "--max-queued-tasks",
+          "0",
+        ],
+      });
+      entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
+      const gate = entry;
+      await waitFor(async () => {
+        const res = await fetch(`${gate.url}/status`, { signal: AbortSignal.timeout(5_000) });
+        const peers = (await res.json()).peers as Array<{ capabilities: string[] }>;
+        return peers.some((p) => p.capabilities.includes("sleep"));
+      }, 20_000);
+
+      // One long task fills the executor's only slot.
+      const first = postTask(
+        executor.url,
+        nodeTask("sleep", { required: ["sleep"], input: { seconds: 8 } }),
+        { timeoutMs: 30_000 },
+      );
+      const exec = executor;
+      await waitFor(async () => {
+        const res = await fetch(`${exec.url}/status`, { signal: AbortSignal.timeout(5_000) });
+        return (await res.json()).status === "busy";
+      }, 10_000);
+
+      const res = await fetch(`${entry.url}/task`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(nodeTask("sleep", { required: ["sleep"], input: { seconds: 0 } })),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await res.json();
+      assert.equal(res.status, 429, JSON.stringify(body));
+      assert.equal(body.error, "overloaded");
+      assert.match(body.message, /^Every candidate is busy: /);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${retryAfter}`);
+      assert.equal((await first).status, 200);
+    } finally {
+      await stopAll([entry, executor]);
+    }
+  },
+});
