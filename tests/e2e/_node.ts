@@ -375,5 +375,26 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000)
   throw new Error(`Condition not met within ${timeoutMs} ms`);
 }
 
+/** Whether `node` says it is running a task (`GET /status` → `status: "busy"`). */
+export async function isBusy(node: { url: string }, token?: string): Promise<boolean> {
+  const res = await fetchWithin(`${node.url}/status`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return (await res.json()).status === "busy";
+}
+
+/** Waits until `node` lists a peer holding `tag`, for at most `timeoutMs`. */
+export async function waitForPeerWith(
+  node: { url: string },
+  tag: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await waitFor(async () => {
+    const res = await fetchWithin(`${node.url}/status`);
+    const peers = (await res.json()).peers as Array<{ capabilities: string[] }>;
+    return peers.some((p) => p.capabilities.includes(tag));
+  }, timeoutMs);
+}
+
 /** Absolute path of the test skill fixtures. */
 export const FIXTURE_SKILLS = new URL("../fixtures/skills/", import.meta.url).pathname;

@@ -12,10 +12,20 @@ import {
   type TestNode,
 } from "./_node.ts";
 import { fetchWithin } from "../_helpers/with_timeout.ts";
+import { skillsUnavailable } from "../_helpers/bwrap.ts";
+
+// Their nodes hold the echo-deno skill (Deno, sandboxed in bubblewrap): without a sandbox it is
+// not advertised, so those tests would route nothing.
+const noSkills = await skillsUnavailable();
+if (noSkills) {
+  console.log(`auth_test (tests whose nodes hold a fixture skill) skipped: ${noSkills}`);
+}
 
 const TOKEN = "e2e-secret-token";
 
-Deno.test("auth: every route answers 401 without the token, and works with it, across a hop", async () => {
+Deno.test("auth: every route answers 401 without the token, and works with it, across a hop", {
+  ignore: noSkills !== null,
+}, async () => {
   const nodes: TestNode[] = [];
   try {
     const b = await startNode({

@@ -6,12 +6,14 @@ import assert from "node:assert/strict";
 import { skillsUnavailable } from "../_helpers/bwrap.ts";
 import {
   FIXTURE_SKILLS,
+  isBusy,
   nodeTask,
   postTask,
   startNode,
   stopAll,
   type TestNode,
   waitFor,
+  waitForPeerWith,
 } from "./_node.ts";
 
 const noSkills = await skillsUnavailable({ python: true });
@@ -36,12 +38,7 @@ Deno.test({
         ],
       });
       entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
-      const gate = entry;
-      await waitFor(async () => {
-        const res = await fetch(`${gate.url}/status`, { signal: AbortSignal.timeout(5_000) });
-        const peers = (await res.json()).peers as Array<{ capabilities: string[] }>;
-        return peers.some((p) => p.capabilities.includes("sleep"));
-      }, 20_000);
+      await waitForPeerWith(entry, "sleep");
 
       // One long task fills the executor's only slot.
       const first = postTask(
@@ -50,10 +47,7 @@ Deno.test({
         { timeoutMs: 30_000 },
       );
       const exec = executor;
-      await waitFor(async () => {
-        const res = await fetch(`${exec.url}/status`, { signal: AbortSignal.timeout(5_000) });
-        return (await res.json()).status === "busy";
-      }, 10_000);
+      await waitFor(() => isBusy(exec), 10_000);
 
       const res = await fetch(`${entry.url}/task`, {
         method: "POST",

@@ -5,15 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { skillsUnavailable } from "../_helpers/bwrap.ts";
-import { FIXTURE_SKILLS, nodeTask, postTask, startNode, type TestNode, waitFor } from "./_node.ts";
+import { FIXTURE_SKILLS, isBusy, nodeTask, postTask, startNode, waitFor } from "./_node.ts";
 
 const noSkills = await skillsUnavailable({ python: true });
 if (noSkills) console.log(`forced_stop_test skipped: ${noSkills}`);
-
-async function busy(node: TestNode): Promise<boolean> {
-  const res = await fetch(`${node.url}/status`, { signal: AbortSignal.timeout(5_000) });
-  return (await res.json()).status === "busy";
-}
 
 const longTask = () => nodeTask("sleep", { required: ["sleep"], input: { seconds: 25 } });
 
@@ -27,7 +22,7 @@ Deno.test({
     try {
       const plain = postTask(node.url, longTask(), { timeoutMs: 40_000 });
       const streamed = postTask(node.url, longTask(), { stream: true, timeoutMs: 40_000 });
-      await waitFor(() => busy(node), 10_000);
+      await waitFor(() => isBusy(node), 10_000);
       Deno.kill(node.pid, "SIGTERM");
       // Draining now (the tasks would run 25 s); the second signal means "stop now".
       await new Promise((r) => setTimeout(r, 500));
@@ -64,7 +59,7 @@ Deno.test({
     });
     try {
       const running = postTask(node.url, longTask(), { timeoutMs: 40_000 });
-      await waitFor(() => busy(node), 10_000);
+      await waitFor(() => isBusy(node), 10_000);
       Deno.kill(node.pid, "SIGTERM");
       const answer = await running;
       assert.equal(answer.status, 500, answer.text);

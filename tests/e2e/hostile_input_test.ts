@@ -69,6 +69,14 @@ import {
 } from "./_hostile_paths.ts";
 import { rawRequest, truncatedBodyRequest } from "./_hostile_raw.ts";
 import { type Answer, processTreeRssKiB, rawExchange, send } from "./_hostile_io.ts";
+import { skillsUnavailable } from "../_helpers/bwrap.ts";
+
+// Their nodes hold the echo-deno skill (Deno, sandboxed in bubblewrap): without a sandbox it is
+// not advertised, so those tests would route nothing.
+const noSkills = await skillsUnavailable();
+if (noSkills) {
+  console.log(`hostile_input_test (tests whose nodes hold a fixture skill) skipped: ${noSkills}`);
+}
 
 const TOKEN = `hostile-token-${crypto.randomUUID().replaceAll("-", "")}`;
 const AUTH: [string, string] = ["authorization", `Bearer ${TOKEN}`];
@@ -487,103 +495,110 @@ async function preload(node: TestNode): Promise<number> {
   return count;
 }
 
-Deno.test("hostile input: malformed requests get 4xx JSON errors; the node stays healthy, bounded and consistent", async (t) => {
-  console.log(`hostile input: seed ${SEED} (replay with HOSTILE_SEED=${SEED})`);
-  const dataDir = await Deno.makeTempDir({ prefix: "swarm-hostile-" });
-  const begun = performance.now();
-  const observed: Observed = { accepted: new Set(), credentials: new Set() };
-  const mib = (kib: number) => Math.round(kib / 1024);
-  let requests = 0;
-  let node: TestNode | undefined;
-  try {
-    node = await startNode({
-      dataDir,
-      args: [
-        "--skills-dir",
-        `${FIXTURE_SKILLS}echo-deno`,
-        "--max-body-bytes",
-        String(MAX_BODY_BYTES),
-        // No per-client task rate limit: thousands of refusals a second must each get
-        // their own answer, not 429 (which the checks would accept anyway).
-        "--task-rate",
-        "0",
-      ],
-      env: { SKILLLITE_SWARM_TOKEN: TOKEN },
-    });
-    const live = node;
-    const { pid } = live;
-    const rss = () => processTreeRssKiB(pid);
-    const regular = regularFamilies(live, await rogueSigner(), observed);
-    const step = (f: Family<unknown>) =>
-      t.step(f.name, async () => {
-        const started = performance.now();
-        const count = await runFamily(f, SEED, 1);
-        requests += count;
-        const ms = Math.round(performance.now() - started);
-        console.log(`  ${count} requests in ${ms} ms; node RSS ${mib(await rss())} MiB`);
+Deno.test(
+  "hostile input: malformed requests get 4xx JSON errors; the node stays healthy, bounded and consistent",
+  { ignore: noSkills !== null },
+  async (t) => {
+    console.log(`hostile input: seed ${SEED} (replay with HOSTILE_SEED=${SEED})`);
+    const dataDir = await Deno.makeTempDir({ prefix: "swarm-hostile-" });
+    const begun = performance.now();
+    const observed: Observed = { accepted: new Set(), credentials: new Set() };
+    const mib = (kib: number) => Math.round(kib / 1024);
+    let requests = 0;
+    let node: TestNode | undefined;
+    try {
+      node = await startNode({
+        dataDir,
+        args: [
+          "--skills-dir",
+          `${FIXTURE_SKILLS}echo-deno`,
+          "--max-body-bytes",
+          String(MAX_BODY_BYTES),
+          // No per-client task rate limit: thousands of refusals a second must each get
+          // their own answer, not 429 (which the checks would accept anyway).
+          "--task-rate",
+          "0",
+        ],
+        env: { SKILLLITE_SWARM_TOKEN: TOKEN },
+      });
+      const live = node;
+      const { pid } = live;
+      const rss = () => processTreeRssKiB(pid);
+      const regular = regularFamilies(live, await rogueSigner(), observed);
+      const step = (f: Family<unknown>) =>
+        t.step(f.name, async () => {
+          const started = performance.now();
+          const count = await runFamily(f, SEED, 1);
+          requests += count;
+          const ms = Math.round(performance.now() - started);
+          console.log(`  ${count} requests in ${ms} ms; node RSS ${mib(await rss())} MiB`);
+          await assertHealthy(live);
+        });
+
+      let baselineKiB = 0;
+      await t.step("warm-up: valid tasks run, then a round of every family", async () => {
+        for (let i = 0; i < 3; i++) {
+          const id = `valid-${crypto.randomUUID()}`;
+          await runEcho(live, id);
+          observed.accepted.add(id);
+        }
+        for (const f of regular) requests += await runFamily(f, SEED + 1, WARM_UP_SCALE);
+        for (const seed of [SEED + 2, SEED + 3]) {
+          for (const f of regular.filter((f) => f.heavy)) {
+            requests += await runFamily(f, seed, 1, HEAVY_WARM_UP_TIME_SCALE);
+          }
+        }
+        requests += await preload(live);
         await assertHealthy(live);
+        baselineKiB = await rss();
+        console.log(`  ${requests} requests; node RSS ${mib(baselineKiB)} MiB`);
       });
 
-    let baselineKiB = 0;
-    await t.step("warm-up: valid tasks run, then a round of every family", async () => {
-      for (let i = 0; i < 3; i++) {
-        const id = `valid-${crypto.randomUUID()}`;
-        await runEcho(live, id);
-        observed.accepted.add(id);
-      }
-      for (const f of regular) requests += await runFamily(f, SEED + 1, WARM_UP_SCALE);
-      for (const seed of [SEED + 2, SEED + 3]) {
-        for (const f of regular.filter((f) => f.heavy)) {
-          requests += await runFamily(f, seed, 1, HEAVY_WARM_UP_TIME_SCALE);
-        }
-      }
-      requests += await preload(live);
-      await assertHealthy(live);
-      baselineKiB = await rss();
-      console.log(`  ${requests} requests; node RSS ${mib(baselineKiB)} MiB`);
-    });
+      for (const f of regular) await step(f);
 
-    for (const f of regular) await step(f);
+      await t.step("memory: RSS grew by less than 64 MiB since the warm-up", async () => {
+        const endKiB = await rss();
+        console.log(
+          `  ${requests} requests; node RSS ${mib(baselineKiB)} MiB after the warm-up, ` +
+            `${mib(endKiB)} MiB now: growth ${mib(endKiB - baselineKiB)} MiB ` +
+            `(limit ${mib(MAX_RSS_GROWTH_KIB)} MiB)`,
+        );
+        assert.ok(baselineKiB > 0, "no baseline: the warm-up failed");
+        assert.ok(endKiB > 0, "RSS read from /proc");
+        assert.ok(endKiB - baselineKiB < MAX_RSS_GROWTH_KIB, "RSS grew by 64 MiB or more");
+      });
 
-    await t.step("memory: RSS grew by less than 64 MiB since the warm-up", async () => {
-      const endKiB = await rss();
-      console.log(
-        `  ${requests} requests; node RSS ${mib(baselineKiB)} MiB after the warm-up, ` +
-          `${mib(endKiB)} MiB now: growth ${mib(endKiB - baselineKiB)} MiB ` +
-          `(limit ${mib(MAX_RSS_GROWTH_KIB)} MiB)`,
+      // The bugs the first run found, fixed since: kept as regression checks.
+      for (const f of regressionFamilies(live)) await step(f);
+      await t.step(
+        "afterwards: healthy, a valid task runs, no credential in the logs",
+        async () => {
+          await assertHealthy(live);
+          const id = `valid-${crypto.randomUUID()}`;
+          await runEcho(live, id);
+          observed.accepted.add(id);
+          const logs = [...live.rawLines, ...live.logs.map((l) => JSON.stringify(l))];
+          for (const secret of [TOKEN, ...observed.credentials]) {
+            const line = logs.find((l) => l.includes(secret));
+            assert.equal(line, undefined, `a log line holds a credential: ${line?.slice(0, 200)}`);
+          }
+          const internal = live.logs.filter((l) => l.message === "Unhandled error").length;
+          console.log(`  ${requests} requests in all; ${internal} "Unhandled error" log lines`);
+        },
       );
-      assert.ok(baselineKiB > 0, "no baseline: the warm-up failed");
-      assert.ok(endKiB > 0, "RSS read from /proc");
-      assert.ok(endKiB - baselineKiB < MAX_RSS_GROWTH_KIB, "RSS grew by 64 MiB or more");
-    });
 
-    // The bugs the first run found, fixed since: kept as regression checks.
-    for (const f of regressionFamilies(live)) await step(f);
-    await t.step("afterwards: healthy, a valid task runs, no credential in the logs", async () => {
-      await assertHealthy(live);
-      const id = `valid-${crypto.randomUUID()}`;
-      await runEcho(live, id);
-      observed.accepted.add(id);
-      const logs = [...live.rawLines, ...live.logs.map((l) => JSON.stringify(l))];
-      for (const secret of [TOKEN, ...observed.credentials]) {
-        const line = logs.find((l) => l.includes(secret));
-        assert.equal(line, undefined, `a log line holds a credential: ${line?.slice(0, 200)}`);
-      }
-      const internal = live.logs.filter((l) => l.message === "Unhandled error").length;
-      console.log(`  ${requests} requests in all; ${internal} "Unhandled error" log lines`);
-    });
-
-    await t.step(
-      "after a graceful stop: every task record is complete, none from a refusal",
-      async () => {
-        assert.equal(await live.stop(), 0, "exit code of a graceful stop");
-        const ids = await checkTaskRecords(join(dataDir, KV_FILE));
-        assert.deepEqual(ids.sort(), [...observed.accepted].sort());
-      },
-    );
-  } finally {
-    await node?.kill();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    console.log(`hostile input: ${Math.round(performance.now() - begun)} ms in all`);
-  }
-});
+      await t.step(
+        "after a graceful stop: every task record is complete, none from a refusal",
+        async () => {
+          assert.equal(await live.stop(), 0, "exit code of a graceful stop");
+          const ids = await checkTaskRecords(join(dataDir, KV_FILE));
+          assert.deepEqual(ids.sort(), [...observed.accepted].sort());
+        },
+      );
+    } finally {
+      await node?.kill();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      console.log(`hostile input: ${Math.round(performance.now() - begun)} ms in all`);
+    }
+  },
+);

@@ -5,15 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { skillsUnavailable } from "../_helpers/bwrap.ts";
-import { FIXTURE_SKILLS, runSwarm, startNode, stopAll, type TestNode, waitFor } from "./_node.ts";
+import {
+  FIXTURE_SKILLS,
+  isBusy,
+  runSwarm,
+  startNode,
+  stopAll,
+  type TestNode,
+  waitFor,
+  waitForPeerWith,
+} from "./_node.ts";
 
 const noSkills = await skillsUnavailable({ python: true });
 if (noSkills) console.log(`task_deadline_cli_test skipped: ${noSkills}`);
-
-async function busy(node: TestNode): Promise<boolean> {
-  const res = await fetch(`${node.url}/status`, { signal: AbortSignal.timeout(5_000) });
-  return (await res.json()).status === "busy";
-}
 
 Deno.test({
   name: "swarm task --timeout-ms sets the deadline at every hop: the remote skill is stopped at it",
@@ -26,11 +30,7 @@ Deno.test({
       executor = await startNode({ args: ["--skills-dir", `${FIXTURE_SKILLS}sleeper`] });
       entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
       const exec = executor;
-      await waitFor(async () => {
-        const res = await fetch(`${entry!.url}/status`, { signal: AbortSignal.timeout(5_000) });
-        const peers = (await res.json()).peers as Array<{ capabilities: string[] }>;
-        return peers.some((p) => p.capabilities.includes("sleep"));
-      }, 20_000);
+      await waitForPeerWith(entry, "sleep");
 
       const started = Date.now();
       const cli = await runSwarm([
@@ -55,7 +55,7 @@ Deno.test({
       // Bounded only to stay finite: the skill alone would run 30 s.
       assert.ok(tookMs < 25_000, `took ${tookMs} ms`);
       // The executing node stopped the skill at the deadline instead of running on for 30 s.
-      await waitFor(async () => !(await busy(exec)), 10_000);
+      await waitFor(async () => !(await isBusy(exec)), 10_000);
     } finally {
       await stopAll([entry, executor]);
     }

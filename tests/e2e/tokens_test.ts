@@ -17,6 +17,14 @@ import {
   waitFor,
 } from "./_node.ts";
 import { startSkillLitePeer } from "./_skilllite_peer.ts";
+import { skillsUnavailable } from "../_helpers/bwrap.ts";
+
+// Their nodes hold the echo-deno skill (Deno, sandboxed in bubblewrap): without a sandbox it is
+// not advertised, so those tests would route nothing.
+const noSkills = await skillsUnavailable();
+if (noSkills) {
+  console.log(`tokens_test (tests whose nodes hold a fixture skill) skipped: ${noSkills}`);
+}
 
 /** A keyring in a fresh directory, and a way to issue tokens from it. */
 async function makeKeyring() {
@@ -47,7 +55,9 @@ async function getStatus(url: string, token: string): Promise<Response> {
   });
 }
 
-Deno.test("tokens: scopes are enforced at the edge and again at the next hop", async (t) => {
+Deno.test("tokens: scopes are enforced at the edge and again at the next hop", {
+  ignore: noSkills !== null,
+}, async (t) => {
   const kr = await makeKeyring();
   const nodes: TestNode[] = [];
   try {
