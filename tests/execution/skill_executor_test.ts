@@ -248,7 +248,7 @@ Deno.test({
 
 Deno.test({
   name: "SkillExecutor.execute() runs a Deno skill with only its declared permissions",
-  ignore: noDeno,
+  ignore: noDeno || noBwrap,
   fn: () =>
     withExecutor({}, async (executor) => {
       const t = task("echo", { tool_hint: "deno-echo", input: { say: "hi" } });
@@ -268,7 +268,7 @@ Deno.test({
 
 Deno.test({
   name: "SkillExecutor.execute() lets a Deno skill reach only its declared hosts",
-  ignore: noDeno,
+  ignore: noDeno || noBwrap,
   fn: async () => {
     const server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
