@@ -131,7 +131,9 @@ async function findExecutable(name: string, searchPath: string): Promise<string 
   for (const dir of searchPath.split(delimiter)) {
     if (dir === "") continue;
     const candidate = join(dir, name);
-    const info = await statOrNull(candidate);
+    // A directory of PATH this user may not search (another user's bin) holds nothing
+    // for us, as for a shell: looking further, never failing the node's start.
+    const info = await statOrNull(candidate).catch(() => null);
     if (info?.isFile && ((info.mode ?? 0) & 0o111) !== 0) return candidate;
   }
   return null;

@@ -142,3 +142,36 @@ Deno.test("detectSandboxes() skips a bwrap that is not executable", async () => 
     assert.equal((await detectSandboxes({ path: dir })).bwrap, null);
   });
 });
+
+Deno.test("detectSandboxes() skips a PATH directory it may not search instead of failing", async () => {
+  // Deno's permissions stand in for another user's directory: reading /root-only is refused
+  // (NotCapable), as a node of another user is refused /root/.cargo/bin.
+  const repo = new URL("../../", import.meta.url).pathname;
+  await withTempDir(async (dir) => {
+    const script = join(dir, "probe.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { detectSandboxes } from "${repo}lib/skills/mod.ts";
+const found = await detectSandboxes({ path: "/root-only/bin:/usr/bin:/bin" });
+console.log(JSON.stringify({ ok: true, bwrap: found.bwrap }));`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--config",
+        join(repo, "deno.json"),
+        `--allow-read=${repo},${dir},/usr/bin,/bin,${Deno.execPath()}`,
+        "--allow-run",
+        "--allow-env",
+        script,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const text = new TextDecoder();
+    assert.equal(out.code, 0, text.decode(out.stderr));
+    assert.equal(JSON.parse(text.decode(out.stdout)).ok, true);
+  });
+});
