@@ -396,5 +396,26 @@ export async function waitForPeerWith(
   }, timeoutMs);
 }
 
+/**
+ * An executor started with `executorArgs` and an entry node without skills that has it as
+ * its `--peer` seed, returned once the entry lists the executor's `tag`. A node that did
+ * start is stopped when the other fails to.
+ */
+export async function startBehindEntry(
+  executorArgs: string[],
+  tag: string,
+): Promise<{ executor: TestNode; entry: TestNode }> {
+  const executor = await startNode({ args: executorArgs });
+  let entry: TestNode | undefined;
+  try {
+    entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
+    await waitForPeerWith(entry, tag);
+    return { executor, entry };
+  } catch (err) {
+    await stopAll([entry, executor]);
+    throw err;
+  }
+}
+
 /** Absolute path of the test skill fixtures. */
 export const FIXTURE_SKILLS = new URL("../fixtures/skills/", import.meta.url).pathname;

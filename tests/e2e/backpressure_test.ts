@@ -9,11 +9,9 @@ import {
   isBusy,
   nodeTask,
   postTask,
-  startNode,
+  startBehindEntry,
   stopAll,
-  type TestNode,
   waitFor,
-  waitForPeerWith,
 } from "./_node.ts";
 
 const noSkills = await skillsUnavailable({ python: true });
@@ -24,30 +22,22 @@ Deno.test({
   ignore: noSkills !== null,
   sanitizeResources: false,
   async fn() {
-    let executor: TestNode | undefined;
-    let entry: TestNode | undefined;
+    const { executor, entry } = await startBehindEntry([
+      "--skills-dir",
+      `${FIXTURE_SKILLS}sleeper`,
+      "--max-concurrent-tasks",
+      "1",
+      "--max-queued-tasks",
+      "0",
+    ], "sleep");
     try {
-      executor = await startNode({
-        args: [
-          "--skills-dir",
-          `${FIXTURE_SKILLS}sleeper`,
-          "--max-concurrent-tasks",
-          "1",
-          "--max-queued-tasks",
-          "0",
-        ],
-      });
-      entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
-      await waitForPeerWith(entry, "sleep");
-
       // One long task fills the executor's only slot.
       const first = postTask(
         executor.url,
         nodeTask("sleep", { required: ["sleep"], input: { seconds: 8 } }),
         { timeoutMs: 30_000 },
       );
-      const exec = executor;
-      await waitFor(() => isBusy(exec), 10_000);
+      await waitFor(() => isBusy(executor), 10_000);
 
       const res = await fetch(`${entry.url}/task`, {
         method: "POST",

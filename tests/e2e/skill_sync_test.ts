@@ -26,6 +26,24 @@ if (noSkills) {
   console.log(`skill_sync_test (installing and running a synced skill) skipped: ${noSkills}`);
 }
 
+/**
+ * A publisher key made by `swarm key gen` in `dir`, trusted as `publisher` by a data dir
+ * per name (`data-NAME`, made by `swarm trust add`): the set-up of every test here.
+ */
+async function trustedPublisher(
+  dir: string,
+  publisher: string,
+  names: string[],
+): Promise<{ key: string; keyId: string; dataDirs: string[] }> {
+  const key = join(dir, `${publisher}.key`);
+  const keyId = await runSwarmOk(["key", "gen", "--out", key]);
+  const dataDirs = names.map((n) => join(dir, `data-${n}`));
+  for (const dataDir of dataDirs) {
+    await runSwarmOk(["trust", "add", `${key}.pub`, "--name", publisher, "--data-dir", dataDir]);
+  }
+  return { key, keyId, dataDirs };
+}
+
 const TOKEN = "sync-e2e-shared-token";
 const env = { SKILLLITE_SWARM_TOKEN: TOKEN };
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -69,13 +87,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await withTempDir(async (dir) => {
-      const key = join(dir, "acme.key");
-      const keyId = await runSwarmOk(["key", "gen", "--out", key]);
+      const { key, keyId, dataDirs } = await trustedPublisher(dir, "acme", ["a", "relay", "c"]);
       assert.match(keyId, /^[A-Za-z0-9_-]{16}$/);
-      const dataDirs = ["a", "relay", "c"].map((n) => join(dir, `data-${n}`));
-      for (const dataDir of dataDirs) {
-        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "acme", "--data-dir", dataDir]);
-      }
       const list = JSON.parse(
         await runSwarmOk(["trust", "list", "--json", "--data-dir", dataDirs[0]]),
       );
@@ -299,12 +312,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await withTempDir(async (dir) => {
-      const key = join(dir, "node.key");
-      await runSwarmOk(["key", "gen", "--out", key]);
-      const dataDirs = ["agent", "peer"].map((n) => join(dir, `data-${n}`));
-      for (const dataDir of dataDirs) {
-        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "agents", "--data-dir", dataDir]);
-      }
+      const { key, dataDirs } = await trustedPublisher(dir, "agents", ["agent", "peer"]);
       // A SkillLite-style agent: it evolves a skill in its workspace and reports it.
       const agent = join(dir, "agent.sh");
       const result = JSON.stringify({
@@ -473,12 +481,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await withTempDir(async (dir) => {
-      const key = join(dir, "acme.key");
-      await runSwarmOk(["key", "gen", "--out", key]);
-      const dataDirs = ["a", "b"].map((n) => join(dir, `data-${n}`));
-      for (const dataDir of dataDirs) {
-        await runSwarmOk(["trust", "add", `${key}.pub`, "--name", "acme", "--data-dir", dataDir]);
-      }
+      const { key, dataDirs } = await trustedPublisher(dir, "acme", ["a", "b"]);
       const nodes: TestNode[] = [];
       try {
         const fast = ["--sync-interval-ms", "300", "--task-rate", "0"];

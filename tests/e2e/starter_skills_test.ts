@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bwrapUsable, pythonUsable } from "../_helpers/bwrap.ts";
 import { withTempDir } from "../_helpers/temp_dir.ts";
-import { nodeTask, postTask, runSwarm, startNode, type TestNode, waitFor } from "./_node.ts";
+import {
+  nodeTask,
+  postTask,
+  runSwarm,
+  startNode,
+  stopAll,
+  type TestNode,
+  waitFor,
+  waitForPeerWith,
+} from "./_node.ts";
 
 interface StatusSkill {
   name: string;
@@ -63,6 +72,66 @@ Deno.test({
       assert.deepEqual(JSON.parse((time.body as { response: string }).response), { days: 341 });
     } finally {
       await node.stop();
+    }
+  },
+});
+
+/** The README quick start's shell blocks: each command with the output its comments show. */
+async function quickStart(): Promise<Array<{ command: string; shown: string[] }>> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("Run the whole"));
+  const steps: Array<{ command: string; shown: string[] }> = [];
+  for (const block of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    for (const line of block[1].split("\n")) {
+      const comment = line.match(/^# (.*)$/);
+      if (comment) steps.at(-1)?.shown.push(comment[1]);
+      else if (line.trim()) {
+        const [command, arrow] = line.split(/\s+# → /);
+        steps.push({ command: command.trim(), shown: arrow ? [arrow.trim()] : [] });
+      }
+    }
+  }
+  return steps;
+}
+
+Deno.test({
+  name:
+    "the README quick start's tasks answer what it shows, locally and forwarded by a second node",
+  sanitizeResources: false,
+  async fn() {
+    const steps = await quickStart();
+    const tasks = steps.filter((s) => s.command.startsWith("~/.local/bin/swarm task "));
+    assert.equal(tasks.length, 3, JSON.stringify(steps));
+    const first = await startNode({ starterSkills: true });
+    // The quick start's second node, as its command line says, on ports of the test's own.
+    const second = await startNode({
+      args: ["--peer", `127.0.0.1:${first.port}`, "--no-starter-skills"],
+      starterSkills: true,
+    });
+    assert.ok(steps.some((s) => s.command.includes("--peer 127.0.0.1:7700 --no-starter-skills")));
+    try {
+      await waitForPeerWith(second, "calc");
+      for (const { command, shown } of tasks) {
+        // `swarm task "…" [flags]`: the words after `task`, the quoted description as one.
+        const words = command.slice("~/.local/bin/swarm task ".length).match(/"[^"]*"|\S+/g)!
+          .map((w) => w.replace(/^"|"$/g, ""))
+          .map((w) => w === "http://127.0.0.1:7701" ? second.url : w);
+        const args = ["task", ...words, ...(words.includes("--url") ? [] : ["--url", first.url])];
+        const cli = await runSwarm(args);
+        assert.equal(cli.code, 0, `${command}: ${cli.stderr}`);
+        const lines = cli.stdout.trim().split("\n");
+        assert.equal(lines.at(-1), shown.at(-1), command);
+        if (words.includes("--stream")) {
+          // The hops it shows: received here, forwarded to the first node, run there.
+          const hops = lines.slice(0, -1).map((l) =>
+            l.replaceAll(second.nodeId, "<node 7701>").replaceAll(first.nodeId, "<node 7700>")
+              .replace(`127.0.0.1:${first.port}`, "127.0.0.1:7700")
+          );
+          assert.deepEqual(hops, shown.slice(0, -1), command);
+        }
+      }
+    } finally {
+      await stopAll([second, first]);
     }
   },
 });

@@ -5,16 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { skillsUnavailable } from "../_helpers/bwrap.ts";
-import {
-  FIXTURE_SKILLS,
-  isBusy,
-  runSwarm,
-  startNode,
-  stopAll,
-  type TestNode,
-  waitFor,
-  waitForPeerWith,
-} from "./_node.ts";
+import { FIXTURE_SKILLS, isBusy, runSwarm, startBehindEntry, stopAll, waitFor } from "./_node.ts";
 
 const noSkills = await skillsUnavailable({ python: true });
 if (noSkills) console.log(`task_deadline_cli_test skipped: ${noSkills}`);
@@ -24,14 +15,11 @@ Deno.test({
   ignore: noSkills !== null,
   sanitizeResources: false,
   async fn() {
-    let executor: TestNode | undefined;
-    let entry: TestNode | undefined;
+    const { executor, entry } = await startBehindEntry(
+      ["--skills-dir", `${FIXTURE_SKILLS}sleeper`],
+      "sleep",
+    );
     try {
-      executor = await startNode({ args: ["--skills-dir", `${FIXTURE_SKILLS}sleeper`] });
-      entry = await startNode({ args: ["--peer", `127.0.0.1:${executor.port}`] });
-      const exec = executor;
-      await waitForPeerWith(entry, "sleep");
-
       const started = Date.now();
       const cli = await runSwarm([
         "task",
@@ -55,7 +43,7 @@ Deno.test({
       // Bounded only to stay finite: the skill alone would run 30 s.
       assert.ok(tookMs < 25_000, `took ${tookMs} ms`);
       // The executing node stopped the skill at the deadline instead of running on for 30 s.
-      await waitFor(async () => !(await isBusy(exec)), 10_000);
+      await waitFor(async () => !(await isBusy(executor)), 10_000);
     } finally {
       await stopAll([entry, executor]);
     }
