@@ -8,6 +8,7 @@ import { jsonForTerminal, terminalSafe } from "./_terminal.ts";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  cannotRunReason,
   chooseSandbox,
   defaultSkillDirs,
   type DetectedSandboxes,
@@ -18,7 +19,6 @@ import {
   type SkillCatalog,
   type SkillPermissions,
   STARTER_SKILLS_SOURCE,
-  whyUnavailable,
 } from "../skills/mod.ts";
 import { EXIT_FAILURE, EXIT_OK, parseCliArgs, runSubcommand, UsageError } from "./_usage.ts";
 
@@ -172,10 +172,6 @@ export function skillsReport(
     deno: sandboxes.deno !== null,
     allowUnsandboxed,
   };
-  const cannotRun = (skill: SkillCatalog["skills"][number]) =>
-    skill.kind === "script" && chooseSandbox(skill, env) === "unavailable"
-      ? whyUnavailable(skill, env)
-      : null;
   return {
     skills: catalog.skills.map((skill) => ({
       name: skill.name,
@@ -191,10 +187,10 @@ export function skillsReport(
       capability_source: skill.capabilitySource,
       permissions: skill.permissions,
       sandbox: chooseSandbox(skill, env),
-      cannot_run: cannotRun(skill),
+      cannot_run: cannotRunReason(skill, env),
       fingerprint: skill.fingerprint,
     })),
-    capabilities: nodeCapabilities(catalog.skills.filter((s) => cannotRun(s) === null)),
+    capabilities: nodeCapabilities(catalog.skills.filter((s) => cannotRunReason(s, env) === null)),
     starter: catalog.skills.length > 0 && catalog.skills.every((s) => s.builtin === true),
     problems: catalog.problems.map(({ dir, message }) => ({ dir, message })),
   };

@@ -7,13 +7,13 @@
 import type { Config } from "../config/mod.ts";
 import { declaredPath, networkScope } from "../execution/mod.ts";
 import {
+  cannotRunReason,
   chooseSandbox,
   type DetectedSandboxes,
   loadSkillCatalog,
   nodeCapabilities,
   type ProtectedPath,
   type SkillCatalog,
-  whyUnavailable,
 } from "../skills/mod.ts";
 import type { SkillSummary } from "./messages.ts";
 
@@ -70,12 +70,15 @@ export async function loadSkillState(
     skills: loaded.skills.map((s) => isInside(s.dir, starterReal) ? { ...s, builtin: true } : s),
   };
   const env = { bwrap: sandboxes.bwrap !== null, deno: sandboxes.deno !== null, allowUnsandboxed };
-  const unrunnable = catalog.skills
-    .filter((s) => s.kind === "script" && chooseSandbox(s, env) === "unavailable")
-    .map((s) => ({ name: s.name, reason: whyUnavailable(s, env) }));
-  const advertised = catalog.skills.filter((s) => !unrunnable.some((u) => u.name === s.name));
+  const reasons = new Map(catalog.skills.map((s) => [s, cannotRunReason(s, env)]));
+  const unrunnable = catalog.skills.flatMap((s) => {
+    const reason = reasons.get(s);
+    return reason ? [{ name: s.name, reason }] : [];
+  });
+  const advertised = catalog.skills.filter((s) => reasons.get(s) === null);
   const summaries = catalog.skills.map((s): SkillSummary => {
     const sandbox = chooseSandbox(s, env);
+    const reason = reasons.get(s);
     const { net, read, write, env: names } = s.permissions;
     return {
       name: s.name,
@@ -93,9 +96,7 @@ export async function loadSkillState(
       },
       fingerprint: s.fingerprint,
       ...(s.builtin ? { origin: "starter" as const } : {}),
-      ...(s.kind === "script" && sandbox === "unavailable"
-        ? { cannot_run: whyUnavailable(s, env) }
-        : {}),
+      ...(reason ? { cannot_run: reason } : {}),
     };
   });
   return { catalog, summaries, capabilities: nodeCapabilities(advertised), unrunnable };

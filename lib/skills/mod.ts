@@ -63,6 +63,7 @@ export { DEFAULT_SKILL_DIR_NAMES, defaultSkillDirs } from "./default_skill_dirs.
 export { nodeCapabilities } from "./node_capabilities.ts";
 export { watchSkillDirs, type WatchSkillDirsOptions } from "./watch_skill_dirs.ts";
 export {
+  cannotRunReason,
   chooseSandbox,
   type DetectedSandboxes,
   detectSandboxes,

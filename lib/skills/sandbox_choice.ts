@@ -75,6 +75,27 @@ export function whyUnavailable(
   return "bubblewrap is not installed or does not work here, and --allow-unsandboxed was not given";
 }
 
+/**
+ * Why a script skill cannot run here (no usable sandbox, no Deno), or `null` when it
+ * can, or is not a script (reference and bash-tool skills are never run by a node, and
+ * still count as SkillLite counts them). A skill with a reason is not advertised.
+ *
+ * @example
+ * ```ts
+ * import { cannotRunReason } from "./sandbox_choice.ts";
+ * const bare = { bwrap: false, deno: true, allowUnsandboxed: false };
+ * console.assert(cannotRunReason({ kind: "script", language: "python" }, bare) !== null);
+ * console.assert(cannotRunReason({ kind: "reference" }, bare) === null);
+ * ```
+ */
+export function cannotRunReason(
+  skill: Pick<Skill, "kind" | "language" | "builtin">,
+  env: SandboxEnv,
+): string | null {
+  if (skill.kind !== "script" || chooseSandbox(skill, env) !== "unavailable") return null;
+  return whyUnavailable(skill, env);
+}
+
 /** Sandbox programs found on this machine (absolute paths), `null` when absent. */
 export interface DetectedSandboxes {
   /** bubblewrap, only when a trial sandbox (new namespaces, /proc, /dev) works here. */
